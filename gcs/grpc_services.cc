@@ -1,0 +1,205 @@
+#include "gcs/grpc_services.h"
+
+#include "core/common/status_macros.h"
+
+namespace photon {
+namespace gcs {
+
+using rpc::ServeOnLoop;
+using rpc::ServeSync;
+
+// ------------------------------------------------------------------ nodes
+
+grpc::ServerUnaryReactor* NodeInfoService::RegisterNode(grpc::CallbackServerContext* ctx,
+                                                        const rpc::RegisterNodeRequest* req,
+                                                        rpc::RegisterNodeReply* reply) {
+  return ServeSync(server_, "NodeInfo.RegisterNode", ctx, req, reply,
+                   [this](const rpc::RegisterNodeRequest& r, rpc::RegisterNodeReply*) {
+                     return nodes_.Register(r.node());
+                   });
+}
+
+grpc::ServerUnaryReactor* NodeInfoService::UnregisterNode(grpc::CallbackServerContext* ctx,
+                                                          const rpc::UnregisterNodeRequest* req,
+                                                          rpc::UnregisterNodeReply* reply) {
+  return ServeSync(server_, "NodeInfo.UnregisterNode", ctx, req, reply,
+                   [this](const rpc::UnregisterNodeRequest& r, rpc::UnregisterNodeReply*) {
+                     ASSIGN_OR_RETURN(NodeID id, NodeID::FromBinary(r.node_id()));
+                     return nodes_.MarkDead(id, r.reason().empty() ? "unregistered" : r.reason());
+                   });
+}
+
+grpc::ServerUnaryReactor* NodeInfoService::GetAllNodeInfo(grpc::CallbackServerContext* ctx,
+                                                          const rpc::GetAllNodeInfoRequest* req,
+                                                          rpc::GetAllNodeInfoReply* reply) {
+  return ServeSync(server_, "NodeInfo.GetAllNodeInfo", ctx, req, reply,
+                   [this](const rpc::GetAllNodeInfoRequest&, rpc::GetAllNodeInfoReply* out) {
+                     for (rpc::GcsNodeInfo& n : nodes_.All()) *out->add_nodes() = std::move(n);
+                     return absl::OkStatus();
+                   });
+}
+
+// -------------------------------------------------------------- resources
+
+grpc::ServerUnaryReactor* NodeResourceService::ReportResourceUsage(
+    grpc::CallbackServerContext* ctx, const rpc::ReportResourceUsageRequest* req,
+    rpc::ReportResourceUsageReply* reply) {
+  return ServeSync(server_, "NodeResource.ReportResourceUsage", ctx, req, reply,
+                   [this](const rpc::ReportResourceUsageRequest& r, rpc::ReportResourceUsageReply*) {
+                     return resources_.Report(r.usage());
+                   });
+}
+
+grpc::ServerUnaryReactor* NodeResourceService::GetAllResourceUsage(
+    grpc::CallbackServerContext* ctx, const rpc::GetAllResourceUsageRequest* req,
+    rpc::GetAllResourceUsageReply* reply) {
+  return ServeSync(server_, "NodeResource.GetAllResourceUsage", ctx, req, reply,
+                   [this](const rpc::GetAllResourceUsageRequest&, rpc::GetAllResourceUsageReply* out) {
+                     for (rpc::ResourceUsage& u : resources_.All()) *out->add_usages() = std::move(u);
+                     return absl::OkStatus();
+                   });
+}
+
+// ------------------------------------------------------------------- jobs
+
+grpc::ServerUnaryReactor* JobInfoService::AddJob(grpc::CallbackServerContext* ctx,
+                                                 const rpc::AddJobRequest* req,
+                                                 rpc::AddJobReply* reply) {
+  return ServeSync(server_, "JobInfo.AddJob", ctx, req, reply,
+                   [this](const rpc::AddJobRequest& r, rpc::AddJobReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(JobID id, jobs_.AddJob(r.job()));
+                     out->set_job_id(id.Binary());
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* JobInfoService::MarkJobFinished(grpc::CallbackServerContext* ctx,
+                                                          const rpc::MarkJobFinishedRequest* req,
+                                                          rpc::MarkJobFinishedReply* reply) {
+  return ServeSync(server_, "JobInfo.MarkJobFinished", ctx, req, reply,
+                   [this](const rpc::MarkJobFinishedRequest& r, rpc::MarkJobFinishedReply*) {
+                     ASSIGN_OR_RETURN(JobID id, JobID::FromBinary(r.job_id()));
+                     return jobs_.MarkFinished(id);
+                   });
+}
+
+grpc::ServerUnaryReactor* JobInfoService::GetAllJobInfo(grpc::CallbackServerContext* ctx,
+                                                        const rpc::GetAllJobInfoRequest* req,
+                                                        rpc::GetAllJobInfoReply* reply) {
+  return ServeSync(server_, "JobInfo.GetAllJobInfo", ctx, req, reply,
+                   [this](const rpc::GetAllJobInfoRequest&, rpc::GetAllJobInfoReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(std::vector<rpc::JobTableData> jobs, jobs_.All());
+                     for (rpc::JobTableData& j : jobs) *out->add_jobs() = std::move(j);
+                     return absl::OkStatus();
+                   });
+}
+
+// ------------------------------------------------------------ internal KV
+
+grpc::ServerUnaryReactor* InternalKVService::KVGet(grpc::CallbackServerContext* ctx,
+                                                   const rpc::KVGetRequest* req,
+                                                   rpc::KVGetReply* reply) {
+  return ServeSync(server_, "InternalKV.Get", ctx, req, reply,
+                   [this](const rpc::KVGetRequest& r, rpc::KVGetReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(*out->mutable_value(), kv_.Get(r.namespace_(), r.key()));
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* InternalKVService::KVMultiGet(grpc::CallbackServerContext* ctx,
+                                                        const rpc::KVMultiGetRequest* req,
+                                                        rpc::KVMultiGetReply* reply) {
+  return ServeSync(server_, "InternalKV.MultiGet", ctx, req, reply,
+                   [this](const rpc::KVMultiGetRequest& r, rpc::KVMultiGetReply* out) -> absl::Status {
+                     std::vector<std::string> keys(r.keys().begin(), r.keys().end());
+                     ASSIGN_OR_RETURN(auto entries, kv_.MultiGet(r.namespace_(), keys));
+                     for (auto& [k, v] : entries) (*out->mutable_entries())[k] = std::move(v);
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* InternalKVService::KVPut(grpc::CallbackServerContext* ctx,
+                                                   const rpc::KVPutRequest* req,
+                                                   rpc::KVPutReply* reply) {
+  return ServeSync(server_, "InternalKV.Put", ctx, req, reply,
+                   [this](const rpc::KVPutRequest& r, rpc::KVPutReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(bool added,
+                                      kv_.Put(r.namespace_(), r.key(), r.value(), r.overwrite()));
+                     out->set_added(added);
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* InternalKVService::KVDel(grpc::CallbackServerContext* ctx,
+                                                   const rpc::KVDelRequest* req,
+                                                   rpc::KVDelReply* reply) {
+  return ServeSync(server_, "InternalKV.Del", ctx, req, reply,
+                   [this](const rpc::KVDelRequest& r, rpc::KVDelReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(int64_t n, kv_.Del(r.namespace_(), r.key(), r.del_by_prefix()));
+                     out->set_deleted_num(n);
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* InternalKVService::KVExists(grpc::CallbackServerContext* ctx,
+                                                      const rpc::KVExistsRequest* req,
+                                                      rpc::KVExistsReply* reply) {
+  return ServeSync(server_, "InternalKV.Exists", ctx, req, reply,
+                   [this](const rpc::KVExistsRequest& r, rpc::KVExistsReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(bool exists, kv_.Exists(r.namespace_(), r.key()));
+                     out->set_exists(exists);
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* InternalKVService::KVKeys(grpc::CallbackServerContext* ctx,
+                                                    const rpc::KVKeysRequest* req,
+                                                    rpc::KVKeysReply* reply) {
+  return ServeSync(server_, "InternalKV.Keys", ctx, req, reply,
+                   [this](const rpc::KVKeysRequest& r, rpc::KVKeysReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(std::vector<std::string> keys, kv_.Keys(r.namespace_(), r.prefix()));
+                     for (std::string& k : keys) out->add_keys(std::move(k));
+                     return absl::OkStatus();
+                   });
+}
+
+// ---------------------------------------------------------- function table
+
+grpc::ServerUnaryReactor* FunctionService::AddFunction(grpc::CallbackServerContext* ctx,
+                                                       const rpc::AddFunctionRequest* req,
+                                                       rpc::AddFunctionReply* reply) {
+  return ServeSync(server_, "Function.Add", ctx, req, reply,
+                   [this](const rpc::AddFunctionRequest& r, rpc::AddFunctionReply*) -> absl::Status {
+                     ASSIGN_OR_RETURN(JobID job, JobID::FromBinary(r.job_id()));
+                     return functions_.Add(job, r.function_id(), r.blob());
+                   });
+}
+
+grpc::ServerUnaryReactor* FunctionService::GetFunction(grpc::CallbackServerContext* ctx,
+                                                       const rpc::GetFunctionRequest* req,
+                                                       rpc::GetFunctionReply* reply) {
+  return ServeSync(server_, "Function.Get", ctx, req, reply,
+                   [this](const rpc::GetFunctionRequest& r, rpc::GetFunctionReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(JobID job, JobID::FromBinary(r.job_id()));
+                     ASSIGN_OR_RETURN(*out->mutable_blob(), functions_.Get(job, r.function_id()));
+                     return absl::OkStatus();
+                   });
+}
+
+// ----------------------------------------------------------------- pubsub
+
+grpc::ServerUnaryReactor* PubsubService::Poll(grpc::CallbackServerContext* ctx,
+                                              const rpc::PollRequest* req, rpc::PollReply* reply) {
+  return ServeOnLoop(server_, "Pubsub.Poll", ctx, req, reply,
+                     [this](const rpc::PollRequest& r, rpc::PollReply* out, rpc::ReplyFn done) {
+                       if (r.channels_size() == 0) {
+                         done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                           "pubsub poll names no channel"));
+                         return;
+                       }
+                       publisher_.Poll(r, out, [done] { done(grpc::Status::OK); });
+                     });
+}
+
+}  // namespace gcs
+}  // namespace photon
