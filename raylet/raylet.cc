@@ -1,0 +1,205 @@
+#include "raylet/raylet.h"
+
+#include <unistd.h>
+
+#include <future>
+
+#include "core/common/logging.h"
+#include "core/rpc/client_call.h"
+
+namespace photon {
+namespace raylet {
+
+// RayletService, answered on the raylet loop.
+class Raylet::Service : public rpc::RayletService::CallbackService {
+ public:
+  Service(rpc::GrpcServer& server, const Raylet& raylet) : server_(server), raylet_(raylet) {}
+
+  grpc::ServerUnaryReactor* HealthCheck(grpc::CallbackServerContext* ctx,
+                                        const rpc::HealthCheckRequest* req,
+                                        rpc::HealthCheckReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.HealthCheck", ctx, req, reply,
+                          [this](const rpc::HealthCheckRequest&, rpc::HealthCheckReply* out) {
+                            out->set_node_id(raylet_.node_id().Binary());
+                            return absl::OkStatus();
+                          });
+  }
+
+  grpc::ServerUnaryReactor* GetNodeStats(grpc::CallbackServerContext* ctx,
+                                         const rpc::GetNodeStatsRequest* req,
+                                         rpc::GetNodeStatsReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.GetNodeStats", ctx, req, reply,
+                          [this](const rpc::GetNodeStatsRequest&, rpc::GetNodeStatsReply* out) {
+                            out->set_node_id(raylet_.node_id().Binary());
+                            *out->mutable_total() = raylet_.options_.resources;
+                            *out->mutable_available() = raylet_.options_.resources;
+                            return absl::OkStatus();
+                          });
+  }
+
+ private:
+  rpc::GrpcServer& server_;
+  const Raylet& raylet_;
+};
+
+Raylet::Raylet(Options options, EventLoop& loop)
+    : options_(std::move(options)),
+      loop_(loop),
+      gcs_channel_(rpc::MakeChannel(options_.gcs_address)),
+      gcs_nodes_(rpc::NodeInfoGcsService::NewStub(gcs_channel_)),
+      gcs_resources_(rpc::NodeResourceGcsService::NewStub(gcs_channel_)) {}
+
+Raylet::~Raylet() = default;
+
+rpc::GcsNodeInfo Raylet::NodeInfo() const {
+  rpc::GcsNodeInfo info;
+  info.set_node_id(options_.node_id.Binary());
+  info.set_node_ip(options_.node_ip);
+  info.set_raylet_port(server_->port());
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  info.set_hostname(host);
+  *info.mutable_resources_total() = options_.resources;
+  info.set_session_dir(options_.session_dir);
+  info.set_raylet_pid(getpid());
+  info.set_is_head(options_.is_head);
+  return info;
+}
+
+absl::Status Raylet::Start() {
+  server_ = std::make_unique<rpc::GrpcServer>(
+      "raylet", rpc::GrpcServer::Options{"0.0.0.0", options_.port, options_.token}, loop_);
+  service_ = std::make_unique<Service>(*server_, *this);
+  server_->RegisterService(service_.get());
+  absl::Status started = server_->Start();
+  if (!started.ok()) return started;
+  PHOTON_LOG(INFO) << "raylet " << options_.node_id.Hex() << " listening on port " << server_->port()
+                   << ", GCS at " << options_.gcs_address;
+  loop_.Post("Raylet.Register", [this] { Register(); });
+  loop_.RunEvery("Raylet.ReportResources", options_.report_period, [this] { Report(); });
+  return absl::OkStatus();
+}
+
+void Raylet::Register() {
+  if (registering_ || stopping_) return;
+  registering_ = true;
+  rpc::RegisterNodeRequest request;
+  *request.mutable_node() = NodeInfo();
+  rpc::RetryPolicy policy;
+  policy.max_attempts = 5;  // then OnRegistered schedules another round
+  policy.attempt_timeout = std::chrono::milliseconds(5000);
+  policy.max_backoff = std::chrono::milliseconds(1000);
+  rpc::NodeInfoGcsService::Stub* stub = gcs_nodes_.get();
+  rpc::CallAsync<rpc::RegisterNodeReply>(
+      loop_, "Raylet.RegisterReply", options_.token, policy,
+      [stub, request](grpc::ClientContext* ctx, rpc::RegisterNodeReply* reply,
+                      std::function<void(grpc::Status)> done) {
+        stub->async()->RegisterNode(ctx, &request, reply, std::move(done));
+      },
+      [this](grpc::Status status, rpc::RegisterNodeReply) { OnRegistered(status); });
+}
+
+void Raylet::OnRegistered(const grpc::Status& status) {
+  registering_ = false;
+  if (status.ok()) {
+    PHOTON_LOG(INFO) << "registered node " << options_.node_id.Hex() << " with the GCS at "
+                     << options_.gcs_address;
+    registered_ = true;
+    gcs_unreachable_ = false;
+    return;
+  }
+  const grpc::StatusCode code = status.error_code();
+  if (stopping_) return;
+  if (code == grpc::StatusCode::DEADLINE_EXCEEDED || code == grpc::StatusCode::UNAVAILABLE) {
+    loop_.RunAfter("Raylet.Register", std::chrono::milliseconds(500), [this] { Register(); });
+    return;
+  }
+  absl::Status fatal(static_cast<absl::StatusCode>(code),
+                     "the GCS refused node " + options_.node_id.Hex() + ": " + status.error_message());
+  PHOTON_LOG(ERROR) << fatal.message();
+  if (options_.on_fatal) options_.on_fatal(fatal);
+}
+
+void Raylet::Report() {
+  if (stopping_ || report_in_flight_) return;
+  if (!registered_) {
+    Register();
+    return;
+  }
+  report_in_flight_ = true;
+  rpc::ReportResourceUsageRequest request;
+  rpc::ResourceUsage* usage = request.mutable_usage();
+  usage->set_node_id(options_.node_id.Binary());
+  *usage->mutable_total() = options_.resources;
+  *usage->mutable_available() = options_.resources;
+  usage->set_timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+  rpc::RetryPolicy once;
+  once.max_attempts = 1;
+  once.attempt_timeout = std::max(options_.report_period, std::chrono::milliseconds(1000));
+  rpc::NodeResourceGcsService::Stub* stub = gcs_resources_.get();
+  rpc::CallAsync<rpc::ReportResourceUsageReply>(
+      loop_, "Raylet.ReportReply", options_.token, once,
+      [stub, request](grpc::ClientContext* ctx, rpc::ReportResourceUsageReply* reply,
+                      std::function<void(grpc::Status)> done) {
+        stub->async()->ReportResourceUsage(ctx, &request, reply, std::move(done));
+      },
+      [this](grpc::Status status, rpc::ReportResourceUsageReply) { OnReported(status); });
+}
+
+void Raylet::OnReported(const grpc::Status& status) {
+  report_in_flight_ = false;
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      return;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      // The GCS may be restarting; when it is back, register again (same
+      // NodeID) so a GCS that lost its tables learns about this node.
+      if (!gcs_unreachable_) {
+        PHOTON_LOG(WARNING) << "GCS at " << options_.gcs_address
+                            << " is unreachable; still running, will re-register: "
+                            << status.error_message();
+      }
+      gcs_unreachable_ = true;
+      registered_ = false;
+      return;
+    case grpc::StatusCode::NOT_FOUND:
+      PHOTON_LOG(WARNING) << "the GCS does not know this node (" << status.error_message()
+                          << "); registering again";
+      registered_ = false;
+      Register();
+      return;
+    default:
+      PHOTON_LOG(ERROR) << "resource report refused: " << status.error_message();
+  }
+}
+
+void Raylet::Stop(std::chrono::milliseconds timeout) {
+  std::promise<void> stopped;
+  loop_.Post("Raylet.Stop", [&] {
+    stopping_ = true;
+    stopped.set_value();
+  });
+  stopped.get_future().wait();
+  // Unregister with a blocking call from this (non-loop) thread.
+  rpc::UnregisterNodeRequest request;
+  request.set_node_id(options_.node_id.Binary());
+  request.set_reason("raylet stopped (SIGTERM)");
+  rpc::UnregisterNodeReply reply;
+  grpc::ClientContext ctx;
+  rpc::SetAuthToken(&ctx, options_.token);
+  ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+  grpc::Status s = gcs_nodes_->UnregisterNode(&ctx, request, &reply);
+  if (s.ok()) {
+    PHOTON_LOG(INFO) << "unregistered node " << options_.node_id.Hex();
+  } else {
+    PHOTON_LOG(WARNING) << "could not unregister node " << options_.node_id.Hex() << ": "
+                        << s.error_message();
+  }
+  if (server_) server_->Shutdown();
+}
+
+}  // namespace raylet
+}  // namespace photon

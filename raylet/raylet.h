@@ -1,0 +1,93 @@
+#pragma once
+
+// Raylet: the node daemon. In this first part it joins the cluster and keeps
+// the GCS informed:
+//   - serves RayletService (HealthCheck, GetNodeStats) on its loop;
+//   - registers its node with the GCS, retrying until the GCS answers;
+//   - reports its resources every `report_period`;
+//   - survives a GCS restart: while the GCS is unreachable it keeps running,
+//     and once it is back it registers again with the same NodeID;
+//   - on Stop, unregisters (bounded wait) so the node is DEAD at once.
+// A GCS that refuses the node for good (it was declared DEAD, or the
+// registration is malformed) makes the raylet call `on_fatal`.
+//
+//   EventLoop loop;
+//   Raylet raylet(options, loop);
+//   RETURN_IF_ERROR(raylet.Start());
+//   loop.StartThread("raylet-loop");
+//   ...
+//   raylet.Stop();
+//
+// Runs only on the raylet loop (Start and Stop excepted, see their comments).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/common/event_loop.h"
+#include "core/common/id.h"
+#include "core/rpc/grpc_server.h"
+#include "proto/gcs.grpc.pb.h"
+#include "proto/raylet.grpc.pb.h"
+
+namespace photon {
+namespace raylet {
+
+class Raylet {
+ public:
+  struct Options {
+    std::string gcs_address;  // HOST:PORT
+    std::string token;
+    // The address other nodes and the GCS reach this raylet at.
+    std::string node_ip = "127.0.0.1";
+    // gRPC port; 0 picks a free one.
+    int port = 0;
+    NodeID node_id = NodeID::FromRandom();
+    rpc::ResourceSet resources;
+    std::string session_dir;
+    bool is_head = false;
+    std::chrono::milliseconds report_period{1000};
+    // Called (on the loop) when the GCS refuses this node for good.
+    std::function<void(const absl::Status&)> on_fatal;
+  };
+
+  Raylet(Options options, EventLoop& loop);
+  ~Raylet();
+
+  // Binds the gRPC port and starts registering. Call before the loop runs.
+  absl::Status Start();
+  // Unregisters (waits up to `timeout`), then stops the server. Call from
+  // outside the loop while it still runs.
+  void Stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+
+  const NodeID& node_id() const { return options_.node_id; }
+  int port() const { return server_ ? server_->port() : 0; }
+
+ private:
+  class Service;
+
+  void Register();
+  void OnRegistered(const grpc::Status& status);
+  void Report();
+  void OnReported(const grpc::Status& status);
+  rpc::GcsNodeInfo NodeInfo() const;
+
+  Options options_;
+  EventLoop& loop_;
+  std::shared_ptr<grpc::Channel> gcs_channel_;
+  std::unique_ptr<rpc::NodeInfoGcsService::Stub> gcs_nodes_;
+  std::unique_ptr<rpc::NodeResourceGcsService::Stub> gcs_resources_;
+  std::unique_ptr<rpc::GrpcServer> server_;
+  std::unique_ptr<Service> service_;
+  // Loop state.
+  bool registering_ = false;
+  bool registered_ = false;
+  bool report_in_flight_ = false;
+  bool gcs_unreachable_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace raylet
+}  // namespace photon

@@ -1,0 +1,100 @@
+// photon-raylet: the node daemon. `photon start` runs it; see
+// `photon-raylet --help` for its flags.
+
+#include <signal.h>
+
+#include <iostream>
+
+#include "core/common/daemon.h"
+#include "core/common/event_loop.h"
+#include "core/common/flags.h"
+#include "core/common/logging.h"
+#include "raylet/raylet.h"
+#include "raylet/resource_config.h"
+
+int main(int argc, char** argv) {
+  using namespace photon;
+  BlockTerminationSignals();
+  FlagSet flags("photon-raylet", "The Photon node daemon (raylet).");
+  flags.AddString("gcs-address", "", "HOST:PORT of the GCS (required)");
+  flags.AddString("node-ip", "127.0.0.1", "address the GCS and other nodes reach this node at");
+  flags.AddInt("port", 0, "gRPC port (0: any free port)");
+  flags.AddString("node-id", "", "NodeID as 56 hex digits (default: random)");
+  flags.AddDouble("num-cpus", -1, "CPUs to offer (default: the machine's cores)");
+  flags.AddDouble("num-gpus", -1, "GPUs to offer (default: CUDA_VISIBLE_DEVICES, else detected NVIDIA GPUs)");
+  flags.AddInt("memory", -1, "bytes of memory for tasks (default: available RAM minus the object store)");
+  flags.AddInt("object-store-memory", -1, "bytes of shared memory for objects (default: 30% of RAM, capped by /dev/shm)");
+  flags.AddString("resources", "", "custom resources as JSON, e.g. '{\"special\": 2}'");
+  flags.AddBool("head", false, "this is the head node");
+  flags.AddString("session-dir", "", "session directory for logs and the token file");
+  flags.AddInt("report-period-ms", 1000, "how often resources are reported to the GCS");
+  flags.AddBool("help", false, "print this help");
+  absl::Status parsed = flags.Parse(argc, argv);
+  if (!parsed.ok() || flags.GetBool("help") || !flags.positional().empty() ||
+      (flags.GetString("gcs-address").empty() && !flags.GetBool("help"))) {
+    if (!parsed.ok()) std::cerr << "photon-raylet: " << parsed.message() << "\n\n";
+    else if (!flags.GetBool("help")) std::cerr << "photon-raylet: --gcs-address is required\n\n";
+    std::cerr << flags.Usage();
+    return parsed.ok() && flags.GetBool("help") ? 0 : 2;
+  }
+  const std::string session_dir = flags.GetString("session-dir");
+  InitDaemonLogging("raylet", session_dir);
+  absl::StatusOr<std::string> token = DaemonToken(session_dir);
+  if (!token.ok()) {
+    std::cerr << "photon-raylet: " << token.status().message() << "\n";
+    return 1;
+  }
+
+  raylet::NodeResourceFlags resource_flags;
+  resource_flags.num_cpus = flags.GetDouble("num-cpus");
+  resource_flags.num_gpus = flags.GetDouble("num-gpus");
+  resource_flags.memory = flags.GetInt("memory");
+  resource_flags.object_store_memory = flags.GetInt("object-store-memory");
+  resource_flags.resources_json = flags.GetString("resources");
+  resource_flags.node_ip = flags.GetString("node-ip");
+  resource_flags.is_head = flags.GetBool("head");
+  absl::StatusOr<rpc::ResourceSet> resources =
+      raylet::BuildNodeResources(resource_flags, raylet::MachineInfo::Detect());
+  if (!resources.ok()) {
+    std::cerr << "photon-raylet: " << resources.status().message() << "\n";
+    return 2;
+  }
+
+  raylet::Raylet::Options options;
+  options.gcs_address = flags.GetString("gcs-address");
+  options.token = *token;
+  options.node_ip = flags.GetString("node-ip");
+  options.port = static_cast<int>(flags.GetInt("port"));
+  if (!flags.GetString("node-id").empty()) {
+    absl::StatusOr<NodeID> id = NodeID::FromHex(flags.GetString("node-id"));
+    if (!id.ok()) {
+      std::cerr << "photon-raylet: --node-id: " << id.status().message() << "\n";
+      return 2;
+    }
+    options.node_id = *id;
+  }
+  options.resources = *resources;
+  options.session_dir = session_dir;
+  options.is_head = flags.GetBool("head");
+  options.report_period = std::chrono::milliseconds(flags.GetInt("report-period-ms"));
+  int exit_code = 0;
+  options.on_fatal = [&exit_code](const absl::Status&) {
+    exit_code = 1;
+    kill(getpid(), SIGTERM);  // wakes WaitForTerminationSignal below
+  };
+
+  EventLoop loop;
+  raylet::Raylet raylet(options, loop);
+  absl::Status started = raylet.Start();
+  if (!started.ok()) {
+    PHOTON_LOG(ERROR) << "raylet failed to start: " << started;
+    std::cerr << "photon-raylet: " << started.message() << "\n";
+    return 1;
+  }
+  loop.StartThread("raylet-loop");
+  int sig = WaitForTerminationSignal();
+  PHOTON_LOG(INFO) << "raylet stopping on signal " << sig;
+  raylet.Stop();
+  loop.Stop();
+  return exit_code;
+}
