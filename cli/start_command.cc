@@ -1,0 +1,249 @@
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "cli/commands.h"
+#include "cli/process.h"
+#include "core/common/flags.h"
+#include "core/common/session.h"
+#include "gcs/client/gcs_client.h"
+
+namespace photon {
+namespace cli {
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(20);
+
+void AddFlags(FlagSet& flags) {
+  flags.AddBool("head", false, "start a head node: GCS and raylet");
+  flags.AddString("address", "", "HOST:PORT of the head's GCS to join as a worker node");
+  flags.AddInt("port", 6379, "GCS port (head only)");
+  flags.AddString("node-ip-address", "127.0.0.1", "address other nodes reach this node at");
+  flags.AddInt("raylet-port", 0, "raylet gRPC port (0: any free port)");
+  flags.AddDouble("num-cpus", -1, "CPUs to offer (default: the machine's cores)");
+  flags.AddDouble("num-gpus", -1, "GPUs to offer (default: detected NVIDIA GPUs, else 0)");
+  flags.AddInt("memory", -1, "bytes of memory for tasks (default: available RAM minus the object store)");
+  flags.AddInt("object-store-memory", -1, "bytes for the object store (default: 30% of RAM, capped by /dev/shm)");
+  flags.AddString("resources", "", "custom resources as JSON, e.g. '{\"special\": 2}'");
+  flags.AddString("storage", "memory", "GCS storage (head only): memory, or redis://HOST:PORT");
+  flags.AddInt("health-check-period-ms", 1000, "GCS health check period (head only)");
+  flags.AddInt("health-check-timeout-ms", 1000, "GCS health check deadline (head only)");
+  flags.AddInt("health-check-failure-threshold", 5, "failed checks that make a node DEAD (head only)");
+  flags.AddBool("block", false, "stay in the foreground; Ctrl-C stops this node's processes");
+}
+
+struct Started {
+  std::string name;  // pid file name
+  int pid;
+  std::string output;
+};
+
+// Fails with the daemon's last output lines if it exited.
+absl::Status CheckAlive(const Started& p) {
+  std::string how = ReapIfExited(p.pid);
+  if (how.empty()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(p.name, " exited during startup (", how, "); its output (",
+                                          p.output, "):\n", TailFile(p.output, 15)));
+}
+
+absl::StatusOr<Started> Spawn(const Session& session, const std::string& binary_name,
+                              const std::string& pid_name, const std::vector<std::string>& args) {
+  absl::StatusOr<std::string> binary = FindBinary(binary_name);
+  if (!binary.ok()) return binary.status();
+  std::string output = absl::StrCat(session.logs_dir(), "/", pid_name, ".out");
+  absl::StatusOr<int> pid = SpawnDaemon(*binary, args, output);
+  if (!pid.ok()) return pid.status();
+  absl::Status written = session.WritePid(pid_name, *pid);
+  if (!written.ok()) return written;
+  return Started{pid_name, *pid, output};
+}
+
+// Waits until `node_id` is ALIVE in the GCS at `address`.
+absl::Status WaitForNode(gcs::GcsClient& client, const NodeID& node_id,
+                         const std::vector<Started>& processes) {
+  auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  absl::Status last = absl::DeadlineExceededError("no answer yet");
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const Started& p : processes) {
+      absl::Status alive = CheckAlive(p);
+      if (!alive.ok()) return alive;
+    }
+    absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes = client.GetAllNodes();
+    if (nodes.ok()) {
+      for (const rpc::GcsNodeInfo& n : *nodes) {
+        if (n.node_id() == node_id.Binary() && n.state() == rpc::GcsNodeInfo::ALIVE) {
+          return absl::OkStatus();
+        }
+      }
+      last = absl::NotFoundError("the node has not registered yet");
+    } else {
+      last = nodes.status();
+      // A wrong token will not fix itself.
+      if (last.code() == absl::StatusCode::kUnauthenticated) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("node ", node_id.Hex(), " did not join within ",
+                                                  kStartTimeout.count(), " s: ", last.message()));
+}
+
+std::vector<std::string> RayletArgs(const FlagSet& flags, const Session& session,
+                                    const std::string& gcs_address, const NodeID& node_id, bool head) {
+  std::vector<std::string> args = {
+      "--gcs-address=" + gcs_address,
+      "--node-ip=" + flags.GetString("node-ip-address"),
+      absl::StrCat("--port=", flags.GetInt("raylet-port")),
+      "--node-id=" + node_id.Hex(),
+      absl::StrCat("--num-cpus=", flags.GetDouble("num-cpus")),
+      absl::StrCat("--num-gpus=", flags.GetDouble("num-gpus")),
+      absl::StrCat("--memory=", flags.GetInt("memory")),
+      absl::StrCat("--object-store-memory=", flags.GetInt("object-store-memory")),
+      "--resources=" + flags.GetString("resources"),
+      "--session-dir=" + session.dir(),
+      std::string("--head=") + (head ? "true" : "false"),
+  };
+  return args;
+}
+
+// Stays in the foreground until a signal or a child's death; stops them all.
+int Block(const std::vector<Started>& processes) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  int code = 0;
+  while (true) {
+    timespec wait = {0, 200 * 1000 * 1000};
+    if (sigtimedwait(&set, nullptr, &wait) > 0) break;
+    bool died = false;
+    for (const Started& p : processes) {
+      absl::Status alive = CheckAlive(p);
+      if (!alive.ok()) {
+        std::cerr << "photon: " << alive.message() << "\n";
+        died = true;
+      }
+    }
+    if (died) {
+      code = 1;
+      break;
+    }
+  }
+  std::vector<int> pids;
+  for (auto it = processes.rbegin(); it != processes.rend(); ++it) pids.push_back(it->pid);
+  // Raylet first (it was started last), so it can unregister.
+  TerminateAll({pids.front()}, std::chrono::seconds(10));
+  TerminateAll(pids, std::chrono::seconds(10));
+  std::cout << "Stopped this node's Photon processes.\n";
+  return code;
+}
+
+int Fail(const std::string& message, const std::vector<Started>& started) {
+  std::cerr << "photon start: " << message << "\n";
+  std::vector<int> pids;
+  for (const Started& p : started) pids.push_back(p.pid);
+  TerminateAll(pids, std::chrono::seconds(5));
+  return 1;
+}
+
+}  // namespace
+
+int RunStart(const std::vector<std::string>& args) {
+  FlagSet flags("photon start", "Start Photon on this machine: a head node, or a node that joins one.");
+  AddFlags(flags);
+  flags.AddBool("help", false, "print this help");
+  absl::Status parsed = flags.Parse(args);
+  if (parsed.ok() && flags.GetBool("help")) {
+    std::cout << flags.Usage();
+    return 0;
+  }
+  std::string usage_error;
+  if (!parsed.ok()) usage_error = std::string(parsed.message());
+  else if (!flags.positional().empty()) usage_error = "unexpected argument " + flags.positional()[0];
+  else if (flags.GetBool("head") == !flags.GetString("address").empty()) {
+    usage_error = "give exactly one of --head or --address HOST:PORT";
+  }
+  if (!usage_error.empty()) {
+    std::cerr << "photon start: " << usage_error << "\n\n" << flags.Usage();
+    return 2;
+  }
+  const bool head = flags.GetBool("head");
+  const int port = static_cast<int>(flags.GetInt("port"));
+  if (head && (port <= 0 || port > 65535)) {
+    std::cerr << "photon start: --port " << port << " is not a TCP port\n";
+    return 2;
+  }
+  if (head && PortInUse(port)) {
+    std::cerr << "photon start: port " << port
+              << " is already in use (another Photon head, or Redis?); choose another with --port\n";
+    return 1;
+  }
+  if (int rp = static_cast<int>(flags.GetInt("raylet-port")); rp != 0 && PortInUse(rp)) {
+    std::cerr << "photon start: raylet port " << rp << " is already in use\n";
+    return 1;
+  }
+
+  std::string token;
+  if (head) {
+    const char* env = std::getenv("PHOTON_CLUSTER_TOKEN");
+    absl::StatusOr<std::string> generated = Session::GenerateToken();
+    if (env == nullptr && !generated.ok()) return Fail(std::string(generated.status().message()), {});
+    token = env != nullptr && *env != '\0' ? env : *generated;
+  } else {
+    absl::StatusOr<std::string> resolved = ResolveClusterToken();
+    if (!resolved.ok()) return Fail(std::string(resolved.status().message()), {});
+    token = *resolved;
+  }
+  absl::StatusOr<Session> session = Session::Create();
+  if (!session.ok()) return Fail(std::string(session.status().message()), {});
+  absl::Status wrote = session->WriteToken(token);
+  if (!wrote.ok()) return Fail(std::string(wrote.message()), {});
+  const std::string gcs_address =
+      head ? absl::StrCat(flags.GetString("node-ip-address"), ":", port) : flags.GetString("address");
+  wrote = session->WriteGcsAddress(gcs_address);
+  if (!wrote.ok()) return Fail(std::string(wrote.message()), {});
+
+  std::vector<Started> started;
+  if (head) {
+    absl::StatusOr<Started> gcs = Spawn(
+        *session, "photon-gcs", "gcs",
+        {absl::StrCat("--port=", port), "--storage=" + flags.GetString("storage"),
+         "--session-dir=" + session->dir(),
+         absl::StrCat("--health-check-period-ms=", flags.GetInt("health-check-period-ms")),
+         absl::StrCat("--health-check-timeout-ms=", flags.GetInt("health-check-timeout-ms")),
+         absl::StrCat("--health-check-failure-threshold=", flags.GetInt("health-check-failure-threshold"))});
+    if (!gcs.ok()) return Fail(std::string(gcs.status().message()), started);
+    started.push_back(*gcs);
+  }
+  NodeID node_id = NodeID::FromRandom();
+  std::string raylet_name = head ? "raylet" : "raylet-" + node_id.Hex().substr(0, 8);
+  absl::StatusOr<Started> raylet =
+      Spawn(*session, "photon-raylet", raylet_name, RayletArgs(flags, *session, gcs_address, node_id, head));
+  if (!raylet.ok()) return Fail(std::string(raylet.status().message()), started);
+  started.push_back(*raylet);
+
+  rpc::RetryPolicy retry;
+  retry.max_attempts = 1;
+  retry.attempt_timeout = std::chrono::milliseconds(2000);
+  gcs::GcsClient client({gcs_address, token, retry});
+  absl::Status joined = WaitForNode(client, node_id, started);
+  if (!joined.ok()) return Fail(std::string(joined.message()), started);
+
+  std::cout << "Photon " << (head ? "head node" : "node") << " started.\n"
+            << "  GCS:      " << gcs_address << (head ? " (storage: " + flags.GetString("storage") + ")" : "")
+            << "\n  Node:     " << node_id.Hex() << "\n  Session:  " << session->dir() << "\n";
+  if (head) {
+    std::cout << "To add a node, run on it:\n"
+              << "  PHOTON_CLUSTER_TOKEN=<contents of " << session->token_path()
+              << "> photon start --address " << gcs_address << "\n";
+  }
+  std::cout << "See the cluster with `photon status`; stop it with `photon stop`.\n";
+  if (flags.GetBool("block")) return Block(started);
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace photon

@@ -1,0 +1,59 @@
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/process.h"
+#include "core/common/flags.h"
+#include "core/common/session.h"
+
+namespace photon {
+namespace cli {
+
+int RunStop(const std::vector<std::string>& args) {
+  FlagSet flags("photon stop", "Stop every Photon process of this machine's sessions.");
+  flags.AddInt("grace-period-s", 10, "seconds to wait after SIGTERM before SIGKILL");
+  flags.AddBool("force", false, "SIGKILL at once");
+  flags.AddBool("help", false, "print this help");
+  absl::Status parsed = flags.Parse(args);
+  if (parsed.ok() && flags.GetBool("help")) {
+    std::cout << flags.Usage();
+    return 0;
+  }
+  if (!parsed.ok() || !flags.positional().empty()) {
+    std::cerr << "photon stop: "
+              << (parsed.ok() ? "unexpected argument " + flags.positional()[0] : parsed.message())
+              << "\n\n" << flags.Usage();
+    return 2;
+  }
+  // Raylets first, so they can unregister from a GCS that is still up.
+  std::vector<std::pair<Session, std::string>> raylets, others;
+  std::vector<int> raylet_pids, other_pids;
+  for (const Session& session : Session::All()) {
+    for (const auto& [name, pid] : session.Pids()) {
+      if (!ProcessAlive(pid) || !IsPhotonDaemon(pid)) {
+        session.RemovePid(name);  // stale: exited, or the pid now belongs to someone else
+        continue;
+      }
+      bool is_raylet = name.rfind("raylet", 0) == 0;
+      (is_raylet ? raylets : others).emplace_back(session, name);
+      (is_raylet ? raylet_pids : other_pids).push_back(pid);
+    }
+  }
+  const auto grace = flags.GetBool("force") ? std::chrono::milliseconds(0)
+                                            : std::chrono::milliseconds(flags.GetInt("grace-period-s") * 1000);
+  int killed = TerminateAll(raylet_pids, grace) + TerminateAll(other_pids, grace);
+  for (auto* group : {&raylets, &others}) {
+    for (const auto& [session, name] : *group) session.RemovePid(name);
+  }
+  size_t stopped = raylet_pids.size() + other_pids.size();
+  if (stopped == 0) {
+    std::cout << "No Photon processes are running on this machine.\n";
+  } else {
+    std::cout << "Stopped " << stopped << " Photon process" << (stopped == 1 ? "" : "es");
+    if (killed > 0) std::cout << " (" << killed << " needed SIGKILL)";
+    std::cout << ".\n";
+  }
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace photon

@@ -1,0 +1,182 @@
+#include "tests/cluster_fixture.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "core/common/session.h"
+#include "tests/subprocess.h"
+
+namespace photon {
+namespace testing {
+
+absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(Options options) {
+  std::unique_ptr<Cluster> cluster(new Cluster(options));
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  static int counter = 0;
+  cluster->log_dir_ = absl::StrCat(tmp ? tmp : "/tmp", "/cluster-", getpid(), "-", counter++);
+  mkdir(cluster->log_dir_.c_str(), 0755);
+  absl::StatusOr<std::string> token = Session::GenerateToken();
+  if (!token.ok()) return token.status();
+  cluster->token_ = *token;
+  cluster->gcs_port_ = FreePort();
+  cluster->gcs_address_ = absl::StrCat("127.0.0.1:", cluster->gcs_port_);
+  rpc::RetryPolicy retry;
+  retry.max_attempts = 3;
+  retry.attempt_timeout = std::chrono::milliseconds(5000);
+  cluster->client_ = std::make_unique<gcs::GcsClient>(
+      gcs::GcsClient::Options{cluster->gcs_address_, cluster->token_, retry});
+  absl::Status started = cluster->StartGcs();
+  if (!started.ok()) return started;
+  for (int i = 0; i < options.num_nodes; i++) {
+    absl::StatusOr<NodeID> node = cluster->AddNode(options.cpus_per_node);
+    if (!node.ok()) return node.status();
+  }
+  return cluster;
+}
+
+Cluster::~Cluster() {
+  std::vector<int> pids = raylet_pids_;
+  if (gcs_pid_ > 0) pids.push_back(gcs_pid_);
+  for (int pid : pids) kill(pid, SIGKILL);
+  for (int pid : pids) waitpid(pid, nullptr, 0);
+}
+
+int Cluster::Spawn(const std::vector<std::string>& argv, const std::string& log_name) {
+  std::string log = log_dir_ + "/" + log_name + ".log";
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    setenv("PHOTON_CLUSTER_TOKEN", token_.c_str(), 1);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+absl::Status Cluster::StartGcs() {
+  gcs_pid_ = Spawn({PhotonBinary("gcs/photon-gcs"), absl::StrCat("--port=", gcs_port_),
+                    "--host=127.0.0.1", "--storage=" + options_.storage,
+                    absl::StrCat("--health-check-period-ms=", options_.health_check_period_ms),
+                    absl::StrCat("--health-check-timeout-ms=", options_.health_check_timeout_ms),
+                    absl::StrCat("--health-check-failure-threshold=",
+                                 options_.health_check_failure_threshold)},
+                   "gcs");
+  gcs_starts_++;
+  return WaitForGcs(std::chrono::seconds(20));
+}
+
+absl::Status Cluster::WaitForGcs(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  absl::Status last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status;
+    if (waitpid(gcs_pid_, &status, WNOHANG) == gcs_pid_) {
+      gcs_pid_ = -1;
+      return absl::InternalError("photon-gcs exited during startup; log:\n" + ReadLog("gcs"));
+    }
+    last = client_->GetAllNodes().status();
+    if (last.ok()) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return absl::DeadlineExceededError("GCS did not answer: " + std::string(last.message()) +
+                                     "; log:\n" + ReadLog("gcs"));
+}
+
+absl::StatusOr<NodeID> Cluster::AddNode(double cpus, const std::string& resources_json) {
+  NodeID node = NodeID::FromRandom();
+  int index = static_cast<int>(raylet_pids_.size());
+  int pid = Spawn({PhotonBinary("raylet/photon-raylet"), "--gcs-address=" + gcs_address_,
+                   "--node-ip=127.0.0.1", "--node-id=" + node.Hex(), absl::StrCat("--num-cpus=", cpus),
+                   "--num-gpus=0", "--memory=1073741824", "--object-store-memory=104857600",
+                   "--resources=" + resources_json,
+                   absl::StrCat("--report-period-ms=", options_.report_period_ms)},
+                  absl::StrCat("raylet-", index));
+  raylet_pids_.push_back(pid);
+  node_ids_.push_back(node);
+  absl::Status joined =
+      WaitForNodeState(node, rpc::GcsNodeInfo::ALIVE, std::chrono::seconds(20));
+  if (!joined.ok()) {
+    return absl::Status(joined.code(), std::string(joined.message()) + "; raylet log:\n" +
+                                           ReadLog(absl::StrCat("raylet-", index)));
+  }
+  return node;
+}
+
+void Cluster::KillNode(int index, int signal) { kill(raylet_pids_[index], signal); }
+
+void Cluster::KillGcs() {
+  if (gcs_pid_ <= 0) return;
+  kill(gcs_pid_, SIGKILL);
+  waitpid(gcs_pid_, nullptr, 0);
+  gcs_pid_ = -1;
+}
+
+absl::Status Cluster::RestartGcs() {
+  KillGcs();
+  return StartGcs();
+}
+
+absl::Status Cluster::WaitForNodeState(const NodeID& node, int state,
+                                       std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last = "not registered";
+  while (std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes = client_->GetAllNodes();
+    if (nodes.ok()) {
+      for (const rpc::GcsNodeInfo& n : *nodes) {
+        if (n.node_id() != node.Binary()) continue;
+        if (n.state() == state) return absl::OkStatus();
+        last = rpc::GcsNodeInfo::State_Name(n.state());
+      }
+    } else {
+      last = std::string(nodes.status().message());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("node ", node.Hex(), " did not become ",
+                                                  rpc::GcsNodeInfo::State_Name(
+                                                      static_cast<rpc::GcsNodeInfo::State>(state)),
+                                                  " (last seen: ", last, ")"));
+}
+
+absl::Status Cluster::WaitForAliveNodes(int count, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int alive = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes = client_->GetAllNodes();
+    if (nodes.ok()) {
+      alive = 0;
+      for (const rpc::GcsNodeInfo& n : *nodes) alive += n.state() == rpc::GcsNodeInfo::ALIVE;
+      if (alive == count) return absl::OkStatus();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("expected ", count, " alive nodes, last saw ", alive));
+}
+
+std::string Cluster::ReadLog(const std::string& name) const {
+  std::ifstream in(log_dir_ + "/" + name + ".log");
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace testing
+}  // namespace photon
