@@ -25,7 +25,7 @@ void HealthChecker::AddNode(const NodeID& node) {
 void HealthChecker::RemoveNode(const NodeID& node) { nodes_.erase(node); }
 
 std::chrono::milliseconds HealthChecker::tick_interval() const {
-  return std::chrono::milliseconds(std::max<int64_t>(10, options_.period_ms / 4));
+  return std::chrono::milliseconds(std::max<int64_t>(10, options_.period_ms / 10));
 }
 
 void HealthChecker::Tick() {

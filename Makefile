@@ -1,0 +1,55 @@
+# Photon's two commands for a fresh Debian 12 machine (as root):
+#   make demo   install dependencies, build, start a local cluster, show it, stop it
+#   make test   install dependencies, build, run every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+# Every Debian package the build, the tests and the demo need.
+DEB_PACKAGES := bazel-bootstrap bazel-rules-java g++ make pkg-config \
+  libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libabsl-dev \
+  libboost-all-dev libhiredis-dev redis-server pybind11-dev libmsgpack-cxx-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev python3-dev procps iproute2
+
+BAZEL := bazel
+BIN := build/bin
+
+.PHONY: deps build test demo bench clean
+
+# Idempotent: apt-get only runs when something is missing.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	  | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "All Debian packages present."; fi
+
+build:
+	$(BAZEL) build //...
+	@mkdir -p $(BIN)
+	@install -m 0755 bazel-bin/cli/photon bazel-bin/gcs/photon-gcs bazel-bin/raylet/photon-raylet \
+	  bazel-bin/bench/gcs_bench $(BIN)/
+	@echo "Binaries in $(BIN)/"
+
+# Runs every test; the last line counts test targets (bazel's own summary is above it).
+test: deps build
+	@mkdir -p build
+	@set -o pipefail; $(BAZEL) test //... 2>&1 | tee build/test.log; rc=$$?; \
+	passed=$$(grep -cE '^//.* PASSED' build/test.log); \
+	failed=$$(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD)' build/test.log); \
+	echo "bazel: $$passed passed, $$failed failed"; exit $$rc
+
+# Starts a local cluster (GCS on 6379, or 16379 when 6379 is taken, e.g. by
+# Redis), prints its status and stops it.
+demo: deps build
+	@port=6379; if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
+	  port=16379; echo "Port 6379 is taken (Redis?); the demo uses $$port."; fi; \
+	$(BIN)/photon start --head --port=$$port && $(BIN)/photon status; rc=$$?; \
+	$(BIN)/photon stop; exit $$rc
+
+bench: build
+	$(BIN)/gcs_bench
+
+clean:
+	rm -rf build
+	$(BAZEL) clean
