@@ -61,9 +61,9 @@ absl::StatusOr<Started> Spawn(const Session& session, const std::string& binary_
   return Started{pid_name, *pid, output};
 }
 
-// Waits until `node_id` is ALIVE in the GCS at `address`.
-absl::Status WaitForNode(gcs::GcsClient& client, const NodeID& node_id,
-                         const std::vector<Started>& processes) {
+// Waits until `node_id` is ALIVE in the GCS at `address`; returns its entry.
+absl::StatusOr<rpc::GcsNodeInfo> WaitForNode(gcs::GcsClient& client, const NodeID& node_id,
+                                             const std::vector<Started>& processes) {
   auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   absl::Status last = absl::DeadlineExceededError("no answer yet");
   while (std::chrono::steady_clock::now() < deadline) {
@@ -74,9 +74,7 @@ absl::Status WaitForNode(gcs::GcsClient& client, const NodeID& node_id,
     absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes = client.GetAllNodes();
     if (nodes.ok()) {
       for (const rpc::GcsNodeInfo& n : *nodes) {
-        if (n.node_id() == node_id.Binary() && n.state() == rpc::GcsNodeInfo::ALIVE) {
-          return absl::OkStatus();
-        }
+        if (n.node_id() == node_id.Binary() && n.state() == rpc::GcsNodeInfo::ALIVE) return n;
       }
       last = absl::NotFoundError("the node has not registered yet");
     } else {
@@ -229,12 +227,17 @@ int RunStart(const std::vector<std::string>& args) {
   retry.max_attempts = 1;
   retry.attempt_timeout = std::chrono::milliseconds(2000);
   gcs::GcsClient client({gcs_address, token, retry});
-  absl::Status joined = WaitForNode(client, node_id, started);
-  if (!joined.ok()) return Fail(std::string(joined.message()), started);
+  absl::StatusOr<rpc::GcsNodeInfo> joined = WaitForNode(client, node_id, started);
+  if (!joined.ok()) return Fail(std::string(joined.status().message()), started);
+  std::string ports = absl::StrCat("raylet=", joined->raylet_port(), "\n");
+  if (head) ports = absl::StrCat("gcs=", port, "\n", ports);
+  wrote = WriteFileAtomically(session->dir() + "/ports", ports, 0644);
+  if (!wrote.ok()) return Fail(std::string(wrote.message()), started);
 
   std::cout << "Photon " << (head ? "head node" : "node") << " started.\n"
             << "  GCS:      " << gcs_address << (head ? " (storage: " + flags.GetString("storage") + ")" : "")
-            << "\n  Node:     " << node_id.Hex() << "\n  Session:  " << session->dir() << "\n";
+            << "\n  Node:     " << node_id.Hex() << " (raylet port " << joined->raylet_port()
+            << ")\n  Session:  " << session->dir() << "\n";
   if (head) {
     std::cout << "To add a node, run on it:\n"
               << "  PHOTON_CLUSTER_TOKEN=<contents of " << session->token_path()

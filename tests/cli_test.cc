@@ -49,11 +49,18 @@ TEST_F(CliTest, StartJoinStatusStop) {
   EXPECT_NE(status.output.find(" 0.0/2.0 special\n"), std::string::npos) << status.output;
   EXPECT_NE(status.output.find("(head)"), std::string::npos) << status.output;
 
-  // The token file is private to its owner.
-  std::string session = tmpdir_ + "/session_latest";
+  // The head's session: its token file is private to its owner, and it
+  // records the ports.
+  size_t at = head.output.find("Session:  ");
+  ASSERT_NE(at, std::string::npos) << head.output;
+  std::string session = head.output.substr(at + 10, head.output.find('\n', at) - at - 10);
   struct stat st;
   ASSERT_EQ(stat((session + "/token").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream ports(session + "/ports");
+  std::string first_line;
+  std::getline(ports, first_line);
+  EXPECT_EQ(first_line, "gcs=" + std::to_string(port_));
 
   // A second head on the same port names the port.
   CommandResult again = Photon({"start", "--head", "--port=" + std::to_string(port_)});

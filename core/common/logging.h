@@ -49,16 +49,23 @@ constexpr LogLevel WARNING = LogLevel::kWarning;
 constexpr LogLevel ERROR = LogLevel::kError;
 constexpr LogLevel FATAL = LogLevel::kFatal;
 }  // namespace log_level
+
+// Turns a log statement into a void expression, so PHOTON_LOG is a single
+// expression and nests safely inside an unbraced if/else.
+struct LogVoidify {
+  void operator&(std::ostream&) {}
+};
 }  // namespace photon
 
-#define PHOTON_LOG(level)                                          \
-  if (!::photon::LogLevelEnabled(::photon::log_level::level)) {    \
-  } else                                                           \
-    ::photon::LogMessage(__FILE__, __LINE__, ::photon::log_level::level).stream()
+#define PHOTON_LOG(level)                                        \
+  !::photon::LogLevelEnabled(::photon::log_level::level)         \
+      ? (void)0                                                  \
+      : ::photon::LogVoidify() &                                 \
+            ::photon::LogMessage(__FILE__, __LINE__, ::photon::log_level::level).stream()
 
 // For programmer bugs only (never for input, RPC, disk or Redis failures).
-#define PHOTON_CHECK(cond)                                                         \
-  if (cond) {                                                                      \
-  } else                                                                           \
-    ::photon::LogMessage(__FILE__, __LINE__, ::photon::LogLevel::kFatal).stream() \
-        << "Check failed: " #cond " "
+#define PHOTON_CHECK(cond)                 \
+  (cond) ? (void)0                         \
+         : ::photon::LogVoidify() &        \
+               ::photon::LogMessage(__FILE__, __LINE__, ::photon::LogLevel::kFatal).stream() \
+                   << "Check failed: " #cond " "

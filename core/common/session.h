@@ -8,6 +8,7 @@
 //     session_2026-11-26_04-30-00_1234/
 //       token            cluster token, mode 0600
 //       gcs_address      "127.0.0.1:6379"
+//       ports            "gcs=6379", "raylet=41234" (written by photon start)
 //       logs/gcs.log, logs/raylet.log, ...
 //       pids/gcs, pids/raylet-<port>     one pid per file, read by `photon stop`
 //
