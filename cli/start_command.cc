@@ -41,11 +41,12 @@ struct Started {
   std::string output;
 };
 
-// Fails with the daemon's last output lines if it exited.
-absl::Status CheckAlive(const Started& p) {
+// Fails with the daemon's last output lines if it exited; `when` says when
+// ("during startup").
+absl::Status CheckAlive(const Started& p, const std::string& when = "during startup") {
   std::string how = ReapIfExited(p.pid);
   if (how.empty()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(p.name, " exited during startup (", how, "); its output (",
+  return absl::InternalError(absl::StrCat(p.name, " exited ", when, " (", how, "); its output (",
                                           p.output, "):\n", TailFile(p.output, 15)));
 }
 
@@ -119,7 +120,7 @@ int Block(const std::vector<Started>& processes) {
     if (sigtimedwait(&set, nullptr, &wait) > 0) break;
     bool died = false;
     for (const Started& p : processes) {
-      absl::Status alive = CheckAlive(p);
+      absl::Status alive = CheckAlive(p, "while photon start --block was watching it");
       if (!alive.ok()) {
         std::cerr << "photon: " << alive.message() << "\n";
         died = true;
