@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "cli/command_flags.h"
 #include "cli/commands.h"
 #include "cli/process.h"
 #include "core/common/flags.h"
@@ -153,21 +154,9 @@ int Fail(const std::string& message, const std::vector<Started>& started) {
 int RunStart(const std::vector<std::string>& args) {
   FlagSet flags("photon start", "Start Photon on this machine: a head node, or a node that joins one.");
   AddFlags(flags);
-  flags.AddBool("help", false, "print this help");
-  absl::Status parsed = flags.Parse(args);
-  if (parsed.ok() && flags.GetBool("help")) {
-    std::cout << flags.Usage();
-    return 0;
-  }
-  std::string usage_error;
-  if (!parsed.ok()) usage_error = std::string(parsed.message());
-  else if (!flags.positional().empty()) usage_error = "unexpected argument " + flags.positional()[0];
-  else if (flags.GetBool("head") == !flags.GetString("address").empty()) {
-    usage_error = "give exactly one of --head or --address HOST:PORT";
-  }
-  if (!usage_error.empty()) {
-    std::cerr << "photon start: " << usage_error << "\n\n" << flags.Usage();
-    return 2;
+  if (int exit_code = ParseCommandFlags(flags, args); exit_code >= 0) return exit_code;
+  if (flags.GetBool("head") == !flags.GetString("address").empty()) {
+    return UsageError(flags, "give exactly one of --head or --address HOST:PORT");
   }
   const bool head = flags.GetBool("head");
   const int port = static_cast<int>(flags.GetInt("port"));

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "absl/time/clock.h"
+#include "cli/command_flags.h"
 #include "cli/commands.h"
 #include "cli/status_format.h"
 #include "core/common/flags.h"
@@ -13,18 +14,7 @@ namespace cli {
 int RunStatus(const std::vector<std::string>& args) {
   FlagSet flags("photon status", "Show the cluster's nodes and resources.");
   flags.AddString("address", "", "HOST:PORT of the GCS (default: this machine's latest session)");
-  flags.AddBool("help", false, "print this help");
-  absl::Status parsed = flags.Parse(args);
-  if (parsed.ok() && flags.GetBool("help")) {
-    std::cout << flags.Usage();
-    return 0;
-  }
-  if (!parsed.ok() || !flags.positional().empty()) {
-    std::cerr << "photon status: "
-              << (parsed.ok() ? "unexpected argument " + flags.positional()[0] : parsed.message())
-              << "\n\n" << flags.Usage();
-    return 2;
-  }
+  if (int exit_code = ParseCommandFlags(flags, args); exit_code >= 0) return exit_code;
   std::string address = flags.GetString("address");
   if (address.empty()) {
     absl::StatusOr<Session> session = Session::Latest();

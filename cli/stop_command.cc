@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "cli/command_flags.h"
 #include "cli/commands.h"
 #include "cli/process.h"
 #include "core/common/flags.h"
@@ -12,18 +13,7 @@ int RunStop(const std::vector<std::string>& args) {
   FlagSet flags("photon stop", "Stop every Photon process of this machine's sessions.");
   flags.AddInt("grace-period-s", 10, "seconds to wait after SIGTERM before SIGKILL");
   flags.AddBool("force", false, "SIGKILL at once");
-  flags.AddBool("help", false, "print this help");
-  absl::Status parsed = flags.Parse(args);
-  if (parsed.ok() && flags.GetBool("help")) {
-    std::cout << flags.Usage();
-    return 0;
-  }
-  if (!parsed.ok() || !flags.positional().empty()) {
-    std::cerr << "photon stop: "
-              << (parsed.ok() ? "unexpected argument " + flags.positional()[0] : parsed.message())
-              << "\n\n" << flags.Usage();
-    return 2;
-  }
+  if (int exit_code = ParseCommandFlags(flags, args); exit_code >= 0) return exit_code;
   // Raylets first, so they can unregister from a GCS that is still up.
   std::vector<std::pair<Session, std::string>> raylets, others;
   std::vector<int> raylet_pids, other_pids;

@@ -54,6 +54,7 @@ class FlagSet {
   bool IsSet(const std::string& name) const;
 
   const std::vector<std::string>& positional() const { return positional_; }
+  const std::string& program() const { return program_; }
 
   // "usage: <program> [flags]" followed by each flag, its variable, default and help.
   std::string Usage() const;
