@@ -156,7 +156,13 @@ TEST(ClusterTest, GcsOnRedisKilledAndRestartedRecoversEverything) {
   ASSERT_TRUE(WaitUntil([&] { return events.Snapshots() == 1; }, seconds(10)));
 
   cluster->KillGcs();
-  std::this_thread::sleep_for(milliseconds(3 * options.report_period_ms));  // raylets notice
+  // Both raylets notice the GCS is gone (and keep running) before it returns.
+  for (int i = 0; i < 2; i++) {
+    std::string log = "raylet-" + std::to_string(i);
+    ASSERT_TRUE(WaitUntil([&] { return cluster->ReadLog(log).find("is unreachable") != std::string::npos; },
+                          seconds(10)))
+        << cluster->ReadLog(log);
+  }
   ASSERT_TRUE(cluster->RestartGcs().ok());
 
   // Same nodes, all alive; the raylets kept running and registered again.
