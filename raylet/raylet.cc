@@ -6,6 +6,7 @@
 
 #include "core/common/logging.h"
 #include "core/rpc/client_call.h"
+#include "core/rpc/status_util.h"
 
 namespace photon {
 namespace raylet {
@@ -33,8 +34,24 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                             out->set_node_id(raylet_.node_id().Binary());
                             *out->mutable_total() = raylet_.options_.resources;
                             *out->mutable_available() = raylet_.options_.resources;
+                            *out->mutable_object_store() = raylet_.store_->Stats();
                             return absl::OkStatus();
                           });
+  }
+
+  grpc::ServerUnaryReactor* PullObject(grpc::CallbackServerContext* ctx, const rpc::PullObjectRequest* req,
+                                       rpc::PullObjectReply* reply) override {
+    return rpc::ServeOnLoop(
+        server_, "Raylet.PullObject", ctx, req, reply,
+        [this](const rpc::PullObjectRequest& r, rpc::PullObjectReply* out, rpc::ReplyFn done) {
+          absl::StatusOr<ObjectID> id = ObjectID::FromBinary(r.object_id());
+          if (!id.ok()) return done(rpc::ToGrpcStatus(id.status()));
+          std::vector<std::string> holders(r.holders().begin(), r.holders().end());
+          raylet_.object_manager_->Pull(*id, holders, [out, done](absl::StatusOr<int64_t> bytes) {
+            if (bytes.ok()) out->set_bytes(*bytes);
+            done(rpc::ToGrpcStatus(bytes.status()));
+          });
+        });
   }
 
  private:
@@ -63,10 +80,31 @@ rpc::GcsNodeInfo Raylet::NodeInfo() const {
   info.set_session_dir(options_.session_dir);
   info.set_raylet_pid(getpid());
   info.set_is_head(options_.is_head);
+  info.set_object_manager_port(transfers_->port());
+  info.set_object_store_socket(options_.store_socket);
   return info;
 }
 
 absl::Status Raylet::Start() {
+  object_store::StoreServer::Options store;
+  store.socket_path = options_.store_socket;
+  auto amounts = options_.resources.amounts();
+  store.capacity = static_cast<int64_t>(amounts.count("object_store_memory") ? amounts.at("object_store_memory") : 0);
+  store.spill_dir = options_.spill_dir;
+  absl::StatusOr<std::unique_ptr<object_store::StoreServer>> started_store = object_store::StoreServer::Start(store);
+  if (!started_store.ok()) return started_store.status();
+  store_ = std::move(*started_store);
+  object_store::TransferServer::Options transfer;
+  transfer.port = options_.object_manager_port;
+  transfer.token = options_.token;
+  absl::StatusOr<std::unique_ptr<object_store::TransferServer>> transfers =
+      object_store::TransferServer::Start(transfer, *store_);
+  if (!transfers.ok()) return transfers.status();
+  transfers_ = std::move(*transfers);
+  object_store::ObjectManager::Options pulls;
+  pulls.token = options_.token;
+  object_manager_ = std::make_unique<object_store::ObjectManager>(pulls, *store_);
+
   server_ = std::make_unique<rpc::GrpcServer>(
       "raylet", rpc::GrpcServer::Options{"0.0.0.0", options_.port, options_.token}, loop_);
   service_ = std::make_unique<Service>(*server_, *this);
@@ -132,6 +170,7 @@ void Raylet::Report() {
   usage->set_node_id(options_.node_id.Binary());
   *usage->mutable_total() = options_.resources;
   *usage->mutable_available() = options_.resources;
+  *usage->mutable_object_store() = store_->Stats();
   usage->set_timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count());
@@ -199,6 +238,9 @@ void Raylet::Stop(std::chrono::milliseconds timeout) {
                         << s.error_message();
   }
   if (server_) server_->Shutdown();
+  if (transfers_) transfers_->Stop();
+  object_manager_.reset();
+  if (store_) store_->Stop();
 }
 
 }  // namespace raylet

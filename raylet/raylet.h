@@ -1,6 +1,7 @@
 #pragma once
 
-// Raylet: the node daemon. In this first part it joins the cluster and keeps
+// Raylet: the node daemon. It runs the node's object store (shared memory,
+// spilling, transfers to and from other nodes), joins the cluster and keeps
 // the GCS informed:
 //   - serves RayletService (HealthCheck, GetNodeStats) on its loop;
 //   - registers its node with the GCS, retrying until the GCS answers;
@@ -29,6 +30,9 @@
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
 #include "core/rpc/grpc_server.h"
+#include "object_store/object_manager.h"
+#include "object_store/store_server.h"
+#include "object_store/transfer_server.h"
 #include "proto/gcs.grpc.pb.h"
 #include "proto/raylet.grpc.pb.h"
 
@@ -49,6 +53,10 @@ class Raylet {
     std::string session_dir;
     bool is_head = false;
     std::chrono::milliseconds report_period{1000};
+    // The object store: its size is the node's object_store_memory resource.
+    std::string store_socket;
+    std::string spill_dir;
+    int object_manager_port = 0;
     // Called (on the loop) when the GCS refuses this node for good.
     std::function<void(const absl::Status&)> on_fatal;
   };
@@ -64,6 +72,7 @@ class Raylet {
 
   const NodeID& node_id() const { return options_.node_id; }
   int port() const { return server_ ? server_->port() : 0; }
+  int object_manager_port() const { return transfers_ ? transfers_->port() : 0; }
 
  private:
   class Service;
@@ -79,6 +88,9 @@ class Raylet {
   std::shared_ptr<grpc::Channel> gcs_channel_;
   std::unique_ptr<rpc::NodeInfoGcsService::Stub> gcs_nodes_;
   std::unique_ptr<rpc::NodeResourceGcsService::Stub> gcs_resources_;
+  std::unique_ptr<object_store::StoreServer> store_;
+  std::unique_ptr<object_store::TransferServer> transfers_;
+  std::unique_ptr<object_store::ObjectManager> object_manager_;
   std::unique_ptr<rpc::GrpcServer> server_;
   std::unique_ptr<Service> service_;
   // Loop state.

@@ -9,6 +9,7 @@
 #include "core/common/event_loop.h"
 #include "core/common/flags.h"
 #include "core/common/logging.h"
+#include "core/common/session.h"
 #include "raylet/raylet.h"
 #include "raylet/resource_config.h"
 
@@ -28,6 +29,9 @@ int main(int argc, char** argv) {
   flags.AddBool("head", false, "this is the head node");
   flags.AddString("session-dir", "", "session directory for logs and the token file");
   flags.AddInt("report-period-ms", 1000, "how often resources are reported to the GCS");
+  flags.AddString("object-store-socket", "", "unix socket of the object store (default: in the session directory)");
+  flags.AddString("object-spilling-directory", "", "where objects spill to disk (default: <session>/spill)");
+  flags.AddInt("object-manager-port", 0, "TCP port for object transfers (0: any free port)");
   flags.AddBool("help", false, "print this help");
   absl::Status parsed = flags.Parse(argc, argv);
   if (!parsed.ok() || flags.GetBool("help") || !flags.positional().empty() ||
@@ -77,6 +81,22 @@ int main(int argc, char** argv) {
   options.session_dir = session_dir;
   options.is_head = flags.GetBool("head");
   options.report_period = std::chrono::milliseconds(flags.GetInt("report-period-ms"));
+  options.object_manager_port = static_cast<int>(flags.GetInt("object-manager-port"));
+  const std::string short_id = options.node_id.Hex().substr(0, 12);
+  const std::string base = session_dir.empty() ? "/tmp/photon-node-" + short_id : session_dir;
+  options.store_socket = flags.GetString("object-store-socket");
+  if (options.store_socket.empty()) {
+    options.store_socket = base + "/sockets/store-" + short_id;
+    // A unix socket path must fit in 108 bytes.
+    if (options.store_socket.size() >= 100) options.store_socket = "/tmp/photon-store-" + short_id + ".sock";
+  }
+  options.spill_dir = flags.GetString("object-spilling-directory");
+  if (options.spill_dir.empty()) options.spill_dir = base + "/spill-" + short_id;
+  if (absl::Status made = MakeDirectories(options.store_socket.substr(0, options.store_socket.rfind('/')));
+      !made.ok()) {
+    std::cerr << "photon-raylet: " << made.message() << "\n";
+    return 1;
+  }
   int exit_code = 0;
   options.on_fatal = [&exit_code](const absl::Status&) {
     exit_code = 1;

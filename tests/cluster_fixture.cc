@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,15 @@ namespace photon {
 namespace testing {
 
 absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(Options options) {
+  struct statvfs shm;
+  const int64_t wanted = options.object_store_bytes * std::max(1, options.num_nodes);
+  if (statvfs("/dev/shm", &shm) != 0 ||
+      static_cast<int64_t>(shm.f_bavail) * static_cast<int64_t>(shm.f_frsize) < wanted) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "this test needs ", wanted, " bytes free in /dev/shm for its object stores, but /dev/shm has ",
+        static_cast<int64_t>(shm.f_bavail) * static_cast<int64_t>(shm.f_frsize),
+        "; enlarge /dev/shm (docker: --shm-size)"));
+  }
   std::unique_ptr<Cluster> cluster(new Cluster(options));
   const char* tmp = std::getenv("TEST_TMPDIR");
   static int counter = 0;
@@ -103,7 +113,10 @@ absl::StatusOr<NodeID> Cluster::AddNode(double cpus, const std::string& resource
   int index = static_cast<int>(raylet_pids_.size());
   int pid = Spawn({PhotonBinary("raylet/photon-raylet"), "--gcs-address=" + gcs_address_,
                    "--node-ip=127.0.0.1", "--node-id=" + node.Hex(), absl::StrCat("--num-cpus=", cpus),
-                   "--num-gpus=0", "--memory=1073741824", "--object-store-memory=104857600",
+                   "--num-gpus=0", "--memory=1073741824",
+                   absl::StrCat("--object-store-memory=", options_.object_store_bytes),
+                   absl::StrCat("--object-spilling-directory=", log_dir_, "/spill-", index),
+                   absl::StrCat("--object-store-socket=/tmp/photon-test-", getpid(), "-", node.Hex().substr(0, 12)),
                    "--resources=" + resources_json,
                    absl::StrCat("--report-period-ms=", options_.report_period_ms)},
                   absl::StrCat("raylet-", index));
@@ -116,6 +129,15 @@ absl::StatusOr<NodeID> Cluster::AddNode(double cpus, const std::string& resource
                                            ReadLog(absl::StrCat("raylet-", index)));
   }
   return node;
+}
+
+absl::StatusOr<rpc::GcsNodeInfo> Cluster::NodeInfo(int index) {
+  absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes = client_->GetAllNodes();
+  if (!nodes.ok()) return nodes.status();
+  for (const rpc::GcsNodeInfo& n : *nodes) {
+    if (n.node_id() == node_ids_[index].Binary()) return n;
+  }
+  return absl::NotFoundError(absl::StrCat("node ", index, " is not registered"));
 }
 
 void Cluster::KillNode(int index, int signal) { kill(raylet_pids_[index], signal); }

@@ -37,6 +37,8 @@ class Cluster {
     int health_check_timeout_ms = 200;
     int health_check_failure_threshold = 3;
     int report_period_ms = 200;
+    // Shared memory of each node's object store (Start checks /dev/shm has it).
+    int64_t object_store_bytes = 100 << 20;
   };
 
   static absl::StatusOr<std::unique_ptr<Cluster>> Start(Options options);
@@ -44,6 +46,9 @@ class Cluster {
 
   // Starts one more raylet and waits until it is registered.
   absl::StatusOr<NodeID> AddNode(double cpus, const std::string& resources_json = "");
+
+  // The GCS's entry for node `index`, as it is now.
+  absl::StatusOr<rpc::GcsNodeInfo> NodeInfo(int index);
 
   // Signals raylet `index` (0-based, in start order).
   void KillNode(int index, int signal);

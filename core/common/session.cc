@@ -27,7 +27,9 @@ absl::Status ErrnoStatus(const std::string& what, int err) {
   return absl::InternalError(msg);
 }
 
-absl::Status MakeDirs(const std::string& path, int mode) {
+}  // namespace
+
+absl::Status MakeDirectories(const std::string& path, int mode) {
   std::string partial;
   std::stringstream parts(path);
   std::string part;
@@ -44,7 +46,6 @@ absl::Status MakeDirs(const std::string& path, int mode) {
   return absl::OkStatus();
 }
 
-}  // namespace
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -81,7 +82,7 @@ std::string Session::Root() {
 
 absl::StatusOr<Session> Session::Create() {
   std::string root = Root();
-  RETURN_IF_ERROR(MakeDirs(root, 0755));
+  RETURN_IF_ERROR(MakeDirectories(root, 0755));
   time_t now = time(nullptr);
   tm local;
   localtime_r(&now, &local);
@@ -89,8 +90,8 @@ absl::StatusOr<Session> Session::Create() {
   strftime(stamp, sizeof(stamp), "%Y-%m-%d_%H-%M-%S", &local);
   std::string name = absl::StrCat("session_", stamp, "_", getpid());
   Session session(root + "/" + name);
-  RETURN_IF_ERROR(MakeDirs(session.logs_dir(), 0755));
-  RETURN_IF_ERROR(MakeDirs(session.dir_ + "/pids", 0755));
+  RETURN_IF_ERROR(MakeDirectories(session.logs_dir(), 0755));
+  RETURN_IF_ERROR(MakeDirectories(session.dir_ + "/pids", 0755));
   // Repoint session_latest atomically: a new link, renamed over the old one.
   std::string link_tmp = absl::StrCat(root, "/session_latest.tmp.", getpid());
   unlink(link_tmp.c_str());
@@ -174,7 +175,7 @@ absl::StatusOr<std::string> Session::ReadGcsAddress() const {
 }
 
 absl::Status Session::WritePid(const std::string& name, int pid) const {
-  RETURN_IF_ERROR(MakeDirs(dir_ + "/pids", 0755));
+  RETURN_IF_ERROR(MakeDirectories(dir_ + "/pids", 0755));
   return WriteFileAtomically(dir_ + "/pids/" + name, std::to_string(pid) + "\n", 0644);
 }
 

@@ -69,6 +69,8 @@ absl::StatusOr<std::string> ResolveClusterToken();
 
 // Reads a whole small file; NotFound/PermissionDenied name the path.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+// Creates `path` and its missing parents (like mkdir -p).
+absl::Status MakeDirectories(const std::string& path, int mode = 0755);
 // Writes `content` to `path` atomically (temp file + rename) with `mode`.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& content, int mode);
 

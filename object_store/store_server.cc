@@ -1,0 +1,326 @@
+#include "object_store/store_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "core/common/logging.h"
+#include "object_store/framing.h"
+
+namespace photon {
+namespace object_store {
+
+using boost::asio::local::stream_protocol;
+
+struct StoreServer::Acceptor {
+  explicit Acceptor(boost::asio::io_context& io) : acceptor(io) {}
+  stream_protocol::acceptor acceptor;
+};
+
+// One client connection: reads framed requests, dispatches them to the
+// store, writes replies in order. Runs only on the store loop.
+class StoreServer::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(StoreServer& server, ClientId id, stream_protocol::socket socket)
+      : server_(server), id_(id), socket_(std::move(socket)) {}
+
+  void Start() { ReadHeader(); }
+  void Close() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  void Reply(rpc::StoreReply reply) {
+    bool idle = outbox_.empty();
+    outbox_.push_back(EncodeFrame(reply.SerializeAsString()));
+    if (idle) WriteNext();
+  }
+
+ private:
+  void ReadHeader() {
+    auto self = shared_from_this();
+    boost::asio::async_read(socket_, boost::asio::buffer(header_),
+                            [self](const boost::system::error_code& ec, size_t) {
+                              if (ec) return self->Gone();
+                              uint32_t n = 0;
+                              for (int i = 0; i < 4; i++) n |= static_cast<uint32_t>(self->header_[i]) << (8 * i);
+                              if (n > kMaxFrameBytes) return self->Gone();
+                              self->body_.resize(n);
+                              self->ReadBody();
+                            });
+  }
+
+  void ReadBody() {
+    auto self = shared_from_this();
+    boost::asio::async_read(socket_, boost::asio::buffer(body_),
+                            [self](const boost::system::error_code& ec, size_t) {
+                              if (ec) return self->Gone();
+                              rpc::StoreRequest request;
+                              if (!request.ParseFromString(self->body_)) {
+                                PHOTON_LOG(WARNING) << "object store: malformed request from client "
+                                                    << self->id_ << "; closing it";
+                                return self->Gone();
+                              }
+                              self->Dispatch(request);
+                              self->ReadHeader();
+                            });
+  }
+
+  void WriteNext() {
+    auto self = shared_from_this();
+    boost::asio::async_write(socket_, boost::asio::buffer(outbox_.front()),
+                             [self](const boost::system::error_code& ec, size_t) {
+                               if (ec) return self->Gone();
+                               self->outbox_.pop_front();
+                               if (!self->outbox_.empty()) self->WriteNext();
+                             });
+  }
+
+  void Gone() {
+    if (gone_) return;
+    gone_ = true;
+    Close();
+    server_.OnDisconnected(id_);
+  }
+
+  void Dispatch(const rpc::StoreRequest& request);
+
+  StoreServer& server_;
+  const ClientId id_;
+  stream_protocol::socket socket_;
+  uint8_t header_[4];
+  std::string body_;
+  std::deque<std::string> outbox_;
+  bool gone_ = false;
+};
+
+namespace {
+
+rpc::StoreReply ErrorReply(uint64_t request_id, const absl::Status& status) {
+  rpc::StoreReply reply;
+  reply.set_request_id(request_id);
+  reply.set_code(static_cast<int>(status.code()));
+  reply.set_message(std::string(status.message()));
+  return reply;
+}
+
+// Parses an id from the wire; the error names the request.
+absl::StatusOr<ObjectID> ParseId(const std::string& bytes, const char* what) {
+  absl::StatusOr<ObjectID> id = ObjectID::FromBinary(bytes);
+  if (!id.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", id.status().message()));
+  return id;
+}
+
+}  // namespace
+
+void StoreServer::Connection::Dispatch(const rpc::StoreRequest& request) {
+  const uint64_t rid = request.request_id();
+  LocalStore& store = server_.store();
+  std::weak_ptr<Connection> weak = weak_from_this();
+  auto reply_error = [&](const absl::Status& s) { Reply(ErrorReply(rid, s)); };
+  switch (request.body_case()) {
+    case rpc::StoreRequest::kCreate: {
+      const auto& c = request.create();
+      absl::StatusOr<ObjectID> id = ParseId(c.object_id(), "create");
+      if (!id.ok()) return reply_error(id.status());
+      LocalStore::CreateArgs args{*id, c.data_size(), c.metadata_size(), c.owner(), c.primary()};
+      store.Create(id_, args, [weak, rid](absl::StatusOr<int64_t> offset) {
+        auto self = weak.lock();
+        if (!self) return;
+        if (!offset.ok()) return self->Reply(ErrorReply(rid, offset.status()));
+        rpc::StoreReply reply;
+        reply.set_request_id(rid);
+        reply.mutable_create()->set_offset(*offset);
+        self->Reply(std::move(reply));
+      });
+      return;
+    }
+    case rpc::StoreRequest::kSeal:
+    case rpc::StoreRequest::kAbort:
+    case rpc::StoreRequest::kRelease: {
+      const bool seal = request.has_seal();
+      const std::string& raw = seal ? request.seal().object_id()
+                                    : request.has_abort() ? request.abort().object_id()
+                                                          : request.release().object_id();
+      absl::StatusOr<ObjectID> id = ParseId(raw, "seal/abort/release");
+      absl::Status s = !id.ok() ? id.status()
+                       : seal   ? store.Seal(id_, *id)
+                       : request.has_abort() ? store.Abort(id_, *id)
+                                             : store.Release(id_, *id);
+      // These have no reply; a failure is a client bug worth a log line.
+      if (!s.ok()) PHOTON_LOG(WARNING) << "object store client " << id_ << ": " << s.message();
+      return;
+    }
+    case rpc::StoreRequest::kGet: {
+      std::vector<ObjectID> ids;
+      for (const std::string& raw : request.get().object_ids()) {
+        absl::StatusOr<ObjectID> id = ParseId(raw, "get");
+        if (!id.ok()) return reply_error(id.status());
+        ids.push_back(*id);
+      }
+      store.Get(id_, ids, request.get().timeout_ms(), [weak, rid](std::vector<LocalStore::GetResult> results) {
+        auto self = weak.lock();
+        if (!self) return;
+        rpc::StoreReply reply;
+        reply.set_request_id(rid);
+        for (const LocalStore::GetResult& r : results) {
+          rpc::StoreObject* o = reply.mutable_get()->add_objects();
+          o->set_object_id(r.id.Binary());
+          o->set_found(r.found);
+          o->set_offset(r.offset);
+          o->set_data_size(r.data_size);
+          o->set_metadata_size(r.metadata_size);
+          o->set_error(r.error);
+        }
+        self->Reply(std::move(reply));
+      });
+      return;
+    }
+    case rpc::StoreRequest::kContains: {
+      absl::StatusOr<ObjectID> id = ParseId(request.contains().object_id(), "contains");
+      if (!id.ok()) return reply_error(id.status());
+      rpc::StoreReply reply;
+      reply.set_request_id(rid);
+      reply.mutable_contains()->set_contains(store.Contains(*id));
+      return Reply(std::move(reply));
+    }
+    case rpc::StoreRequest::kDelete: {
+      std::vector<ObjectID> ids;
+      for (const std::string& raw : request.delete_().object_ids()) {
+        absl::StatusOr<ObjectID> id = ParseId(raw, "delete");
+        if (!id.ok()) return reply_error(id.status());
+        ids.push_back(*id);
+      }
+      rpc::StoreReply reply;
+      reply.set_request_id(rid);
+      reply.mutable_delete_()->set_deleted(store.Delete(ids));
+      return Reply(std::move(reply));
+    }
+    case rpc::StoreRequest::kStats: {
+      rpc::StoreReply reply;
+      reply.set_request_id(rid);
+      *reply.mutable_stats() = store.Stats();
+      return Reply(std::move(reply));
+    }
+    case rpc::StoreRequest::BODY_NOT_SET:
+      return reply_error(absl::InvalidArgumentError("object store request has no body"));
+  }
+}
+
+StoreServer::StoreServer(Options options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(Options options) {
+  std::unique_ptr<StoreServer> server(new StoreServer(std::move(options)));
+  absl::StatusOr<std::unique_ptr<SharedMemory>> shm =
+      SharedMemory::Create(server->options_.shm_dir, server->options_.capacity);
+  if (!shm.ok()) return shm.status();
+  server->shm_ = std::move(*shm);
+  server->background_ = std::make_unique<ThreadPool>("store-io", server->options_.spill_threads);
+  StoreServer* raw = server.get();
+  LocalStore::Env env;
+  env.run_after = [raw](std::chrono::milliseconds delay, std::function<void()> fn) {
+    raw->loop_.RunAfter("Store.Timer", delay, std::move(fn));
+  };
+  env.run_in_background = [raw](std::function<void()> work, std::function<void()> done) {
+    raw->background_->Submit([raw, work = std::move(work), done = std::move(done)]() mutable {
+      work();
+      raw->loop_.Post("Store.BackgroundDone", std::move(done));
+    });
+  };
+  LocalStore::Options store_options;
+  store_options.capacity = server->options_.capacity;
+  store_options.spill_dir = server->options_.spill_dir;
+  store_options.create_grace = server->options_.create_grace;
+  store_options.min_spill_bytes = server->options_.min_spill_bytes;
+  server->store_ = std::make_unique<LocalStore>(store_options, server->shm_->base(), std::move(env));
+  absl::Status listening = server->Listen();
+  if (!listening.ok()) return listening;
+  server->loop_.StartThread("object-store");
+  PHOTON_LOG(INFO) << "object store: " << server->options_.capacity << " bytes of shared memory, socket "
+                   << server->options_.socket_path << ", spilling to "
+                   << (server->options_.spill_dir.empty() ? "(off)" : server->options_.spill_dir);
+  return server;
+}
+
+absl::Status StoreServer::Listen() {
+  acceptor_ = std::make_unique<Acceptor>(loop_.io_context());
+  unlink(options_.socket_path.c_str());
+  boost::system::error_code ec;
+  stream_protocol::endpoint endpoint(options_.socket_path);
+  acceptor_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->acceptor.bind(endpoint, ec);
+  if (!ec) acceptor_->acceptor.listen(128, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("object store: cannot listen on ", options_.socket_path, ": ",
+                                               ec.message()));
+  }
+  chmod(options_.socket_path.c_str(), 0600);
+  loop_.Post("Store.Accept", [this] { Accept(); });
+  return absl::OkStatus();
+}
+
+void StoreServer::Accept() {
+  acceptor_->acceptor.async_accept([this](const boost::system::error_code& ec, stream_protocol::socket socket) {
+    if (ec) {
+      if (ec != boost::asio::error::operation_aborted) {
+        PHOTON_LOG(WARNING) << "object store: accept failed: " << ec.message();
+        Accept();
+      }
+      return;
+    }
+    ClientId id = next_client_++;
+    rpc::StoreHello hello;
+    hello.set_capacity(options_.capacity);
+    absl::Status sent = SendFrameWithFd(socket.native_handle(), hello.SerializeAsString(), shm_->fd());
+    if (!sent.ok()) {
+      PHOTON_LOG(WARNING) << "object store: " << sent.message();
+    } else {
+      auto connection = std::make_shared<Connection>(*this, id, std::move(socket));
+      connections_[id] = connection;
+      connection->Start();
+    }
+    Accept();
+  });
+}
+
+void StoreServer::OnDisconnected(ClientId client) {
+  connections_.erase(client);
+  store_->Disconnect(client);
+}
+
+rpc::StoreStats StoreServer::Stats() {
+  std::promise<rpc::StoreStats> stats;
+  loop_.Post("Store.Stats", [&] { stats.set_value(store_->Stats()); });
+  return stats.get_future().get();
+}
+
+void StoreServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  std::promise<void> closed;
+  loop_.Post("Store.Stop", [&] {
+    boost::system::error_code ignored;
+    acceptor_->acceptor.close(ignored);
+    for (auto& [id, c] : connections_) c->Close();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  background_->Shutdown();  // finishes spills in flight; their completions never run
+  loop_.Stop();
+  unlink(options_.socket_path.c_str());
+}
+
+StoreServer::~StoreServer() {
+  Stop();
+  connections_.clear();
+  acceptor_.reset();
+}
+
+}  // namespace object_store
+}  // namespace photon
