@@ -77,6 +77,38 @@ absl::StatusOr<std::string> ReadFrame(int socket) {
   return body;
 }
 
+absl::StatusOr<std::optional<std::string>> TakeFrame(std::string* buffer) {
+  if (buffer->size() < 4) return std::optional<std::string>();
+  uint32_t n = DecodeLength(buffer->data());
+  if (n > kMaxFrameBytes) return absl::DataLossError(absl::StrCat("object store socket: frame of ", n, " bytes"));
+  if (buffer->size() < 4 + static_cast<size_t>(n)) return std::optional<std::string>();
+  std::string body = buffer->substr(4, n);
+  buffer->erase(0, 4 + static_cast<size_t>(n));
+  return std::optional<std::string>(std::move(body));
+}
+
+absl::StatusOr<std::string> ReadFrameBuffered(int socket, std::string* buffer,
+                                              std::chrono::microseconds spin) {
+  char chunk[16384];
+  const auto spin_until = std::chrono::steady_clock::now() + spin;
+  while (true) {
+    absl::StatusOr<std::optional<std::string>> frame = TakeFrame(buffer);
+    if (!frame.ok()) return frame.status();
+    if (frame->has_value()) return std::move(**frame);
+    ssize_t n = recv(socket, chunk, sizeof(chunk), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (std::chrono::steady_clock::now() < spin_until) continue;
+      n = recv(socket, chunk, sizeof(chunk), 0);
+    }
+    if (n == 0) return absl::UnavailableError("object store socket: connection closed");
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("read failed");
+    }
+    buffer->append(chunk, static_cast<size_t>(n));
+  }
+}
+
 absl::Status SendFrameWithFd(int socket, const std::string& body, int fd_to_pass) {
   std::string frame = EncodeFrame(body);
   iovec iov{frame.data(), frame.size()};

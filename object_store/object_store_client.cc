@@ -72,6 +72,7 @@ absl::Status ObjectStoreClient::EnsureConnected(std::unique_lock<std::mutex>& lo
   readable_ = static_cast<const uint8_t*>(ro);
   generation_++;
   pins_.clear();
+  inbox_.clear();
   return absl::OkStatus();
 }
 
@@ -127,7 +128,8 @@ absl::StatusOr<rpc::StoreReply> ObjectStoreClient::Call(rpc::StoreRequest reques
     }
     reading_ = true;
     lock.unlock();
-    absl::StatusOr<std::string> frame = ReadFrame(sock);
+    // Store replies take tens of microseconds: poll briefly before sleeping.
+    absl::StatusOr<std::string> frame = ReadFrameBuffered(sock, &inbox_, std::chrono::microseconds(50));
     lock.lock();
     reading_ = false;
     if (!frame.ok()) {

@@ -106,6 +106,7 @@ class ObjectStoreClient {
   const uint8_t* readable_ = nullptr;  // guarded by mu_
   uint64_t next_request_id_ = 1;     // guarded by mu_
   bool reading_ = false;             // guarded by mu_: one thread reads the socket at a time
+  std::string inbox_;                // bytes read but not parsed; only the reading thread touches it
   std::map<uint64_t, rpc::StoreReply> replies_;        // guarded by mu_
   absl::flat_hash_map<ObjectID, Pin> pins_;            // guarded by mu_
   std::vector<int> retired_sockets_;                   // guarded by mu_

@@ -30,7 +30,7 @@ class StoreServer::Connection : public std::enable_shared_from_this<Connection> 
   Connection(StoreServer& server, ClientId id, stream_protocol::socket socket)
       : server_(server), id_(id), socket_(std::move(socket)) {}
 
-  void Start() { ReadHeader(); }
+  void Start() { Read(); }
   void Close() {
     boost::system::error_code ignored;
     socket_.close(ignored);
@@ -43,33 +43,26 @@ class StoreServer::Connection : public std::enable_shared_from_this<Connection> 
   }
 
  private:
-  void ReadHeader() {
+  // Reads what the socket has and dispatches every whole frame in it.
+  void Read() {
     auto self = shared_from_this();
-    boost::asio::async_read(socket_, boost::asio::buffer(header_),
-                            [self](const boost::system::error_code& ec, size_t) {
-                              if (ec) return self->Gone();
-                              uint32_t n = 0;
-                              for (int i = 0; i < 4; i++) n |= static_cast<uint32_t>(self->header_[i]) << (8 * i);
-                              if (n > kMaxFrameBytes) return self->Gone();
-                              self->body_.resize(n);
-                              self->ReadBody();
-                            });
-  }
-
-  void ReadBody() {
-    auto self = shared_from_this();
-    boost::asio::async_read(socket_, boost::asio::buffer(body_),
-                            [self](const boost::system::error_code& ec, size_t) {
-                              if (ec) return self->Gone();
-                              rpc::StoreRequest request;
-                              if (!request.ParseFromString(self->body_)) {
-                                PHOTON_LOG(WARNING) << "object store: malformed request from client "
-                                                    << self->id_ << "; closing it";
-                                return self->Gone();
-                              }
-                              self->Dispatch(request);
-                              self->ReadHeader();
-                            });
+    socket_.async_read_some(boost::asio::buffer(chunk_), [self](const boost::system::error_code& ec, size_t n) {
+      if (ec) return self->Gone();
+      self->inbox_.append(self->chunk_, n);
+      while (true) {
+        absl::StatusOr<std::optional<std::string>> frame = TakeFrame(&self->inbox_);
+        if (!frame.ok()) return self->Gone();
+        if (!frame->has_value()) break;
+        rpc::StoreRequest request;
+        if (!request.ParseFromString(**frame)) {
+          PHOTON_LOG(WARNING) << "object store: malformed request from client " << self->id_ << "; closing it";
+          return self->Gone();
+        }
+        self->Dispatch(request);
+        if (self->gone_) return;
+      }
+      self->Read();
+    });
   }
 
   void WriteNext() {
@@ -94,8 +87,8 @@ class StoreServer::Connection : public std::enable_shared_from_this<Connection> 
   StoreServer& server_;
   const ClientId id_;
   stream_protocol::socket socket_;
-  uint8_t header_[4];
-  std::string body_;
+  char chunk_[16384];
+  std::string inbox_;
   std::deque<std::string> outbox_;
   bool gone_ = false;
 };
@@ -241,6 +234,7 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(Options options)
   server->store_ = std::make_unique<LocalStore>(store_options, server->shm_->base(), std::move(env));
   absl::Status listening = server->Listen();
   if (!listening.ok()) return listening;
+  server->loop_.SetSpinBeforeSleep(server->options_.spin);
   server->loop_.StartThread("object-store");
   PHOTON_LOG(INFO) << "object store: " << server->options_.capacity << " bytes of shared memory, socket "
                    << server->options_.socket_path << ", spilling to "

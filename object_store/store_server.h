@@ -42,6 +42,9 @@ class StoreServer {
     int spill_threads = 2;
     std::chrono::milliseconds create_grace{10000};
     int64_t min_spill_bytes = 16 << 20;
+    // How long the store's loop polls for the next request before sleeping
+    // (see EventLoop::SetSpinBeforeSleep); 0 always sleeps.
+    std::chrono::microseconds spin{50};
   };
 
   static absl::StatusOr<std::unique_ptr<StoreServer>> Start(Options options);

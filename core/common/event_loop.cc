@@ -70,7 +70,20 @@ void EventLoop::RunEvery(const char* name, Duration period, std::function<void()
 
 void EventLoop::Run() {
   loop_thread_id_ = std::this_thread::get_id();
-  io_.run();
+  if (spin_.count() == 0) {
+    io_.run();
+    return;
+  }
+  Clock::time_point last_work = Clock::now();
+  while (!io_.stopped()) {
+    if (io_.poll() > 0) {
+      last_work = Clock::now();
+      continue;
+    }
+    if (Clock::now() - last_work < spin_) continue;
+    io_.run_one();  // sleeps until the next handler
+    last_work = Clock::now();
+  }
 }
 
 void EventLoop::StartThread(const std::string& thread_name) {

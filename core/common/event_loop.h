@@ -50,6 +50,12 @@ class EventLoop {
 
   // Blocks the calling thread running handlers until Stop.
   void Run();
+  // After the last handler, keep polling for `spin` before sleeping in the
+  // kernel: a request that arrives meanwhile is served without a wakeup
+  // (~5-10 us saved per round trip), at the cost of that much CPU after each
+  // burst of work. For latency-critical loops (the object store). Call
+  // before Run/StartThread.
+  void SetSpinBeforeSleep(std::chrono::microseconds spin) { spin_ = spin; }
   // Runs the loop on a thread of its own (joined by Stop or the destructor).
   void StartThread(const std::string& thread_name);
   void Stop();
@@ -79,6 +85,7 @@ class EventLoop {
   std::map<std::string, HandlerStats> stats_;                     // loop only
   std::thread thread_;
   std::thread::id loop_thread_id_;
+  std::chrono::microseconds spin_{0};
 };
 
 }  // namespace photon
