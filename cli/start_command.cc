@@ -29,6 +29,8 @@ void AddFlags(FlagSet& flags) {
   flags.AddInt("memory", -1, "bytes of memory for tasks (default: available RAM minus the object store)");
   flags.AddInt("object-store-memory", -1, "bytes for the object store (default: 30% of RAM, capped by /dev/shm)");
   flags.AddString("resources", "", "custom resources as JSON, e.g. '{\"special\": 2}'");
+  flags.AddString("object-spilling-directory", "", "where objects spill to disk (default: in the session directory)");
+  flags.AddInt("object-manager-port", 0, "TCP port for object transfers between nodes (0: any free port)");
   flags.AddString("storage", "memory", "GCS storage (head only): memory, or redis://HOST:PORT");
   flags.AddInt("health-check-period-ms", 1000, "GCS health check period (head only)");
   flags.AddInt("health-check-timeout-ms", 1000, "GCS health check deadline (head only)");
@@ -104,7 +106,11 @@ std::vector<std::string> RayletArgs(const FlagSet& flags, const Session& session
       "--resources=" + flags.GetString("resources"),
       "--session-dir=" + session.dir(),
       std::string("--head=") + (head ? "true" : "false"),
+      absl::StrCat("--object-manager-port=", flags.GetInt("object-manager-port")),
   };
+  if (!flags.GetString("object-spilling-directory").empty()) {
+    args.push_back("--object-spilling-directory=" + flags.GetString("object-spilling-directory"));
+  }
   return args;
 }
 
@@ -219,7 +225,8 @@ int RunStart(const std::vector<std::string>& args) {
   gcs::GcsClient client({gcs_address, token, retry});
   absl::StatusOr<rpc::GcsNodeInfo> joined = WaitForNode(client, node_id, started);
   if (!joined.ok()) return Fail(std::string(joined.status().message()), started);
-  std::string ports = absl::StrCat("raylet=", joined->raylet_port(), "\n");
+  std::string ports = absl::StrCat("raylet=", joined->raylet_port(), "\nobject_manager=",
+                                   joined->object_manager_port(), "\n");
   if (head) ports = absl::StrCat("gcs=", port, "\n", ports);
   wrote = WriteFileAtomically(session->dir() + "/ports", ports, 0644);
   if (!wrote.ok()) return Fail(std::string(wrote.message()), started);

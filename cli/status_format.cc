@@ -91,6 +91,12 @@ std::string FormatStatus(const std::vector<rpc::GcsNodeInfo>& nodes,
     out << "   ";
     for (const std::string& name : Ordered(mine)) out << " " << Amount(name, mine[name].first, mine[name].second) << ";";
     out << "\n";
+    if (it != usage_by_node.end() && it->second.has_object_store()) {
+      const rpc::StoreStats& store = it->second.object_store();
+      out << "    object store: " << FormatBytes(store.used_bytes()) << " used, "
+          << FormatBytes(store.pinned_bytes()) << " pinned, " << FormatBytes(store.spilled_bytes())
+          << " spilled, " << store.num_objects() << " objects\n";
+    }
   }
   out << "Dead:\n";
   if (dead.empty()) out << " (no dead nodes)\n";

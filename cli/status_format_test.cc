@@ -30,6 +30,9 @@ TEST(StatusFormatTest, AliveDeadAndTotals) {
   *usage.mutable_total() = nodes[0].resources_total();
   *usage.mutable_available() = nodes[0].resources_total();
   (*usage.mutable_available()->mutable_amounts())["CPU"] = 1;
+  usage.mutable_object_store()->set_used_bytes(3 << 20);
+  usage.mutable_object_store()->set_spilled_bytes(1 << 20);
+  usage.mutable_object_store()->set_num_objects(4);
   std::string text = FormatStatus(nodes, {usage}, absl::FromUnixSeconds(0));
   EXPECT_NE(text.find("Alive:\n 2 nodes\n"), std::string::npos) << text;
   EXPECT_NE(text.find(a.Hex() + " 127.0.0.1:40001 (head)"), std::string::npos) << text;
@@ -38,6 +41,8 @@ TEST(StatusFormatTest, AliveDeadAndTotals) {
   EXPECT_NE(text.find(" 3.0/6.0 CPU\n"), std::string::npos) << text;
   EXPECT_NE(text.find(" 0B/4.00GiB memory\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("node:127.0.0.1"), std::string::npos) << text;
+  EXPECT_NE(text.find("object store: 3.00MiB used, 0B pinned, 1.00MiB spilled, 4 objects"), std::string::npos)
+      << text;
 }
 
 TEST(StatusFormatTest, EmptyCluster) {

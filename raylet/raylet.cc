@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <future>
 
 #include "core/common/logging.h"
@@ -241,6 +242,9 @@ void Raylet::Stop(std::chrono::milliseconds timeout) {
   if (transfers_) transfers_->Stop();
   object_manager_.reset();
   if (store_) store_->Stop();
+  // Spilled objects die with the store: leave no files behind.
+  std::error_code ignored;
+  if (!options_.spill_dir.empty()) std::filesystem::remove_all(options_.spill_dir, ignored);
 }
 
 }  // namespace raylet
