@@ -3,6 +3,8 @@
 //   get of a local sealed object    us     vs a unix-socket round trip
 //   small (8-byte) put+get          ops/s  (target 20,000/s)
 //   pull of 1 GiB between stores    GB/s   vs a raw TCP loopback stream
+//   spill / restore of 1 GiB        GB/s   vs plain write() / read() of the same bytes
+// (bench/spill_bench has the spill figures in more shapes.)
 // The store, its transfer server and object manager are the raylet's own
 // components, run in this process (two "nodes" for the pull) and reached
 // through the same unix socket and TCP streams a raylet uses.
@@ -21,7 +23,10 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
+
 #include "object_store/object_manager.h"
+#include "object_store/spill/spill_file.h"
 #include "object_store/object_store_client.h"
 #include "object_store/tcp.h"
 #include "object_store/transfer_server.h"
@@ -221,6 +226,43 @@ void PullBandwidth(Node& a, Node& b) {
   Row("pull 1 GiB between stores (GB/s)", best, TcpStreamGBps(size), "GB/s", true, "target >= 0.50x TCP stream");
 }
 
+void SpillRestore() {
+  const int64_t object = 16 << 20;
+  const int count = 64;
+  const char* env = std::getenv("PHOTON_SPILL_BENCH_DIR");
+  const std::string dir = std::string(env ? env : "/tmp") + "/photon-bench-spill-" + std::to_string(getpid());
+  std::vector<uint8_t> source(object * count, 9), dest(object * count, 0);
+  std::vector<object_store::SpillItem> items;
+  for (int i = 0; i < count; i++) items.push_back({ObjectID::FromRandom(), source.data() + i * object, object});
+  std::vector<object_store::SpillLocation> locations;
+  double spill_s = Best(3, [&] {
+    for (const auto& l : locations) (void)object_store::RemoveSpillFile(l.path);
+    locations = *object_store::WriteSpillFile(dir, items);
+  });
+  double restore_s = Best(3, [&] {
+    for (int i = 0; i < count; i++) (void)object_store::ReadSpilled(locations[i], items[i].id, dest.data() + i * object);
+  });
+  (void)object_store::RemoveSpillFile(locations[0].path);
+  const std::string plain = dir + "/plain.bin";
+  double write_s = Best(3, [&] {
+    int fd = open(plain.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    for (int i = 0; i < count; i++) (void)!write(fd, source.data() + i * object, object);
+    close(fd);
+  });
+  double read_s = Best(3, [&] {
+    int fd = open(plain.c_str(), O_RDONLY);
+    for (int i = 0; i < count; i++) (void)!read(fd, dest.data() + i * object, object);
+    close(fd);
+  });
+  unlink(plain.c_str());
+  rmdir(dir.c_str());
+  const double bytes = static_cast<double>(object) * count;
+  Row("spill 1 GiB, 16 MiB objects (GB/s)", bytes / spill_s / 1e9, bytes / write_s / 1e9, "GB/s", true,
+      "reference: plain write()");
+  Row("restore 1 GiB (GB/s)", bytes / restore_s / 1e9, bytes / read_s / 1e9, "GB/s", true,
+      "reference: plain read()");
+}
+
 }  // namespace
 }  // namespace bench
 }  // namespace photon
@@ -234,5 +276,6 @@ int main() {
   SmallPutGet(a);
   Node b = StartNode(int64_t{1280} << 20, 1);
   PullBandwidth(a, b);
+  SpillRestore();
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
 
 #include "gtest/gtest.h"
@@ -234,6 +235,25 @@ TEST_F(LocalStoreTest, PrimaryCopiesSpillAndRestoreByteForByte) {
   ASSERT_TRUE(got[0].found) << got[0].error;
   EXPECT_TRUE(Filled(got[0], 10));
   EXPECT_EQ(store_->Stats().restored_bytes_total(), 1000);
+}
+
+TEST_F(LocalStoreTest, FailedSpillIsReportedAndNothingStoredIsLost) {
+  Make(2048, /*spill=*/true, 0);
+  ObjectID a = ObjectID::FromRandom();
+  ASSERT_TRUE(Put(1, a, 2000, 5).ok());
+  std::filesystem::create_directories(std::filesystem::path(spill_dir_).parent_path());
+  { std::ofstream blocker(spill_dir_); }  // a file where the spill directory should be
+  absl::StatusOr<int64_t> b = absl::UnknownError("waiting");
+  store_->Create(1, {ObjectID::FromRandom(), 2000, 0, {}, true}, [&](absl::StatusOr<int64_t> o) { b = o; });
+  RunBackground();  // the spill fails
+  EXPECT_EQ(b.status().message(), "waiting");
+  FireTimers();
+  ASSERT_EQ(b.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(b.status().message().find("spilling failed"), std::string::npos) << b.status();
+  auto got = Get(2, {a});
+  ASSERT_TRUE(got[0].found);
+  EXPECT_TRUE(Filled(got[0], 5));
+  std::filesystem::remove(spill_dir_);
 }
 
 TEST_F(LocalStoreTest, MissingSpillFileIsAClearError) {
