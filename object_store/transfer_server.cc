@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
+#include "core/rpc/auth.h"
 #include "object_store/framing.h"
 #include "object_store/store_calls.h"
 #include "object_store/tcp.h"
@@ -13,13 +14,6 @@
 namespace photon {
 namespace object_store {
 namespace {
-
-bool SameToken(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); i++) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 absl::Status SendHeader(int fd, const rpc::TransferHeader& header) {
   return WriteFrame(fd, header.SerializeAsString());
@@ -89,7 +83,7 @@ void TransferServer::Serve(int fd) {
       (void)SendHeader(fd, ErrorHeader(absl::InvalidArgumentError("malformed transfer request")));
       break;
     }
-    if (!SameToken(request.token(), options_.token)) {
+    if (!rpc::TokensEqual(request.token(), options_.token)) {
       PHOTON_LOG(WARNING) << "object manager: refused a transfer request with a wrong or missing token";
       (void)SendHeader(fd, ErrorHeader(absl::UnauthenticatedError("wrong cluster token")));
       break;

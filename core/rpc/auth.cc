@@ -2,16 +2,12 @@
 
 namespace photon {
 namespace rpc {
-namespace {
-
-bool ConstantTimeEquals(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
+bool TokensEqual(const std::string& given, const std::string& expected) {
+  if (given.size() != expected.size()) return false;
   unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); i++) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  for (size_t i = 0; i < given.size(); i++) diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
   return diff == 0;
 }
-
-}  // namespace
 
 void SetAuthToken(grpc::ClientContext* context, const std::string& token) {
   context->AddMetadata(kAuthMetadataKey, "Bearer " + token);
@@ -27,7 +23,7 @@ grpc::Status CheckAuthToken(const grpc::ServerContextBase& context, const std::s
   std::string value(it->second.data(), it->second.size());
   static const std::string kPrefix = "Bearer ";
   std::string given = value.rfind(kPrefix, 0) == 0 ? value.substr(kPrefix.size()) : value;
-  if (!ConstantTimeEquals(given, expected)) {
+  if (!TokensEqual(given, expected)) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong cluster token");
   }
   return grpc::Status::OK;

@@ -18,6 +18,10 @@ inline constexpr char kAuthMetadataKey[] = "authorization";
 
 void SetAuthToken(grpc::ClientContext* context, const std::string& token);
 
+// True when `given` equals `expected`, in time that does not depend on where
+// they differ (so a wrong guess teaches nothing).
+bool TokensEqual(const std::string& given, const std::string& expected);
+
 // OK when the call carries `expected`; else UNAUTHENTICATED saying whether the
 // token was missing or wrong (never echoing either token). The comparison
 // takes the same time wherever the tokens differ.
