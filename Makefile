@@ -28,7 +28,8 @@ build:
 	$(BAZEL) build //...
 	@mkdir -p $(BIN)
 	@install -m 0755 bazel-bin/cli/photon bazel-bin/gcs/photon-gcs bazel-bin/raylet/photon-raylet \
-	  bazel-bin/bench/gcs_bench bazel-bin/bench/object_store_bench bazel-bin/bench/spill_bench $(BIN)/
+	  bazel-bin/bench/gcs_bench bazel-bin/bench/object_store_bench bazel-bin/bench/spill_bench \
+	  bazel-bin/bench/scheduler_bench $(BIN)/
 	@echo "Binaries in $(BIN)/"
 
 # Runs every test; the last line counts test targets (bazel's own summary is above it).
@@ -51,6 +52,7 @@ bench: build
 	$(BIN)/gcs_bench
 	PHOTON_LOG_LEVEL=warning $(BIN)/object_store_bench
 	$(BIN)/spill_bench
+	$(BIN)/scheduler_bench
 
 clean:
 	rm -rf build
