@@ -385,13 +385,20 @@ void LocalStore::Disconnect(ClientId client) {
       else objects_.erase(id);
     }
   }
-  // Its gets are answered by nobody now: drop them.
+  // Its gets are answered by nobody now: drop them, and their waiter entries.
   for (auto it = pending_gets_.begin(); it != pending_gets_.end();) {
-    if (it->second->client == client) {
-      pending_gets_.erase(it++);
-    } else {
+    if (it->second->client != client) {
       ++it;
+      continue;
     }
+    for (const ObjectID& id : it->second->ids) {
+      auto w = waiters_.find(id);
+      if (w == waiters_.end()) continue;
+      auto& v = w->second;
+      v.erase(std::remove(v.begin(), v.end(), it->first), v.end());
+      if (v.empty()) waiters_.erase(w);
+    }
+    pending_gets_.erase(it++);
   }
   OnMemoryFreed();
 }

@@ -145,6 +145,7 @@ void Raylet::OnRegistered(const grpc::Status& status) {
                      << options_.gcs_address;
     registered_ = true;
     gcs_unreachable_ = false;
+    Report();  // the GCS learns the store's figures now, not a period later
     return;
   }
   const grpc::StatusCode code = status.error_code();
