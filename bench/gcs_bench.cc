@@ -135,11 +135,12 @@ BENCHMARK(BM_GcsKvGet)->Threads(1)->Threads(4)->UseRealTime();
 // Reference: the same operations against redis-server through hiredis, one
 // synchronous client per thread (what Ray's GCS-on-Redis pays per write).
 gcs::RedisServerForTest* Redis() {
-  static auto* redis = [] {
+  // Destroyed at exit: the server stops and its directory goes.
+  static std::unique_ptr<gcs::RedisServerForTest> redis = [] {
     auto started = gcs::RedisServerForTest::Start();
-    return started.ok() ? started->release() : nullptr;
+    return started.ok() ? std::move(*started) : nullptr;
   }();
-  return redis;
+  return redis.get();
 }
 
 void BM_ReferenceRedisSet(benchmark::State& state) {

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "core/common/daemon.h"
@@ -116,5 +117,9 @@ int main(int argc, char** argv) {
   PHOTON_LOG(INFO) << "raylet stopping on signal " << sig;
   raylet.Stop();
   loop.Stop();
+  if (session_dir.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(base, ignored);  // our private /tmp/photon-node-* directory
+  }
   return exit_code;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -35,6 +36,9 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(Options options) {
   static int counter = 0;
   cluster->log_dir_ = absl::StrCat(tmp ? tmp : "/tmp", "/cluster-", getpid(), "-", counter++);
   mkdir(cluster->log_dir_.c_str(), 0755);
+  // Unix socket paths must stay under 108 bytes, so sockets live in /tmp.
+  cluster->socket_dir_ = absl::StrCat("/tmp/photon-test-", getpid(), "-", counter);
+  mkdir(cluster->socket_dir_.c_str(), 0700);
   absl::StatusOr<std::string> token = Session::GenerateToken();
   if (!token.ok()) return token.status();
   cluster->token_ = *token;
@@ -59,6 +63,9 @@ Cluster::~Cluster() {
   if (gcs_pid_ > 0) pids.push_back(gcs_pid_);
   for (int pid : pids) kill(pid, SIGKILL);
   for (int pid : pids) waitpid(pid, nullptr, 0);
+  // Killed raylets never unlink their sockets.
+  std::error_code ignored;
+  std::filesystem::remove_all(socket_dir_, ignored);
 }
 
 int Cluster::Spawn(const std::vector<std::string>& argv, const std::string& log_name) {
@@ -116,7 +123,7 @@ absl::StatusOr<NodeID> Cluster::AddNode(double cpus, const std::string& resource
                    "--num-gpus=0", "--memory=1073741824",
                    absl::StrCat("--object-store-memory=", options_.object_store_bytes),
                    absl::StrCat("--object-spilling-directory=", log_dir_, "/spill-", index),
-                   absl::StrCat("--object-store-socket=/tmp/photon-test-", getpid(), "-", node.Hex().substr(0, 12)),
+                   absl::StrCat("--object-store-socket=", socket_dir_, "/", node.Hex().substr(0, 12)),
                    "--resources=" + resources_json,
                    absl::StrCat("--report-period-ms=", options_.report_period_ms)},
                   absl::StrCat("raylet-", index));

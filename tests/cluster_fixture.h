@@ -80,6 +80,7 @@ class Cluster {
   Options options_;
   std::string token_;
   std::string log_dir_;
+  std::string socket_dir_;
   int gcs_port_ = 0;
   std::string gcs_address_;
   int gcs_pid_ = -1;
