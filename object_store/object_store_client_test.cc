@@ -4,6 +4,8 @@
 #include "object_store/object_store_client.h"
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "object_store/framing.h"
 #include "object_store/store_server.h"
 
 namespace photon {
@@ -229,6 +232,34 @@ TEST_F(StoreTest, StoreThatWentAwayIsAClearErrorAndComesBack) {
   ASSERT_TRUE(restarted.ok());
   server_ = std::move(*restarted);
   EXPECT_TRUE(client->Put(ObjectID::FromRandom(), "y", 1).ok());  // reconnected
+}
+
+TEST_F(StoreTest, MalformedRequestClosesOnlyThatConnection) {
+  StartServer(4 << 20, false);
+  auto good = NewClient();
+  ASSERT_TRUE(good->Put(ObjectID::FromRandom(), "x", 1).ok());
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, server_->socket_path().c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  auto hello = ReceiveFrameWithFd(fd);
+  ASSERT_TRUE(hello.ok());
+  close(hello->second);
+  ASSERT_TRUE(WriteFrame(fd, "\xff\xff not a protobuf").ok());
+  char c;
+  EXPECT_EQ(recv(fd, &c, 1, 0), 0);  // the store hung up on it
+  close(fd);
+  int oversized[1] = {0x7fffffff};  // a length no frame may have
+  int fd2 = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(fd2, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  auto hello2 = ReceiveFrameWithFd(fd2);
+  ASSERT_TRUE(hello2.ok());
+  close(hello2->second);
+  ASSERT_EQ(send(fd2, oversized, 4, 0), 4);
+  EXPECT_EQ(recv(fd2, &c, 1, 0), 0);
+  close(fd2);
+  EXPECT_EQ(good->Stats()->num_objects(), 1);  // everyone else carries on
 }
 
 TEST(SharedMemoryTest, TooLittleSharedMemoryNamesBothSizes) {

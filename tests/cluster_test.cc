@@ -197,6 +197,26 @@ TEST(ClusterTest, GcsOnRedisKilledAndRestartedRecoversEverything) {
   subscriber.Stop();
 }
 
+TEST(ClusterTest, GcsWhoseRedisDiesReportsItAndRecovers) {
+  auto redis = gcs::RedisServerForTest::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  Cluster::Options options;
+  options.storage = "redis://" + (*redis)->address();
+  std::unique_ptr<Cluster> cluster = StartCluster(options);
+  ASSERT_NE(cluster, nullptr);
+  gcs::GcsClient& gcs = cluster->client();
+  ASSERT_TRUE(gcs.KvPut("ns", "before", "1", true).ok());
+  (*redis)->Kill();
+  absl::Status down = gcs.KvPut("ns", "during", "2", true).status();
+  EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
+  EXPECT_NE(down.message().find("redis " + (*redis)->address() + " unreachable"), std::string::npos) << down;
+  // The GCS itself keeps serving what does not need Redis.
+  EXPECT_TRUE(gcs.GetAllNodes().ok());
+  ASSERT_TRUE((*redis)->Restart().ok());  // a new, empty Redis on the same port
+  EXPECT_TRUE(gcs.KvPut("ns", "after", "3", true).ok());
+  EXPECT_EQ(*gcs.KvGet("ns", "after"), "3");
+}
+
 TEST(ClusterTest, InMemoryGcsRestartedLearnsTheNodesAgain) {
   Cluster::Options options;
   options.num_nodes = 2;
