@@ -1,0 +1,128 @@
+#include "core/core_worker/memory_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/time/time.h"
+
+namespace photon {
+
+namespace {
+
+// Returns the absolute deadline for `timeout`, or InfiniteFuture for a
+// negative one.
+absl::Time DeadlineFor(std::chrono::milliseconds timeout) {
+  if (timeout.count() < 0) return absl::InfiniteFuture();
+  return absl::Now() + absl::Milliseconds(timeout.count());
+}
+
+}  // namespace
+
+absl::Status MemoryStore::Put(const ObjectID& id, StoredObject object) {
+  auto value = std::make_shared<const StoredObject>(std::move(object));
+  std::vector<Callback> callbacks;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!objects_.emplace(id, value).second) {
+      return absl::AlreadyExistsError("object " + id.Hex() +
+                                      " is already in the memory store; objects are immutable");
+    }
+    auto it = waiting_callbacks_.find(id);
+    if (it != waiting_callbacks_.end()) {
+      callbacks = std::move(it->second);
+      waiting_callbacks_.erase(it);
+    }
+    put_cv_.SignalAll();
+  }
+  for (Callback& callback : callbacks) callback(value);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const StoredObject> MemoryStore::GetIfPresent(const ObjectID& id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = objects_.find(id);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+size_t MemoryStore::CountPresent(const std::vector<ObjectID>& ids) const {
+  size_t present = 0;
+  for (const ObjectID& id : ids) present += objects_.contains(id) ? 1 : 0;
+  return present;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> MemoryStore::Get(
+    const std::vector<ObjectID>& ids, std::chrono::milliseconds timeout) {
+  const absl::Time deadline = DeadlineFor(timeout);
+  absl::MutexLock lock(&mu_);
+  size_t present = CountPresent(ids);
+  while (present < ids.size()) {
+    // WaitWithDeadline returns true on timeout; recount either way, since a
+    // Put may have landed just before the deadline.
+    bool timed_out = put_cv_.WaitWithDeadline(&mu_, deadline);
+    present = CountPresent(ids);
+    if (timed_out || absl::Now() >= deadline) break;
+  }
+  if (present < ids.size()) {
+    std::string first_missing;
+    for (const ObjectID& id : ids) {
+      if (!objects_.contains(id)) {
+        first_missing = id.Hex();
+        break;
+      }
+    }
+    return absl::DeadlineExceededError(
+        std::to_string(ids.size() - present) + " of " + std::to_string(ids.size()) +
+        " objects not ready after " + std::to_string(timeout.count()) +
+        "ms (first missing: " + first_missing + ")");
+  }
+  std::vector<std::shared_ptr<const StoredObject>> values;
+  values.reserve(ids.size());
+  for (const ObjectID& id : ids) values.push_back(objects_.at(id));
+  return values;
+}
+
+std::vector<bool> MemoryStore::Wait(const std::vector<ObjectID>& ids, int64_t num_objects,
+                                    std::chrono::milliseconds timeout) {
+  const size_t wanted =
+      static_cast<size_t>(std::clamp<int64_t>(num_objects, 0, static_cast<int64_t>(ids.size())));
+  const absl::Time deadline = DeadlineFor(timeout);
+  absl::MutexLock lock(&mu_);
+  while (CountPresent(ids) < wanted) {
+    if (put_cv_.WaitWithDeadline(&mu_, deadline) || absl::Now() >= deadline) break;
+  }
+  std::vector<bool> ready;
+  ready.reserve(ids.size());
+  for (const ObjectID& id : ids) ready.push_back(objects_.contains(id));
+  return ready;
+}
+
+void MemoryStore::GetAsync(const ObjectID& id, Callback callback) {
+  std::shared_ptr<const StoredObject> value;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = objects_.find(id);
+    if (it == objects_.end()) {
+      waiting_callbacks_[id].push_back(std::move(callback));
+      return;
+    }
+    value = it->second;
+  }
+  callback(std::move(value));
+}
+
+bool MemoryStore::Contains(const ObjectID& id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return objects_.contains(id);
+}
+
+void MemoryStore::Delete(const std::vector<ObjectID>& ids) {
+  absl::MutexLock lock(&mu_);
+  for (const ObjectID& id : ids) objects_.erase(id);
+}
+
+size_t MemoryStore::size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return objects_.size();
+}
+
+}  // namespace photon
