@@ -1,0 +1,151 @@
+#include "raylet/lease_manager.h"
+
+#include "core/common/logging.h"
+
+namespace photon {
+namespace raylet {
+
+using scheduler::SchedulingResult;
+
+LeaseManager::LeaseManager(scheduler::ClusterResourceView& view, scheduler::SchedulingPolicy& policy,
+                           int local_node, WorkerSource& workers, scheduler::GpuInstances& gpus,
+                           InfeasibleWarning warn)
+    : view_(view), policy_(policy), local_node_(local_node), workers_(workers), gpus_(gpus), warn_(std::move(warn)) {}
+
+void LeaseManager::RequestLease(LeaseRequest request) {
+  const std::string shape = request.resources.DebugString(view_.names());
+  bool same_shape_waiting = false;
+  for (const Queued& q : queue_) {
+    same_shape_waiting = same_shape_waiting || q.request.resources.DebugString(view_.names()) == shape;
+  }
+  SchedulingResult r = policy_.Schedule(request.resources, request.strategy, local_node_);
+  // Requests of the same shape keep their order: a new one waits behind them.
+  if (!same_shape_waiting && !dispatching_ && Place(request, r)) return;
+  const bool infeasible = r.status == SchedulingResult::kInfeasible;
+  queue_.push_back(Queued{std::move(request), infeasible});
+  if (infeasible && !warned_shapes_[shape]) {
+    warned_shapes_[shape] = true;
+    std::string message = "a lease request for " + shape + " cannot be scheduled: " + r.reason +
+                          "; it waits until the cluster can hold it";
+    PHOTON_LOG(WARNING) << message;
+    if (warn_) warn_(message);
+  }
+}
+
+bool LeaseManager::Place(LeaseRequest& request, const SchedulingResult& r) {
+  if (r.status != SchedulingResult::kScheduled) return false;
+  if (r.node != local_node_) {
+    if (!request.spilled_back) {
+      LeaseReply reply;
+      reply.kind = LeaseReply::kSpillback;
+      reply.spillback_node = view_.NodeAt(r.node);
+      request.reply(reply);
+      return true;
+    }
+    // Already spilled once: wait here for local resources instead of bouncing.
+    if (!view_.Fits(local_node_, request.resources)) return false;
+  }
+  std::vector<int> gpu_ids;
+  const scheduler::FixedPoint gpus = request.resources.Get(scheduler::kGpu);
+  if (gpus.units() > 0) {
+    std::optional<std::vector<int>> ids = gpus_.Allocate(gpus);
+    if (!ids.has_value()) return false;  // the GPU count fits, the instances do not (fragmented)
+    gpu_ids = *ids;
+  }
+  view_.Allocate(local_node_, request.resources);
+  Grant(std::move(request), std::move(gpu_ids));
+  return true;
+}
+
+void LeaseManager::Grant(LeaseRequest request, std::vector<int> gpu_ids) {
+  const int64_t lease_id = next_lease_id_++;
+  auto reply = std::move(request.reply);
+  scheduler::ResourceRequest resources = request.resources;
+  workers_.PopWorker(request.job, gpu_ids,
+                     [this, lease_id, resources, gpu_ids, reply](absl::StatusOr<WorkerHandle> worker) {
+                       if (!worker.ok()) {
+                         view_.Free(local_node_, resources);
+                         if (!gpu_ids.empty()) gpus_.Free(gpu_ids, resources.Get(scheduler::kGpu));
+                         LeaseReply failed;
+                         failed.kind = LeaseReply::kFailed;
+                         failed.error = "no worker could be started: " + std::string(worker.status().message());
+                         reply(failed);
+                         Dispatch();
+                         return;
+                       }
+                       leases_[lease_id] = Lease{*worker, resources, gpu_ids};
+                       LeaseReply granted;
+                       granted.kind = LeaseReply::kGranted;
+                       granted.lease_id = lease_id;
+                       granted.worker = *worker;
+                       granted.gpu_ids = gpu_ids;
+                       reply(granted);
+                     });
+}
+
+absl::Status LeaseManager::ReturnLease(int64_t lease_id, bool worker_died) {
+  auto it = leases_.find(lease_id);
+  if (it == leases_.end()) return absl::NotFoundError("unknown lease " + std::to_string(lease_id));
+  Lease lease = std::move(it->second);
+  leases_.erase(it);
+  view_.Free(local_node_, lease.resources);
+  if (!lease.gpu_ids.empty()) gpus_.Free(lease.gpu_ids, lease.resources.Get(scheduler::kGpu));
+  workers_.PushWorker(lease.worker, worker_died);
+  Dispatch();
+  return absl::OkStatus();
+}
+
+void LeaseManager::Dispatch() {
+  // A worker pool may answer inside Dispatch (and a failed start dispatches
+  // again): run again afterwards instead of editing the queue mid-walk.
+  if (dispatching_) {
+    dispatch_again_ = true;
+    return;
+  }
+  dispatching_ = true;
+  do {
+    dispatch_again_ = false;
+    DispatchOnce();
+  } while (dispatch_again_);
+  dispatching_ = false;
+}
+
+void LeaseManager::DispatchOnce() {
+  // In order. A request that cannot go blocks later ones of its shape (FIFO
+  // per shape), but not requests of other shapes: a big request must not
+  // starve small ones that fit.
+  std::map<std::string, bool> blocked_shapes;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    const std::string shape = it->request.resources.DebugString(view_.names());
+    if (blocked_shapes[shape]) {
+      ++it;
+      continue;
+    }
+    SchedulingResult r = policy_.Schedule(it->request.resources, it->request.strategy, local_node_);
+    it->infeasible = r.status == SchedulingResult::kInfeasible;
+    if (Place(it->request, r)) {
+      it = queue_.erase(it);
+      continue;
+    }
+    blocked_shapes[shape] = true;
+    ++it;
+  }
+}
+
+std::vector<DemandEntry> LeaseManager::Demand() const {
+  std::map<std::string, DemandEntry> by_shape;
+  for (const Queued& q : queue_) {
+    const std::string key = q.request.resources.DebugString(view_.names());
+    DemandEntry& entry = by_shape[key];
+    if (entry.shape.empty()) {
+      for (const auto& [id, amount] : q.request.resources.items()) entry.shape[view_.names().Name(id)] = amount.ToDouble();
+    }
+    (q.infeasible ? entry.infeasible : entry.ready)++;
+  }
+  std::vector<DemandEntry> out;
+  for (auto& [key, entry] : by_shape) out.push_back(std::move(entry));
+  return out;
+}
+
+}  // namespace raylet
+}  // namespace photon

@@ -1,0 +1,159 @@
+#include "raylet/lease_manager.h"
+
+#include "gtest/gtest.h"
+
+namespace photon {
+namespace raylet {
+namespace {
+
+using scheduler::ClusterResourceView;
+using scheduler::GpuInstances;
+using scheduler::ResourceNames;
+using scheduler::ResourceRequest;
+using scheduler::SchedulingPolicy;
+using scheduler::SchedulingStrategy;
+
+// Hands out numbered workers at once, or fails when told to.
+class FakeWorkers : public WorkerSource {
+ public:
+  void PopWorker(const JobID& job, const std::vector<int>& gpu_ids,
+                 std::function<void(absl::StatusOr<WorkerHandle>)> done) override {
+    last_gpu_ids = gpu_ids;
+    if (fail) return done(absl::InternalError("exec failed"));
+    WorkerHandle w;
+    w.id = WorkerID::FromRandom();
+    w.address = "127.0.0.1:" + std::to_string(10000 + popped++);
+    done(w);
+  }
+  void PushWorker(const WorkerHandle&, bool died) override { pushed += 1 + (died ? 100 : 0); }
+  int popped = 0;
+  int pushed = 0;
+  bool fail = false;
+  std::vector<int> last_gpu_ids;
+};
+
+class LeaseManagerTest : public ::testing::Test {
+ protected:
+  LeaseManagerTest() {
+    local_ = view_.UpdateNode(local_id_, {{"CPU", 2}, {"GPU", 2}}, {{"CPU", 2}, {"GPU", 2}});
+  }
+  LeaseManager& Manager() {
+    if (!manager_) {
+      manager_ = std::make_unique<LeaseManager>(view_, policy_, local_, workers_, gpus_,
+                                                [this](const std::string& m) { warnings_.push_back(m); });
+    }
+    return *manager_;
+  }
+  LeaseRequest Request(std::map<std::string, double> shape, std::vector<LeaseReply>* replies, bool spilled = false) {
+    LeaseRequest r;
+    r.job = JobID::FromInt(1);
+    r.resources = ResourceRequest::FromMap(shape, ResourceNames::Global());
+    r.strategy = SchedulingStrategy::Hybrid();
+    r.spilled_back = spilled;
+    r.reply = [replies](const LeaseReply& reply) { replies->push_back(reply); };
+    return r;
+  }
+
+  ClusterResourceView view_{ResourceNames::Global()};
+  SchedulingPolicy policy_{view_};
+  NodeID local_id_ = NodeID::FromRandom();
+  int local_ = 0;
+  GpuInstances gpus_{2};
+  FakeWorkers workers_;
+  std::vector<std::string> warnings_;
+  std::unique_ptr<LeaseManager> manager_;
+};
+
+TEST_F(LeaseManagerTest, GrantsLocallyQueuesWhenFullAndGrantsOnReturn) {
+  std::vector<LeaseReply> replies;
+  for (int i = 0; i < 3; i++) Manager().RequestLease(Request({{"CPU", 1}}, &replies));
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].kind, LeaseReply::kGranted);
+  EXPECT_EQ(Manager().num_queued(), 1u);
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 0);
+  auto demand = Manager().Demand();
+  ASSERT_EQ(demand.size(), 1u);
+  EXPECT_EQ(demand[0].ready, 1);
+  EXPECT_EQ(demand[0].shape.at("CPU"), 1);
+  ASSERT_TRUE(Manager().ReturnLease(replies[0].lease_id, false).ok());
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[2].kind, LeaseReply::kGranted);
+  EXPECT_EQ(workers_.pushed, 1);
+  EXPECT_EQ(Manager().ReturnLease(999, false).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(LeaseManagerTest, SpillsBackToAFreeNodeButNotTwice) {
+  NodeID other = NodeID::FromRandom();
+  view_.UpdateNode(other, {{"CPU", 8}}, {{"CPU", 8}});
+  std::vector<LeaseReply> replies;
+  Manager().RequestLease(Request({{"CPU", 1}}, &replies));  // local stays at 0.5: packs here
+  Manager().RequestLease(Request({{"CPU", 2}}, &replies));  // does not fit here: the other node
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].kind, LeaseReply::kGranted);
+  EXPECT_EQ(replies[1].kind, LeaseReply::kSpillback);
+  EXPECT_EQ(replies[1].spillback_node, other);
+  Manager().RequestLease(Request({{"CPU", 2}}, &replies, /*spilled=*/true));
+  EXPECT_EQ(replies.size(), 2u);  // waits here instead of bouncing
+  EXPECT_EQ(Manager().num_queued(), 1u);
+}
+
+TEST_F(LeaseManagerTest, InfeasibleWarnsOnceAndRunsWhenANodeCanHoldIt) {
+  std::vector<LeaseReply> replies;
+  Manager().RequestLease(Request({{"CPU", 1}, {"special", 1}}, &replies));
+  Manager().RequestLease(Request({{"CPU", 1}, {"special", 1}}, &replies));
+  EXPECT_TRUE(replies.empty());
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("special"), std::string::npos) << warnings_[0];
+  EXPECT_NE(warnings_[0].find("no alive node can ever hold"), std::string::npos) << warnings_[0];
+  ASSERT_EQ(Manager().Demand().size(), 1u);
+  EXPECT_EQ(Manager().Demand()[0].infeasible, 2);
+  // Other work is not held up.
+  Manager().RequestLease(Request({{"CPU", 1}}, &replies));
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].kind, LeaseReply::kGranted);
+  // A node with the resource joins: the waiting requests go there.
+  NodeID special = NodeID::FromRandom();
+  view_.UpdateNode(special, {{"CPU", 4}, {"special", 2}}, {{"CPU", 4}, {"special", 2}});
+  Manager().OnClusterViewChanged();
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[1].kind, LeaseReply::kSpillback);
+  EXPECT_EQ(replies[1].spillback_node, special);
+  EXPECT_EQ(Manager().num_queued(), 0u);
+}
+
+TEST_F(LeaseManagerTest, ABigRequestDoesNotStarveSmallOnes) {
+  std::vector<LeaseReply> big_replies, small_replies;
+  Manager().RequestLease(Request({{"CPU", 1}}, &small_replies));
+  Manager().RequestLease(Request({{"CPU", 2}}, &big_replies));  // waits: 1 CPU left
+  Manager().RequestLease(Request({{"CPU", 1}}, &small_replies));
+  EXPECT_TRUE(big_replies.empty());
+  EXPECT_EQ(small_replies.size(), 2u);
+}
+
+TEST_F(LeaseManagerTest, GpuLeasesCarryTheirInstances) {
+  std::vector<LeaseReply> replies;
+  Manager().RequestLease(Request({{"CPU", 1}, {"GPU", 1}}, &replies));
+  Manager().RequestLease(Request({{"CPU", 1}, {"GPU", 1}}, &replies));
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].gpu_ids, std::vector<int>{0});
+  EXPECT_EQ(replies[1].gpu_ids, std::vector<int>{1});
+  EXPECT_EQ(workers_.last_gpu_ids, std::vector<int>{1});
+  ASSERT_TRUE(Manager().ReturnLease(replies[0].lease_id, true).ok());
+  EXPECT_EQ(workers_.pushed, 101);  // the pool hears the worker died
+  EXPECT_EQ(gpus_.available(0).ToDouble(), 1);
+}
+
+TEST_F(LeaseManagerTest, AWorkerThatCannotStartFailsTheLeaseAndFreesItsResources) {
+  workers_.fail = true;
+  std::vector<LeaseReply> replies;
+  Manager().RequestLease(Request({{"CPU", 2}}, &replies));
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].kind, LeaseReply::kFailed);
+  EXPECT_EQ(replies[0].error, "no worker could be started: exec failed");
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 2);
+  EXPECT_EQ(Manager().num_leases(), 0u);
+}
+
+}  // namespace
+}  // namespace raylet
+}  // namespace photon
