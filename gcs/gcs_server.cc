@@ -62,6 +62,7 @@ absl::Status GcsServer::Start() {
   kv_ = std::make_unique<KvManager>(*store_);
   functions_ = std::make_unique<FunctionTable>(*store_);
   resources_ = std::make_unique<ResourceManager>(*nodes_, *publisher_);
+  task_events_ = std::make_unique<TaskEventManager>(TaskEventManager::Options());
   prober_ = std::make_unique<RayletProber>(loop_, options_.token,
                                            std::chrono::milliseconds(options_.health.timeout_ms));
   health_ = std::make_unique<HealthChecker>(
@@ -86,12 +87,14 @@ absl::Status GcsServer::Start() {
   kv_service_ = std::make_unique<InternalKVService>(*server_, *kv_);
   function_service_ = std::make_unique<FunctionService>(*server_, *functions_);
   pubsub_service_ = std::make_unique<PubsubService>(*server_, *publisher_);
+  task_events_service_ = std::make_unique<TaskEventsService>(*server_, *task_events_);
   server_->RegisterService(node_service_.get());
   server_->RegisterService(resource_service_.get());
   server_->RegisterService(job_service_.get());
   server_->RegisterService(kv_service_.get());
   server_->RegisterService(function_service_.get());
   server_->RegisterService(pubsub_service_.get());
+  server_->RegisterService(task_events_service_.get());
   RETURN_IF_ERROR(server_->Start());
 
   loop_.RunEvery("HealthCheck.Tick", health_->tick_interval(), [this] { health_->Tick(); });

@@ -27,6 +27,7 @@
 #include "gcs/publisher.h"
 #include "gcs/raylet_prober.h"
 #include "gcs/resource_manager.h"
+#include "gcs/task_event_manager.h"
 #include "gcs/store/store_client.h"
 
 namespace photon {
@@ -66,6 +67,7 @@ class GcsServer {
   std::unique_ptr<KvManager> kv_;
   std::unique_ptr<FunctionTable> functions_;
   std::unique_ptr<ResourceManager> resources_;
+  std::unique_ptr<TaskEventManager> task_events_;
   std::unique_ptr<RayletProber> prober_;
   std::unique_ptr<HealthChecker> health_;
   std::unique_ptr<rpc::GrpcServer> server_;
@@ -75,6 +77,7 @@ class GcsServer {
   std::unique_ptr<InternalKVService> kv_service_;
   std::unique_ptr<FunctionService> function_service_;
   std::unique_ptr<PubsubService> pubsub_service_;
+  std::unique_ptr<TaskEventsService> task_events_service_;
 };
 
 }  // namespace gcs

@@ -186,6 +186,31 @@ grpc::ServerUnaryReactor* FunctionService::GetFunction(grpc::CallbackServerConte
                    });
 }
 
+// ------------------------------------------------------------ task events
+
+grpc::ServerUnaryReactor* TaskEventsService::AddTaskEvents(grpc::CallbackServerContext* ctx,
+                                                           const rpc::AddTaskEventsRequest* req,
+                                                           rpc::AddTaskEventsReply* reply) {
+  return ServeSync(server_, "TaskEvents.Add", ctx, req, reply,
+                   [this](const rpc::AddTaskEventsRequest& r, rpc::AddTaskEventsReply*) {
+                     return events_.Add({r.events().begin(), r.events().end()});
+                   });
+}
+
+grpc::ServerUnaryReactor* TaskEventsService::GetTaskEvents(grpc::CallbackServerContext* ctx,
+                                                           const rpc::GetTaskEventsRequest* req,
+                                                           rpc::GetTaskEventsReply* reply) {
+  return ServeSync(server_, "TaskEvents.Get", ctx, req, reply,
+                   [this](const rpc::GetTaskEventsRequest& r, rpc::GetTaskEventsReply* out) -> absl::Status {
+                     JobID job;
+                     if (!r.job_id().empty()) {
+                       ASSIGN_OR_RETURN(job, JobID::FromBinary(r.job_id()));
+                     }
+                     *out = events_.Get(job, r.limit());
+                     return absl::OkStatus();
+                   });
+}
+
 // ----------------------------------------------------------------- pubsub
 
 grpc::ServerUnaryReactor* PubsubService::Poll(grpc::CallbackServerContext* ctx,

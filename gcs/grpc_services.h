@@ -13,6 +13,7 @@
 #include "gcs/node_manager.h"
 #include "gcs/publisher.h"
 #include "gcs/resource_manager.h"
+#include "gcs/task_event_manager.h"
 #include "proto/gcs.grpc.pb.h"
 
 namespace photon {
@@ -106,6 +107,19 @@ class FunctionService : public rpc::FunctionGcsService::CallbackService {
  private:
   rpc::GrpcServer& server_;
   FunctionTable& functions_;
+};
+
+class TaskEventsService : public rpc::TaskEventsGcsService::CallbackService {
+ public:
+  TaskEventsService(rpc::GrpcServer& server, TaskEventManager& events) : server_(server), events_(events) {}
+  grpc::ServerUnaryReactor* AddTaskEvents(grpc::CallbackServerContext* ctx, const rpc::AddTaskEventsRequest* req,
+                                          rpc::AddTaskEventsReply* reply) override;
+  grpc::ServerUnaryReactor* GetTaskEvents(grpc::CallbackServerContext* ctx, const rpc::GetTaskEventsRequest* req,
+                                          rpc::GetTaskEventsReply* reply) override;
+
+ private:
+  rpc::GrpcServer& server_;
+  TaskEventManager& events_;
 };
 
 class PubsubService : public rpc::PubsubGcsService::CallbackService {

@@ -217,6 +217,30 @@ TEST(ClusterTest, GcsWhoseRedisDiesReportsItAndRecovers) {
   EXPECT_EQ(*gcs.KvGet("ns", "after"), "3");
 }
 
+TEST(ClusterTest, TaskEventsAreKeptPerTaskAndServedByJob) {
+  std::unique_ptr<Cluster> cluster = StartCluster(Cluster::Options{});
+  ASSERT_NE(cluster, nullptr);
+  gcs::GcsClient& gcs = cluster->client();
+  JobID job = *gcs.AddJob(rpc::JobTableData());
+  TaskID task = TaskID::Of(ActorID::Of(job));
+  std::vector<rpc::TaskEvent> batch;
+  for (rpc::TaskState state : {rpc::SUBMITTED, rpc::SCHEDULED, rpc::RUNNING, rpc::FAILED}) {
+    rpc::TaskEvent e;
+    e.set_task_id(task.Binary());
+    e.set_state(state);
+    e.set_timestamp_ms(100 + state);
+    if (state == rpc::FAILED) e.set_error_message("worker crashed");
+    batch.push_back(e);
+  }
+  ASSERT_TRUE(gcs.AddTaskEvents(batch).ok());
+  auto events = gcs.GetTaskEvents(job, 10);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->tasks_size(), 1);
+  EXPECT_EQ(events->tasks(0).state(), rpc::FAILED);
+  EXPECT_EQ(events->tasks(0).error_message(), "worker crashed");
+  EXPECT_EQ(gcs.GetTaskEvents(JobID::FromInt(job.ToInt() + 1), 10)->tasks_size(), 0);
+}
+
 TEST(ClusterTest, InMemoryGcsRestartedLearnsTheNodesAgain) {
   Cluster::Options options;
   options.num_nodes = 2;
@@ -292,6 +316,11 @@ TEST(ClusterTest, BadInputGetsAClearErrorAndTheGcsKeepsServing) {
   CommandResult status = RunCommand({PhotonBinary("cli/photon"), "status", "--bogus"});
   EXPECT_EQ(status.exit_code, 2);
   EXPECT_NE(status.output.find("unknown flag --bogus"), std::string::npos) << status.output;
+
+  rpc::TaskEvent bad_event;
+  bad_event.set_task_id("short");
+  bad_event.set_state(rpc::RUNNING);
+  EXPECT_EQ(gcs.AddTaskEvents({bad_event}).message(), "task event 0 of 1: TaskID must be 24 bytes, got 5");
 
   // Still serving, and the one node is untouched.
   ASSERT_TRUE(cluster->WaitForAliveNodes(1, seconds(5)).ok());

@@ -14,7 +14,8 @@ GcsClient::GcsClient(Options options)
       jobs_(rpc::JobInfoGcsService::NewStub(channel_)),
       kv_(rpc::InternalKVGcsService::NewStub(channel_)),
       functions_(rpc::FunctionGcsService::NewStub(channel_)),
-      pubsub_(rpc::PubsubGcsService::NewStub(channel_)) {}
+      pubsub_(rpc::PubsubGcsService::NewStub(channel_)),
+      task_events_(rpc::TaskEventsGcsService::NewStub(channel_)) {}
 
 absl::Status GcsClient::Call(const char* what,
                              const std::function<grpc::Status(grpc::ClientContext*)>& call,
@@ -177,6 +178,22 @@ absl::StatusOr<std::string> GcsClient::GetFunction(const JobID& job, const std::
     return functions_->GetFunction(c, req, &reply);
   }));
   return std::move(*reply.mutable_blob());
+}
+
+absl::Status GcsClient::AddTaskEvents(const std::vector<rpc::TaskEvent>& events) {
+  rpc::AddTaskEventsRequest req;
+  for (const rpc::TaskEvent& e : events) *req.add_events() = e;
+  rpc::AddTaskEventsReply reply;
+  return Call("AddTaskEvents", [&](grpc::ClientContext* c) { return task_events_->AddTaskEvents(c, req, &reply); });
+}
+
+absl::StatusOr<rpc::GetTaskEventsReply> GcsClient::GetTaskEvents(const JobID& job, int limit) {
+  rpc::GetTaskEventsRequest req;
+  if (!job.IsNil()) req.set_job_id(job.Binary());
+  req.set_limit(limit);
+  rpc::GetTaskEventsReply reply;
+  RETURN_IF_ERROR(Call("GetTaskEvents", [&](grpc::ClientContext* c) { return task_events_->GetTaskEvents(c, req, &reply); }));
+  return reply;
 }
 
 absl::StatusOr<rpc::PollReply> GcsClient::Poll(const rpc::PollRequest& request) {

@@ -59,6 +59,10 @@ class GcsClient {
   absl::Status AddFunction(const JobID& job, const std::string& function_id, const std::string& blob);
   absl::StatusOr<std::string> GetFunction(const JobID& job, const std::string& function_id);
 
+  absl::Status AddTaskEvents(const std::vector<rpc::TaskEvent>& events);
+  // `job` nil: every job.
+  absl::StatusOr<rpc::GetTaskEventsReply> GetTaskEvents(const JobID& job, int limit);
+
   // One long poll (see PubsubGcsService.Poll). The deadline covers its timeout.
   absl::StatusOr<rpc::PollReply> Poll(const rpc::PollRequest& request);
 
@@ -77,6 +81,7 @@ class GcsClient {
   std::unique_ptr<rpc::InternalKVGcsService::Stub> kv_;
   std::unique_ptr<rpc::FunctionGcsService::Stub> functions_;
   std::unique_ptr<rpc::PubsubGcsService::Stub> pubsub_;
+  std::unique_ptr<rpc::TaskEventsGcsService::Stub> task_events_;
 };
 
 }  // namespace gcs
