@@ -1,0 +1,110 @@
+#pragma once
+
+// WorkerPool: the worker processes of one node.
+//
+// Workers are started on demand for a job, by running the job's worker
+// command (for a C++ job, its own executable in worker mode) with the
+// worker's identity in the environment:
+//   PHOTON_WORKER_ID, PHOTON_JOB_ID, PHOTON_NODE_ID, PHOTON_RAYLET_ADDRESS,
+//   PHOTON_CLUSTER_TOKEN.
+// A started worker counts as ready once it calls RegisterWorker (the
+// raylet's RegisterWorker RPC) with the port it serves tasks on. Idle workers
+// are reused for the same job; workers idle past `idle_timeout` are stopped;
+// at most `max_workers` run at once (requests beyond that wait); a worker
+// that exits, idle or leased, is noticed by Tick (waitpid) and reported to
+// `on_worker_died`.
+//
+//   WorkerPool pool(options, [](const JobID& job) { return command_of(job); });
+//   pool.PopWorker(job, {}, [](absl::StatusOr<WorkerHandle> w) { ... });
+//   loop.RunEvery("WorkerPool.Tick", 100ms, [&] { pool.Tick(); });
+//
+// Runs only on the raylet loop.
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "core/common/id.h"
+#include "raylet/lease_manager.h"
+
+namespace photon {
+namespace raylet {
+
+class WorkerPool : public WorkerSource {
+ public:
+  struct Options {
+    int max_workers = 8;
+    std::chrono::milliseconds idle_timeout{60000};
+    // A worker that has not registered by then is killed and its requests fail.
+    std::chrono::milliseconds start_timeout{30000};
+    std::string raylet_address;
+    std::string token;
+    NodeID node_id;
+    // Workers' stdout/stderr go to <log_dir>/worker-<id>.out when set.
+    std::string log_dir;
+  };
+  // The command that starts a worker of `job`; an error fails its requests.
+  using CommandForJob = std::function<absl::StatusOr<std::vector<std::string>>(const JobID& job)>;
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  WorkerPool(Options options, CommandForJob command_for_job, Clock clock = std::chrono::steady_clock::now);
+  ~WorkerPool() override;
+
+  // `gpu_ids` are not the pool's business: the lease reply carries them and
+  // the worker sets CUDA_VISIBLE_DEVICES before running the lease's tasks.
+  void PopWorker(const JobID& job, const std::vector<int>& gpu_ids,
+                 std::function<void(absl::StatusOr<WorkerHandle>)> done) override;
+  void PushWorker(const WorkerHandle& worker, bool worker_died) override;
+
+  // A started worker says it is ready. NotFound for a worker this pool did
+  // not start; FailedPrecondition when it registers twice.
+  absl::Status RegisterWorker(const WorkerID& worker, int port);
+
+  // Reaps exited workers, stops long-idle ones, fails starts that took too long.
+  void Tick();
+  // Stops every worker (SIGTERM, then SIGKILL after `grace`).
+  void StopAll(std::chrono::milliseconds grace);
+
+  void set_on_worker_died(std::function<void(const WorkerHandle&, const std::string& how)> fn) {
+    on_worker_died_ = std::move(fn);
+  }
+  // Workers started but not registered yet (tests and diagnostics).
+  std::vector<WorkerID> Starting() const;
+  int num_workers() const { return static_cast<int>(workers_.size()); }
+  int num_idle() const;
+
+ private:
+  enum class State { kStarting, kIdle, kLeased, kStopping };
+  struct Worker {
+    WorkerHandle handle;
+    JobID job;
+    State state = State::kStarting;
+    std::chrono::steady_clock::time_point since;
+  };
+  struct Waiting {
+    JobID job;
+    std::function<void(absl::StatusOr<WorkerHandle>)> done;
+  };
+
+  absl::Status Start(const JobID& job);
+  // Hands idle or newly registered workers to waiting requests.
+  void Match();
+  void Forget(const WorkerID& id);
+  // Workers that count against max_workers (not those being stopped).
+  int Running() const;
+
+  const Options options_;
+  CommandForJob command_for_job_;
+  Clock clock_;
+  absl::flat_hash_map<WorkerID, Worker> workers_;
+  std::deque<Waiting> waiting_;
+  std::function<void(const WorkerHandle&, const std::string& how)> on_worker_died_;
+};
+
+}  // namespace raylet
+}  // namespace photon

@@ -1,0 +1,125 @@
+// The pool with real child processes (/bin/sleep stands in for a worker's
+// program; the test registers them as a worker would through the RPC).
+
+#include "raylet/worker_pool.h"
+
+#include <signal.h>
+
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace photon {
+namespace raylet {
+namespace {
+
+using std::chrono::milliseconds;
+
+class WorkerPoolTest : public ::testing::Test {
+ protected:
+  void Make(int max_workers, std::vector<std::string> command = {"/bin/sleep", "1000"}) {
+    WorkerPool::Options options;
+    options.max_workers = max_workers;
+    options.idle_timeout = milliseconds(1000);
+    options.node_id = NodeID::FromRandom();
+    pool_ = std::make_unique<WorkerPool>(
+        options, [command](const JobID&) -> absl::StatusOr<std::vector<std::string>> { return command; },
+        [this] { return now_; });
+    pool_->set_on_worker_died([this](const WorkerHandle& w, const std::string& how) { deaths_.push_back(how); });
+  }
+  // Registers every starting worker as a worker process would.
+  void RegisterAll() {
+    for (const WorkerID& id : pool_->Starting()) ASSERT_TRUE(pool_->RegisterWorker(id, 40000 + registered_++).ok());
+  }
+  // Ticks until `done` or ~5 s.
+  bool TickUntil(const std::function<bool()>& done) {
+    for (int i = 0; i < 500 && !done(); i++) {
+      pool_->Tick();
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    return done();
+  }
+
+  std::chrono::steady_clock::time_point now_ = std::chrono::steady_clock::now();
+  std::unique_ptr<WorkerPool> pool_;
+  std::vector<std::string> deaths_;
+  int registered_ = 0;
+};
+
+TEST_F(WorkerPoolTest, StartsOnDemandAndReusesIdleWorkers) {
+  Make(4);
+  JobID job = JobID::FromInt(1);
+  std::vector<WorkerHandle> got;
+  auto collect = [&](absl::StatusOr<WorkerHandle> w) {
+    ASSERT_TRUE(w.ok()) << w.status();
+    got.push_back(*w);
+  };
+  pool_->PopWorker(job, {}, collect);
+  EXPECT_TRUE(got.empty());  // started, not registered yet
+  ASSERT_EQ(pool_->Starting().size(), 1u);
+  RegisterAll();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].address, "127.0.0.1:40000");
+  EXPECT_GT(got[0].pid, 0);
+  pool_->PushWorker(got[0], false);
+  pool_->PopWorker(job, {}, collect);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].id, got[0].id);  // reused, nothing new started
+  EXPECT_EQ(pool_->num_workers(), 1);
+  EXPECT_EQ(pool_->RegisterWorker(WorkerID::FromRandom(), 1).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(pool_->RegisterWorker(got[0].id, 1).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(WorkerPoolTest, CapStopsAnIdleWorkerOfAnotherJob) {
+  Make(1);
+  std::vector<WorkerHandle> got;
+  auto collect = [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); };
+  pool_->PopWorker(JobID::FromInt(1), {}, collect);
+  RegisterAll();
+  pool_->PushWorker(got[0], false);  // idle
+  pool_->PopWorker(JobID::FromInt(2), {}, collect);
+  ASSERT_EQ(pool_->Starting().size(), 1u);  // job 1's idle worker made room
+  RegisterAll();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_NE(got[1].id, got[0].id);
+  EXPECT_TRUE(TickUntil([&] { return pool_->num_workers() == 1; }));
+  EXPECT_TRUE(deaths_.empty());  // stopping on purpose is not a death
+}
+
+TEST_F(WorkerPoolTest, ALeasedWorkerThatDiesIsReported) {
+  Make(2);
+  std::vector<WorkerHandle> got;
+  pool_->PopWorker(JobID::FromInt(1), {}, [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); });
+  RegisterAll();
+  ASSERT_EQ(got.size(), 1u);
+  kill(got[0].pid, SIGKILL);
+  ASSERT_TRUE(TickUntil([&] { return !deaths_.empty(); }));
+  EXPECT_EQ(deaths_[0], "was killed by signal 9");
+  EXPECT_EQ(pool_->num_workers(), 0);
+}
+
+TEST_F(WorkerPoolTest, AWorkerThatExitsBeforeRegisteringFailsItsRequest) {
+  Make(2, {"/bin/false"});
+  absl::Status result = absl::UnknownError("no answer");
+  pool_->PopWorker(JobID::FromInt(1), {}, [&](absl::StatusOr<WorkerHandle> w) { result = w.status(); });
+  ASSERT_TRUE(TickUntil([&] { return result.code() != absl::StatusCode::kUnknown; }));
+  EXPECT_EQ(result.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(result.message().find("exited with code 1 before it registered"), std::string::npos) << result;
+}
+
+TEST_F(WorkerPoolTest, IdleWorkersAreStoppedAfterTheTimeout) {
+  Make(2);
+  std::vector<WorkerHandle> got;
+  pool_->PopWorker(JobID::FromInt(1), {}, [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); });
+  RegisterAll();
+  pool_->PushWorker(got[0], false);
+  pool_->Tick();
+  EXPECT_EQ(pool_->num_idle(), 1);
+  now_ += milliseconds(1500);
+  EXPECT_TRUE(TickUntil([&] { return pool_->num_workers() == 0; }));
+  EXPECT_TRUE(deaths_.empty());
+}
+
+}  // namespace
+}  // namespace raylet
+}  // namespace photon
