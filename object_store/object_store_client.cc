@@ -175,7 +175,7 @@ absl::StatusOr<MutableObject> ObjectStoreClient::Create(const ObjectID& id, int6
 absl::Status ObjectStoreClient::Seal(const ObjectID& id) {
   rpc::StoreRequest request;
   request.mutable_seal()->set_object_id(id.Binary());
-  return Call(std::move(request), /*no_reply=*/true).status();
+  return Call(std::move(request)).status();
 }
 
 absl::Status ObjectStoreClient::Abort(const ObjectID& id) {

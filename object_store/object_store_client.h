@@ -67,6 +67,7 @@ class ObjectStoreClient {
   // AlreadyExists, ResourceExhausted (store full after its grace period), ...
   absl::StatusOr<MutableObject> Create(const ObjectID& id, int64_t data_size, int64_t metadata_size,
                                        const rpc::Address& owner = {}, bool primary = true);
+  // Returns once the object is visible to every client and node.
   absl::Status Seal(const ObjectID& id);
   absl::Status Abort(const ObjectID& id);
   // timeout_ms: how long to wait for objects not sealed yet (-1: forever).

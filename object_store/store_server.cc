@@ -134,16 +134,20 @@ void StoreServer::Connection::Dispatch(const rpc::StoreRequest& request) {
       });
       return;
     }
-    case rpc::StoreRequest::kSeal:
+    case rpc::StoreRequest::kSeal: {
+      // Answered: once Seal returns, every client and node can see the object.
+      absl::StatusOr<ObjectID> id = ParseId(request.seal().object_id(), "seal");
+      absl::Status s = id.ok() ? store.Seal(id_, *id) : id.status();
+      if (!s.ok()) return reply_error(s);
+      rpc::StoreReply reply;
+      reply.set_request_id(rid);
+      return Reply(std::move(reply));
+    }
     case rpc::StoreRequest::kAbort:
     case rpc::StoreRequest::kRelease: {
-      const bool seal = request.has_seal();
-      const std::string& raw = seal ? request.seal().object_id()
-                                    : request.has_abort() ? request.abort().object_id()
-                                                          : request.release().object_id();
-      absl::StatusOr<ObjectID> id = ParseId(raw, "seal/abort/release");
-      absl::Status s = !id.ok() ? id.status()
-                       : seal   ? store.Seal(id_, *id)
+      const std::string& raw = request.has_abort() ? request.abort().object_id() : request.release().object_id();
+      absl::StatusOr<ObjectID> id = ParseId(raw, "abort/release");
+      absl::Status s = !id.ok()               ? id.status()
                        : request.has_abort() ? store.Abort(id_, *id)
                                              : store.Release(id_, *id);
       // These have no reply; a failure is a client bug worth a log line.

@@ -95,6 +95,19 @@ absl::Status LeaseManager::ReturnLease(int64_t lease_id, bool worker_died) {
   return absl::OkStatus();
 }
 
+void LeaseManager::OnWorkerDied(const WorkerID& worker) {
+  for (auto it = leases_.begin(); it != leases_.end();) {
+    if (it->second.worker.id != worker) {
+      ++it;
+      continue;
+    }
+    view_.Free(local_node_, it->second.resources);
+    if (!it->second.gpu_ids.empty()) gpus_.Free(it->second.gpu_ids, it->second.resources.Get(scheduler::kGpu));
+    leases_.erase(it++);
+  }
+  Dispatch();
+}
+
 void LeaseManager::Dispatch() {
   // A worker pool may answer inside Dispatch (and a failed start dispatches
   // again): run again afterwards instead of editing the queue mid-walk.

@@ -95,6 +95,8 @@ class LeaseManager {
   void RequestLease(LeaseRequest request);
   // Ends a granted lease. NotFound for an unknown lease id.
   absl::Status ReturnLease(int64_t lease_id, bool worker_died);
+  // Ends every lease held by a worker that died (the pool already knows).
+  void OnWorkerDied(const WorkerID& worker);
   // Re-schedules waiting requests (resources reported, a node joined or died).
   void OnClusterViewChanged() { Dispatch(); }
 

@@ -34,9 +34,42 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                           [this](const rpc::GetNodeStatsRequest&, rpc::GetNodeStatsReply* out) {
                             out->set_node_id(raylet_.node_id().Binary());
                             *out->mutable_total() = raylet_.options_.resources;
-                            *out->mutable_available() = raylet_.options_.resources;
+                            *out->mutable_available() = raylet_.scheduler_->Available();
                             *out->mutable_object_store() = raylet_.store_->Stats();
                             return absl::OkStatus();
+                          });
+  }
+
+  grpc::ServerUnaryReactor* RegisterWorker(grpc::CallbackServerContext* ctx, const rpc::RegisterWorkerRequest* req,
+                                           rpc::RegisterWorkerReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.RegisterWorker", ctx, req, reply,
+                          [this](const rpc::RegisterWorkerRequest& r, rpc::RegisterWorkerReply* out) -> absl::Status {
+                            absl::StatusOr<WorkerID> id = WorkerID::FromBinary(r.worker_id());
+                            if (!id.ok()) return id.status();
+                            out->set_node_id(raylet_.node_id().Binary());
+                            return raylet_.scheduler_->RegisterWorker(*id, r.port());
+                          });
+  }
+
+  grpc::ServerUnaryReactor* RequestWorkerLease(grpc::CallbackServerContext* ctx,
+                                               const rpc::RequestWorkerLeaseRequest* req,
+                                               rpc::RequestWorkerLeaseReply* reply) override {
+    return rpc::ServeOnLoop(server_, "Raylet.RequestWorkerLease", ctx, req, reply,
+                            [this](const rpc::RequestWorkerLeaseRequest& r, rpc::RequestWorkerLeaseReply* out,
+                                   rpc::ReplyFn done) {
+                              raylet_.scheduler_->RequestLease(
+                                  r, [out, done](absl::StatusOr<rpc::RequestWorkerLeaseReply> result) {
+                                    if (result.ok()) *out = *result;
+                                    done(rpc::ToGrpcStatus(result.status()));
+                                  });
+                            });
+  }
+
+  grpc::ServerUnaryReactor* ReturnWorker(grpc::CallbackServerContext* ctx, const rpc::ReturnWorkerRequest* req,
+                                         rpc::ReturnWorkerReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.ReturnWorker", ctx, req, reply,
+                          [this](const rpc::ReturnWorkerRequest& r, rpc::ReturnWorkerReply*) {
+                            return raylet_.scheduler_->ReturnLease(r.lease_id(), r.worker_died());
                           });
   }
 
@@ -112,6 +145,15 @@ absl::Status Raylet::Start() {
   server_->RegisterService(service_.get());
   absl::Status started = server_->Start();
   if (!started.ok()) return started;
+  NodeScheduler::Options scheduling;
+  scheduling.node_id = options_.node_id;
+  scheduling.resources = options_.resources;
+  scheduling.gcs_address = options_.gcs_address;
+  scheduling.token = options_.token;
+  scheduling.raylet_address = options_.node_ip + ":" + std::to_string(server_->port());
+  scheduling.log_dir = options_.session_dir.empty() ? "" : options_.session_dir + "/logs";
+  scheduler_ = std::make_unique<NodeScheduler>(scheduling, loop_);
+  scheduler_->Start();
   PHOTON_LOG(INFO) << "raylet " << options_.node_id.Hex() << " listening on port " << server_->port()
                    << ", GCS at " << options_.gcs_address;
   loop_.Post("Raylet.Register", [this] { Register(); });
@@ -171,7 +213,8 @@ void Raylet::Report() {
   rpc::ResourceUsage* usage = request.mutable_usage();
   usage->set_node_id(options_.node_id.Binary());
   *usage->mutable_total() = options_.resources;
-  *usage->mutable_available() = options_.resources;
+  *usage->mutable_available() = scheduler_->Available();
+  for (rpc::ResourceDemand& d : scheduler_->Demand()) *usage->add_demand() = std::move(d);
   *usage->mutable_object_store() = store_->Stats();
   usage->set_timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
@@ -239,6 +282,7 @@ void Raylet::Stop(std::chrono::milliseconds timeout) {
     PHOTON_LOG(WARNING) << "could not unregister node " << options_.node_id.Hex() << ": "
                         << s.error_message();
   }
+  if (scheduler_) scheduler_->Stop();
   if (server_) server_->Shutdown();
   if (transfers_) transfers_->Stop();
   object_manager_.reset();

@@ -35,6 +35,7 @@
 #include "object_store/transfer_server.h"
 #include "proto/gcs.grpc.pb.h"
 #include "proto/raylet.grpc.pb.h"
+#include "raylet/node_scheduler.h"
 
 namespace photon {
 namespace raylet {
@@ -93,6 +94,7 @@ class Raylet {
   std::unique_ptr<object_store::ObjectManager> object_manager_;
   std::unique_ptr<rpc::GrpcServer> server_;
   std::unique_ptr<Service> service_;
+  std::unique_ptr<NodeScheduler> scheduler_;
   // Loop state.
   bool registering_ = false;
   bool registered_ = false;

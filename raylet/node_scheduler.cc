@@ -1,0 +1,178 @@
+#include "raylet/node_scheduler.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/common/logging.h"
+
+namespace photon {
+namespace raylet {
+namespace {
+
+std::map<std::string, double> ToMap(const rpc::ResourceSet& set) {
+  return {set.amounts().begin(), set.amounts().end()};
+}
+
+scheduler::SchedulingStrategy ToStrategy(const rpc::LeaseSchedulingStrategy& s) {
+  switch (s.kind()) {
+    case rpc::LeaseSchedulingStrategy::SPREAD:
+      return scheduler::SchedulingStrategy::Spread();
+    case rpc::LeaseSchedulingStrategy::NODE_AFFINITY: {
+      absl::StatusOr<NodeID> node = NodeID::FromBinary(s.node_id());
+      return scheduler::SchedulingStrategy::NodeAffinity(node.ok() ? *node : NodeID::Nil(), s.soft());
+    }
+    default:
+      return scheduler::SchedulingStrategy::Hybrid();
+  }
+}
+
+}  // namespace
+
+NodeScheduler::NodeScheduler(Options options, EventLoop& loop)
+    : options_(std::move(options)), loop_(loop), view_(scheduler::ResourceNames::Global()), policy_(view_) {
+  auto totals = ToMap(options_.resources);
+  local_ = view_.UpdateNode(options_.node_id, totals, totals);
+  const int gpus = static_cast<int>(totals.count("GPU") ? totals["GPU"] : 0);
+  gpus_ = std::make_unique<scheduler::GpuInstances>(gpus);
+  WorkerPool::Options pool;
+  const int cpus = static_cast<int>(totals.count("CPU") ? totals["CPU"] : 1);
+  pool.max_workers = options_.max_workers > 0 ? options_.max_workers : std::max(4, 2 * cpus);
+  pool.raylet_address = options_.raylet_address;
+  pool.token = options_.token;
+  pool.node_id = options_.node_id;
+  pool.log_dir = options_.log_dir;
+  pool_ = std::make_unique<WorkerPool>(pool, [this](const JobID& job) { return CommandFor(job); });
+  leases_ = std::make_unique<LeaseManager>(view_, policy_, local_, *pool_, *gpus_, nullptr);
+  pool_->set_on_worker_died([this](const WorkerHandle& worker, const std::string& how) {
+    PHOTON_LOG(WARNING) << "worker " << worker.id.Hex() << " (pid " << worker.pid << ") " << how;
+    leases_->OnWorkerDied(worker.id);
+  });
+}
+
+NodeScheduler::~NodeScheduler() = default;
+
+void NodeScheduler::Start() {
+  gcs_ = std::make_unique<gcs::GcsClient>(gcs::GcsClient::Options{options_.gcs_address, options_.token, {}});
+  gcs::GcsSubscriber::Callbacks callbacks;
+  callbacks.on_snapshot = [this](const std::vector<rpc::PubMessage>& all) {
+    loop_.Post("Scheduler.ClusterSnapshot", [this, all] { ApplySnapshot(all); });
+  };
+  callbacks.on_message = [this](const rpc::PubMessage& m) {
+    loop_.Post("Scheduler.ClusterChange", [this, m] { Apply(m); });
+  };
+  subscriber_ = std::make_unique<gcs::GcsSubscriber>(*gcs_, std::vector<rpc::Channel>{rpc::NODE, rpc::RESOURCES},
+                                                     callbacks);
+  subscriber_->Start();
+  loop_.RunEvery("WorkerPool.Tick", std::chrono::milliseconds(100), [this] { pool_->Tick(); });
+}
+
+void NodeScheduler::Stop() {
+  if (subscriber_) subscriber_->Stop();
+  pool_->StopAll(std::chrono::milliseconds(2000));
+}
+
+void NodeScheduler::ApplySnapshot(const std::vector<rpc::PubMessage>& messages) {
+  for (const rpc::PubMessage& m : messages) Apply(m);
+}
+
+void NodeScheduler::Apply(const rpc::PubMessage& message) {
+  if (message.has_node()) {
+    const rpc::GcsNodeInfo& node = message.node();
+    absl::StatusOr<NodeID> id = NodeID::FromBinary(node.node_id());
+    if (!id.ok() || *id == options_.node_id) return;
+    if (node.state() == rpc::GcsNodeInfo::DEAD) {
+      view_.MarkDead(*id);
+    } else {
+      raylet_addresses_[*id] = absl::StrCat(node.node_ip(), ":", node.raylet_port());
+      if (view_.NodeIndex(*id) < 0) {
+        auto totals = ToMap(node.resources_total());
+        view_.UpdateNode(*id, totals, totals);
+      }
+    }
+  } else if (message.has_resources()) {
+    const rpc::ResourceUsage& usage = message.resources();
+    absl::StatusOr<NodeID> id = NodeID::FromBinary(usage.node_id());
+    if (!id.ok() || *id == options_.node_id) return;  // our own entry is kept here
+    view_.UpdateNode(*id, ToMap(usage.total()), ToMap(usage.available()));
+  } else {
+    return;
+  }
+  leases_->OnClusterViewChanged();
+}
+
+absl::StatusOr<std::vector<std::string>> NodeScheduler::CommandFor(const JobID& job) const {
+  auto it = commands_.find(job);
+  if (it == commands_.end() || it->second.empty()) {
+    return absl::FailedPreconditionError("no worker command is known for job " + job.Hex() +
+                                         ": lease requests must carry the job's worker command");
+  }
+  return it->second;
+}
+
+void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, LeaseDone done) {
+  absl::StatusOr<JobID> job = JobID::FromBinary(request.job_id());
+  if (!job.ok()) return done(job.status());
+  if (request.worker_command_size() > 0) {
+    commands_[*job] = {request.worker_command().begin(), request.worker_command().end()};
+  }
+  for (const auto& [name, amount] : request.resources().amounts()) {
+    if (name.empty() || !(amount >= 0)) {
+      return done(absl::InvalidArgumentError(absl::StrCat("lease request: bad resource '", name, "': ", amount)));
+    }
+  }
+  LeaseRequest lease;
+  lease.job = *job;
+  lease.resources = scheduler::ResourceRequest::FromMap(ToMap(request.resources()), view_.names());
+  lease.strategy = ToStrategy(request.strategy());
+  lease.spilled_back = request.spilled_back();
+  lease.reply = [this, done](const LeaseReply& r) {
+    rpc::RequestWorkerLeaseReply reply;
+    switch (r.kind) {
+      case LeaseReply::kGranted:
+        reply.set_lease_id(r.lease_id);
+        reply.set_worker_address(r.worker.address);
+        reply.set_worker_id(r.worker.id.Binary());
+        for (int g : r.gpu_ids) reply.add_gpu_ids(g);
+        return done(reply);
+      case LeaseReply::kSpillback: {
+        reply.set_spillback_node_id(r.spillback_node.Binary());
+        auto address = raylet_addresses_.find(r.spillback_node);
+        if (address != raylet_addresses_.end()) reply.set_spillback_raylet_address(address->second);
+        return done(reply);
+      }
+      case LeaseReply::kFailed:
+        return done(absl::UnavailableError(r.error));
+    }
+  };
+  leases_->RequestLease(std::move(lease));
+}
+
+absl::Status NodeScheduler::ReturnLease(int64_t lease_id, bool worker_died) {
+  return leases_->ReturnLease(lease_id, worker_died);
+}
+
+absl::Status NodeScheduler::RegisterWorker(const WorkerID& worker, int port) {
+  return pool_->RegisterWorker(worker, port);
+}
+
+rpc::ResourceSet NodeScheduler::Available() const {
+  rpc::ResourceSet set;
+  for (const auto& [name, total] : options_.resources.amounts()) {
+    scheduler::ResourceId id = view_.names().Find(name);
+    (*set.mutable_amounts())[name] = id < 0 ? total : view_.Available(local_, id).ToDouble();
+  }
+  return set;
+}
+
+std::vector<rpc::ResourceDemand> NodeScheduler::Demand() const {
+  std::vector<rpc::ResourceDemand> out;
+  for (const DemandEntry& entry : leases_->Demand()) {
+    rpc::ResourceDemand d;
+    for (const auto& [name, amount] : entry.shape) (*d.mutable_shape()->mutable_amounts())[name] = amount;
+    d.set_ready(entry.ready);
+    d.set_infeasible(entry.infeasible);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace raylet
+}  // namespace photon

@@ -1,0 +1,83 @@
+#pragma once
+
+// NodeScheduler: everything the raylet needs to hand out workers.
+//
+// It keeps the cluster view current from the GCS (NODE and RESOURCES
+// pubsub; this node's own entry is authoritative locally), and owns the GPU
+// instances, the worker pool and the lease manager. The raylet's RPC
+// handlers forward to it; its resource report and demand go to the GCS.
+//
+//   NodeScheduler scheduler(options, loop);
+//   scheduler.Start();
+//   scheduler.RequestLease(request, [](absl::StatusOr<rpc::RequestWorkerLeaseReply> r) { ... });
+//
+// Runs only on the raylet loop (Start/Stop excepted, from the main thread).
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/common/event_loop.h"
+#include "core/common/id.h"
+#include "gcs/client/gcs_client.h"
+#include "gcs/client/gcs_subscriber.h"
+#include "proto/raylet.pb.h"
+#include "raylet/lease_manager.h"
+#include "raylet/worker_pool.h"
+#include "scheduler/cluster_resource_view.h"
+#include "scheduler/gpu_instances.h"
+#include "scheduler/scheduling_policy.h"
+
+namespace photon {
+namespace raylet {
+
+class NodeScheduler {
+ public:
+  struct Options {
+    NodeID node_id;
+    rpc::ResourceSet resources;  // this node's totals
+    std::string gcs_address;
+    std::string token;
+    std::string raylet_address;  // HOST:PORT workers register at
+    std::string log_dir;         // workers' output
+    int max_workers = 0;         // 0: twice the CPUs, at least 4
+  };
+  using LeaseDone = std::function<void(absl::StatusOr<rpc::RequestWorkerLeaseReply>)>;
+
+  NodeScheduler(Options options, EventLoop& loop);
+  ~NodeScheduler();
+
+  void Start();
+  void Stop();
+
+  void RequestLease(const rpc::RequestWorkerLeaseRequest& request, LeaseDone done);
+  absl::Status ReturnLease(int64_t lease_id, bool worker_died);
+  absl::Status RegisterWorker(const WorkerID& worker, int port);
+
+  // This node's available resources and queued demand, for the GCS report.
+  rpc::ResourceSet Available() const;
+  std::vector<rpc::ResourceDemand> Demand() const;
+
+ private:
+  void ApplySnapshot(const std::vector<rpc::PubMessage>& messages);
+  void Apply(const rpc::PubMessage& message);
+  absl::StatusOr<std::vector<std::string>> CommandFor(const JobID& job) const;
+
+  Options options_;
+  EventLoop& loop_;
+  scheduler::ClusterResourceView view_;
+  scheduler::SchedulingPolicy policy_;
+  int local_ = 0;
+  std::unique_ptr<scheduler::GpuInstances> gpus_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<LeaseManager> leases_;
+  std::map<JobID, std::vector<std::string>> commands_;
+  std::map<NodeID, std::string> raylet_addresses_;
+  std::unique_ptr<gcs::GcsClient> gcs_;
+  std::unique_ptr<gcs::GcsSubscriber> subscriber_;
+};
+
+}  // namespace raylet
+}  // namespace photon

@@ -1,0 +1,121 @@
+// Worker leases on a real cluster: spillback to the node that has the
+// resources, an infeasible request that waits (and shows as demand) without
+// holding up others, and a worker that cannot start.
+
+#include <future>
+#include <thread>
+
+#include "core/rpc/client_call.h"
+#include "gtest/gtest.h"
+#include "proto/raylet.grpc.pb.h"
+#include "tests/cluster_fixture.h"
+
+namespace photon {
+namespace testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class LeaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Cluster::Options options;
+    options.num_nodes = 0;
+    auto cluster = Cluster::Start(options);
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = std::move(*cluster);
+    ASSERT_TRUE(cluster_->AddNode(1).ok());
+    ASSERT_TRUE(cluster_->AddNode(1, R"({"special": 2})").ok());
+    for (int i = 0; i < 2; i++) {
+      auto info = cluster_->NodeInfo(i);
+      ASSERT_TRUE(info.ok());
+      raylets_.push_back(rpc::RayletService::NewStub(
+          rpc::MakeChannel("127.0.0.1:" + std::to_string(info->raylet_port()))));
+      addresses_.push_back("127.0.0.1:" + std::to_string(info->raylet_port()));
+    }
+  }
+
+  grpc::Status Lease(int node, std::map<std::string, double> shape, std::vector<std::string> command,
+                     rpc::RequestWorkerLeaseReply* reply, milliseconds deadline = milliseconds(20000)) {
+    rpc::RequestWorkerLeaseRequest request;
+    request.set_job_id(JobID::FromInt(1).Binary());
+    for (const auto& [k, v] : shape) (*request.mutable_resources()->mutable_amounts())[k] = v;
+    for (const std::string& c : command) request.add_worker_command(c);
+    grpc::ClientContext ctx;
+    rpc::SetAuthToken(&ctx, cluster_->token());
+    ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+    return raylets_[node]->RequestWorkerLease(&ctx, request, reply);
+  }
+
+  std::unique_ptr<Cluster> cluster_;
+  std::vector<std::unique_ptr<rpc::RayletService::Stub>> raylets_;
+  std::vector<std::string> addresses_;
+};
+
+TEST_F(LeaseTest, ARequestForACustomResourceIsSpilledToTheNodeThatHasIt) {
+  rpc::RequestWorkerLeaseReply reply;
+  // The view reaches node 0 by pubsub; give it a moment by retrying briefly.
+  grpc::Status s;
+  for (int i = 0; i < 100; i++) {
+    reply.Clear();
+    s = Lease(0, {{"CPU", 1}, {"special", 1}}, {"/bin/true"}, &reply, milliseconds(200));
+    if (s.ok()) break;
+  }
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(reply.spillback_node_id(), cluster_->node_ids()[1].Binary());
+  EXPECT_EQ(reply.spillback_raylet_address(), addresses_[1]);
+  EXPECT_EQ(reply.lease_id(), 0);
+}
+
+TEST_F(LeaseTest, AnInfeasibleRequestWaitsShowsAsDemandAndHoldsUpNothingElse) {
+  auto waiting = std::async(std::launch::async, [&] {
+    rpc::RequestWorkerLeaseReply reply;
+    return Lease(0, {{"CPU", 64}}, {"/bin/true"}, &reply, milliseconds(3000));
+  });
+  // Other requests are still answered meanwhile.
+  rpc::RequestWorkerLeaseReply failed;
+  grpc::Status start = Lease(0, {{"CPU", 1}}, {"/bin/false"}, &failed);
+  EXPECT_EQ(start.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(start.error_message().find("no worker could be started"), std::string::npos) << start.error_message();
+  EXPECT_NE(start.error_message().find("exited with code 1 before it registered"), std::string::npos)
+      << start.error_message();
+  // The GCS hears about the waiting request as infeasible demand.
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; i++) {
+    auto usages = cluster_->client().GetAllResourceUsage();
+    ASSERT_TRUE(usages.ok());
+    for (const rpc::ResourceUsage& u : *usages) {
+      for (const rpc::ResourceDemand& d : u.demand()) {
+        seen = seen || (d.infeasible() == 1 && d.shape().amounts().count("CPU") && d.shape().amounts().at("CPU") == 64);
+      }
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_TRUE(seen);
+  EXPECT_NE(cluster_->ReadLog("raylet-0").find("cannot be scheduled: no alive node can ever hold {CPU: 64}"),
+            std::string::npos);
+  EXPECT_EQ(waiting.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The failed start gave its CPU back.
+  auto usages = cluster_->client().GetAllResourceUsage();
+  for (const rpc::ResourceUsage& u : *usages) {
+    if (u.node_id() == cluster_->node_ids()[0].Binary()) {
+      EXPECT_EQ(u.available().amounts().at("CPU"), 1);
+    }
+  }
+}
+
+TEST_F(LeaseTest, ReturningAnUnknownLeaseIsAClearError) {
+  rpc::ReturnWorkerRequest request;
+  request.set_lease_id(12345);
+  rpc::ReturnWorkerReply reply;
+  grpc::ClientContext ctx;
+  rpc::SetAuthToken(&ctx, cluster_->token());
+  grpc::Status s = raylets_[0]->ReturnWorker(&ctx, request, &reply);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message(), "unknown lease 12345");
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace photon
