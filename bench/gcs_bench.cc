@@ -30,22 +30,11 @@
 #include "gcs/client/gcs_client.h"
 #include "gcs/store/redis_server_for_test.h"
 #include "proto/raylet.grpc.pb.h"
+#include "tests/subprocess.h"
 
 namespace photon {
 namespace bench {
 namespace {
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // One photon-gcs process for the whole run.
 class GcsProcess {
@@ -83,7 +72,7 @@ class GcsProcess {
  private:
   GcsProcess() {
     token_ = *Session::GenerateToken();
-    int port = FreePort();
+    int port = testing::FreePort();
     absl::StatusOr<std::string> binary = cli::FindBinary("photon-gcs");
     if (!binary.ok()) {
       std::cerr << binary.status().message() << "\n";

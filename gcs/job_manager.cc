@@ -31,7 +31,7 @@ absl::StatusOr<JobID> JobManager::AddJob(rpc::JobTableData job) {
   job.set_is_dead(false);
   job.set_start_time_ms(clock_());
   job.set_end_time_ms(0);
-  RETURN_IF_ERROR(store_.Put(kJobTable, id.Binary(), job.SerializeAsString()));
+  RETURN_IF_ERROR(store_.Put(kJobTable, id.Binary(), job.SerializeAsString()).status());
   PHOTON_LOG(INFO) << "job " << id.Hex() << " started: " << job.entrypoint();
   PublishJob(job);
   return id;
@@ -45,7 +45,7 @@ absl::Status JobManager::MarkFinished(const JobID& job_id) {
   if (job.is_dead()) return absl::OkStatus();
   job.set_is_dead(true);
   job.set_end_time_ms(clock_());
-  RETURN_IF_ERROR(store_.Put(kJobTable, job_id.Binary(), job.SerializeAsString()));
+  RETURN_IF_ERROR(store_.Put(kJobTable, job_id.Binary(), job.SerializeAsString()).status());
   PHOTON_LOG(INFO) << "job " << job_id.Hex() << " finished";
   PublishJob(job);
   return absl::OkStatus();

@@ -39,9 +39,7 @@ absl::StatusOr<bool> KvManager::Put(const std::string& ns, const std::string& ke
                                     const std::string& value, bool overwrite) {
   RETURN_IF_ERROR(CheckKey(key));
   if (!overwrite) return store_.PutIfAbsent(Table(ns), key, value);
-  ASSIGN_OR_RETURN(bool existed, store_.Exists(Table(ns), key));
-  RETURN_IF_ERROR(store_.Put(Table(ns), key, value));
-  return !existed;
+  return store_.Put(Table(ns), key, value);
 }
 
 absl::StatusOr<int64_t> KvManager::Del(const std::string& ns, const std::string& key,

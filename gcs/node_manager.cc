@@ -64,7 +64,7 @@ absl::Status NodeManager::Initialize() {
 void NodeManager::AddListener(Listener listener) { listeners_.push_back(std::move(listener)); }
 
 absl::Status NodeManager::Save(const rpc::GcsNodeInfo& info) {
-  return store_.Put(kTable, info.node_id(), info.SerializeAsString());
+  return store_.Put(kTable, info.node_id(), info.SerializeAsString()).status();
 }
 
 void NodeManager::PublishNode(const rpc::GcsNodeInfo& info) {

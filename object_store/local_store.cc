@@ -9,8 +9,6 @@
 namespace photon {
 namespace object_store {
 
-using Clock = std::chrono::steady_clock;
-
 struct LocalStore::Entry {
   ObjectID id;
   int64_t data_size = 0;
@@ -37,7 +35,6 @@ struct LocalStore::Entry {
 struct LocalStore::PendingAlloc {
   uint64_t id;
   int64_t size;
-  Clock::time_point deadline;
   std::function<void(absl::StatusOr<int64_t>)> done;
   std::string what;
 };
@@ -167,7 +164,7 @@ void LocalStore::AllocateFor(int64_t size, std::chrono::milliseconds grace,
     }
   }
   uint64_t id = next_pending_id_++;
-  pending_allocs_.push_back(PendingAlloc{id, size, Clock::now() + grace, std::move(done), std::move(what)});
+  pending_allocs_.push_back(PendingAlloc{id, size, std::move(done), std::move(what)});
   MaybeStartSpill(size);
   env_.run_after(grace, [this, id] { ExpireAlloc(id); });
 }
@@ -404,7 +401,7 @@ void LocalStore::Disconnect(ClientId client) {
 }
 
 void LocalStore::MaybeStartSpill(int64_t bytes_needed) {
-  if (options_.spill_dir.empty() || spilling_bytes_ > 0) return;
+  if (options_.spill_dir.empty() || spill_in_flight_) return;
   auto batch = std::make_unique<SpillBatch>();
   const int64_t target = std::max(bytes_needed, options_.min_spill_bytes);
   for (auto it = lru_.rbegin(); it != lru_.rend() && batch->bytes < target; ++it) {
@@ -416,7 +413,7 @@ void LocalStore::MaybeStartSpill(int64_t bytes_needed) {
     batch->bytes += e->size();
   }
   if (batch->ids.empty()) return;
-  spilling_bytes_ = batch->bytes;
+  spill_in_flight_ = true;
   SpillBatch* raw = batch.release();
   const std::string dir = options_.spill_dir;
   env_.run_in_background([raw, dir] { raw->result = WriteSpillFile(dir, raw->items); },
@@ -424,7 +421,7 @@ void LocalStore::MaybeStartSpill(int64_t bytes_needed) {
 }
 
 void LocalStore::OnSpillDone(std::unique_ptr<SpillBatch> batch) {
-  spilling_bytes_ = 0;
+  spill_in_flight_ = false;
   if (batch->result.ok()) {
     last_spill_error_.clear();
     spill_files_.AddFile((*batch->result)[0].path, static_cast<int>(batch->ids.size()), batch->bytes);

@@ -145,7 +145,7 @@ class LocalStore {
   std::list<PendingAlloc> pending_allocs_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<PendingGet>> pending_gets_;
   uint64_t next_pending_id_ = 1;
-  int64_t spilling_bytes_ = 0;
+  bool spill_in_flight_ = false;  // one batch at a time
   std::string last_spill_error_;
   int64_t evicted_total_ = 0;
   int64_t spilled_total_ = 0;

@@ -66,7 +66,7 @@ void ObjectManager::Pull(const ObjectID& id, std::vector<std::string> holders, D
 
 void ObjectManager::Admit(int64_t bytes) {
   const int64_t limit = options_.max_inflight_bytes > 0 ? options_.max_inflight_bytes
-                                                        : store_.Stats().capacity() / 2;
+                                                        : store_.capacity() / 2;
   std::unique_lock<std::mutex> lock(mu_);
   admission_cv_.wait(lock, [&] { return inflight_bytes_ == 0 || inflight_bytes_ + bytes <= limit; });
   inflight_bytes_ += bytes;

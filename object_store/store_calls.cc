@@ -23,16 +23,21 @@ std::vector<LocalStore::GetResult> GetOnLoop(StoreServer& server, ClientId clien
   return result->get_future().get();
 }
 
-absl::Status RunOnLoop(StoreServer& server, const char* name, std::function<absl::Status(LocalStore&)> op) {
-  auto result = std::make_shared<std::promise<absl::Status>>();
+namespace {
+template <typename T>
+T OnLoop(StoreServer& server, const char* name, std::function<T(LocalStore&)> op) {
+  auto result = std::make_shared<std::promise<T>>();
   server.loop().Post(name, [&server, op = std::move(op), result] { result->set_value(op(server.store())); });
   return result->get_future().get();
 }
+}  // namespace
+
+absl::Status RunOnLoop(StoreServer& server, const char* name, std::function<absl::Status(LocalStore&)> op) {
+  return OnLoop<absl::Status>(server, name, std::move(op));
+}
 
 bool ContainsOnLoop(StoreServer& server, const ObjectID& id) {
-  return RunOnLoop(server, "ObjectManager.Contains", [id](LocalStore& store) {
-           return store.Contains(id) ? absl::OkStatus() : absl::NotFoundError("");
-         }).ok();
+  return OnLoop<bool>(server, "ObjectManager.Contains", [id](LocalStore& store) { return store.Contains(id); });
 }
 
 }  // namespace object_store

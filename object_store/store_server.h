@@ -57,6 +57,7 @@ class StoreServer {
   EventLoop& loop() { return loop_; }
   LocalStore& store() { return *store_; }
   uint8_t* base() const { return shm_->base(); }
+  int64_t capacity() const { return options_.capacity; }
   const std::string& socket_path() const { return options_.socket_path; }
   // A client id for in-process users (never used by a connection).
   ClientId NewInternalClient() { return --next_internal_client_; }

@@ -13,18 +13,17 @@ LeaseManager::LeaseManager(scheduler::ClusterResourceView& view, scheduler::Sche
     : view_(view), policy_(policy), local_node_(local_node), workers_(workers), gpus_(gpus), warn_(std::move(warn)) {}
 
 void LeaseManager::RequestLease(LeaseRequest request) {
-  const std::string shape = request.resources.DebugString(view_.names());
   bool same_shape_waiting = false;
-  for (const Queued& q : queue_) {
-    same_shape_waiting = same_shape_waiting || q.request.resources.DebugString(view_.names()) == shape;
-  }
+  for (const Queued& q : queue_) same_shape_waiting = same_shape_waiting || q.request.resources == request.resources;
   SchedulingResult r = policy_.Schedule(request.resources, request.strategy, local_node_);
   // Requests of the same shape keep their order: a new one waits behind them.
   if (!same_shape_waiting && !dispatching_ && Place(request, r)) return;
   const bool infeasible = r.status == SchedulingResult::kInfeasible;
+  const scheduler::ResourceRequest resources = request.resources;
   queue_.push_back(Queued{std::move(request), infeasible});
-  if (infeasible && !warned_shapes_[shape]) {
-    warned_shapes_[shape] = true;
+  if (infeasible && !warned_shapes_[resources]) {
+    warned_shapes_[resources] = true;
+    const std::string shape = resources.DebugString(view_.names());
     std::string message = "a lease request for " + shape + " cannot be scheduled: " + r.reason +
                           "; it waits until the cluster can hold it";
     PHOTON_LOG(WARNING) << message;
@@ -127,9 +126,9 @@ void LeaseManager::DispatchOnce() {
   // In order. A request that cannot go blocks later ones of its shape (FIFO
   // per shape), but not requests of other shapes: a big request must not
   // starve small ones that fit.
-  std::map<std::string, bool> blocked_shapes;
+  std::map<scheduler::ResourceRequest, bool> blocked_shapes;
   for (auto it = queue_.begin(); it != queue_.end();) {
-    const std::string shape = it->request.resources.DebugString(view_.names());
+    const scheduler::ResourceRequest& shape = it->request.resources;
     if (blocked_shapes[shape]) {
       ++it;
       continue;

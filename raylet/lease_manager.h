@@ -131,7 +131,7 @@ class LeaseManager {
   std::deque<Queued> queue_;
   absl::flat_hash_map<int64_t, Lease> leases_;
   int64_t next_lease_id_ = 1;
-  std::map<std::string, bool> warned_shapes_;
+  std::map<scheduler::ResourceRequest, bool> warned_shapes_;
   bool dispatching_ = false;
   bool dispatch_again_ = false;
 };

@@ -59,6 +59,10 @@ class ResourceRequest {
   bool empty() const { return items_.empty(); }
   std::string DebugString(const ResourceNames& names) const;
 
+  // Same resources and amounts: the same shape.
+  bool operator==(const ResourceRequest& o) const { return items_ == o.items_; }
+  bool operator<(const ResourceRequest& o) const { return items_ < o.items_; }
+
  private:
   std::vector<std::pair<ResourceId, FixedPoint>> items_;  // sorted by id
 };

@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 namespace photon {
@@ -100,8 +102,16 @@ void EventLoop::Stop() {
 }
 
 std::string EventLoop::StatsString() const {
-  std::ostringstream out;
+  // Sorted by name; literals with equal text in different files merge.
+  std::map<std::string, HandlerStats> by_name;
   for (const auto& [name, s] : stats_) {
+    HandlerStats& m = by_name[name];
+    m.count += s.count;
+    m.total_lag += s.total_lag;
+    m.max_lag = std::max(m.max_lag, s.max_lag);
+  }
+  std::ostringstream out;
+  for (const auto& [name, s] : by_name) {
     auto us = [](Duration d) {
       return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
     };

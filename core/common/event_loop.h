@@ -23,7 +23,7 @@
 #include <chrono>
 #include <functional>
 #include <list>
-#include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -82,7 +82,8 @@ class EventLoop {
   boost::asio::io_context io_;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::list<std::unique_ptr<boost::asio::steady_timer>> timers_;  // loop only
-  std::map<std::string, HandlerStats> stats_;                     // loop only
+  // Keyed by the name literal's address: recording allocates nothing.
+  std::unordered_map<const char*, HandlerStats> stats_;  // loop only
   std::thread thread_;
   std::thread::id loop_thread_id_;
   std::chrono::microseconds spin_{0};

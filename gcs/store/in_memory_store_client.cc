@@ -14,10 +14,10 @@ const InMemoryStoreClient::Table* InMemoryStoreClient::FindTable(const std::stri
   return it == tables_.end() ? nullptr : &it->second;
 }
 
-absl::Status InMemoryStoreClient::Put(const std::string& table, const std::string& key,
-                                      const std::string& value) {
-  tables_[table][key] = value;
-  return absl::OkStatus();
+absl::StatusOr<bool> InMemoryStoreClient::Put(const std::string& table, const std::string& key,
+                                              const std::string& value) {
+  auto [it, added] = tables_[table].insert_or_assign(key, value);
+  return added;
 }
 
 absl::StatusOr<bool> InMemoryStoreClient::PutIfAbsent(const std::string& table,

@@ -8,7 +8,7 @@
 // Increment's decimal-string encoding, so tests can run against either.
 //
 //   InMemoryStoreClient store;
-//   absl::Status s = store.Put("jobs", "job-1", "payload");
+//   absl::StatusOr<bool> added = store.Put("jobs", "job-1", "payload");
 //   absl::StatusOr<int64_t> next = store.Increment("counters", "job", 1);
 //
 // Thread-compatible: one thread at a time (the GCS loop).
@@ -32,7 +32,7 @@ class InMemoryStoreClient : public StoreClient {
   InMemoryStoreClient(const InMemoryStoreClient&) = delete;
   InMemoryStoreClient& operator=(const InMemoryStoreClient&) = delete;
 
-  absl::Status Put(const std::string& table, const std::string& key,
+  absl::StatusOr<bool> Put(const std::string& table, const std::string& key,
                    const std::string& value) override;
   absl::StatusOr<bool> PutIfAbsent(const std::string& table, const std::string& key,
                                    const std::string& value) override;

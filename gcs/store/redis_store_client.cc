@@ -93,7 +93,10 @@ RedisStoreClient::RedisStoreClient(std::string host, int port, Options options)
     : host_(std::move(host)),
       port_(port),
       options_(std::move(options)),
-      address_(absl::StrCat(host_, ":", port_)) {}
+      address_(absl::StrCat(host_, ":", port_)) {
+  struct sigaction current;
+  sigpipe_ignored_ = sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
+}
 
 RedisStoreClient::~RedisStoreClient() = default;
 
@@ -137,7 +140,9 @@ RedisStoreClient::ReplyPtr RedisStoreClient::SendOnce(const std::vector<absl::st
     argv.push_back(arg.data());
     argv_lengths.push_back(arg.size());
   }
-  ScopedSigpipeBlock no_sigpipe;
+  // Daemons ignore SIGPIPE already; only other users pay for the guard.
+  std::optional<ScopedSigpipeBlock> no_sigpipe;
+  if (!sigpipe_ignored_) no_sigpipe.emplace();
   errno = 0;
   // The argv form takes explicit lengths: binary-safe, like "%b".
   void* reply = redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(),
@@ -189,12 +194,12 @@ absl::Status RedisStoreClient::UnexpectedReply(absl::string_view command,
       absl::StrCat("redis ", address_, ": unexpected reply of type ", reply.type, " to ", command));
 }
 
-absl::Status RedisStoreClient::Put(const std::string& table, const std::string& key,
-                                   const std::string& value) {
+absl::StatusOr<bool> RedisStoreClient::Put(const std::string& table, const std::string& key,
+                                           const std::string& value) {
   absl::StatusOr<ReplyPtr> reply = Run({"HSET", HashName(table), key, value}, Retry::kSafe);
   if (!reply.ok()) return reply.status();
   if ((*reply)->type != REDIS_REPLY_INTEGER) return UnexpectedReply("HSET", **reply);
-  return absl::OkStatus();
+  return (*reply)->integer == 1;  // HSET answers how many fields were new
 }
 
 absl::StatusOr<bool> RedisStoreClient::PutIfAbsent(const std::string& table, const std::string& key,

@@ -11,7 +11,7 @@
 //   absl::StatusOr<std::unique_ptr<RedisStoreClient>> store =
 //       RedisStoreClient::Connect("127.0.0.1", 6379, {});
 //   if (!store.ok()) return store.status();  // "redis 127.0.0.1:6379 unreachable: ..."
-//   absl::Status s = (*store)->Put("nodes", node_id, node_info);
+//   absl::StatusOr<bool> added = (*store)->Put("nodes", node_id, node_info);
 //
 // Failures:
 //   - Redis unreachable, connection lost, or no reply in time: Unavailable,
@@ -73,7 +73,7 @@ class RedisStoreClient : public StoreClient {
   RedisStoreClient(const RedisStoreClient&) = delete;
   RedisStoreClient& operator=(const RedisStoreClient&) = delete;
 
-  absl::Status Put(const std::string& table, const std::string& key,
+  absl::StatusOr<bool> Put(const std::string& table, const std::string& key,
                    const std::string& value) override;
   absl::StatusOr<bool> PutIfAbsent(const std::string& table, const std::string& key,
                                    const std::string& value) override;
@@ -125,6 +125,9 @@ class RedisStoreClient : public StoreClient {
   // Whether SendOnce failed because the command timeout expired; a slow
   // Redis is not helped by resending.
   bool LastFailureWasTimeout() const;
+  // SIGPIPE was ignored when the client was made (true in Photon's daemons),
+  // so writes to a closed connection need no per-call signal guard.
+  bool sigpipe_ignored_ = false;
   // Unavailable for the failure SendOnce just reported.
   absl::Status TransportError(absl::string_view command, Retry retry) const;
   // Internal error for a reply of the wrong type.

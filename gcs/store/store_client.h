@@ -9,7 +9,7 @@
 //                          SIGKILL and started again finds every table.
 //
 //   std::unique_ptr<StoreClient> store = ...;
-//   RETURN_IF_ERROR(store->Put("nodes", node.Binary(), info.SerializeAsString()));
+//   RETURN_IF_ERROR(store->Put("nodes", node.Binary(), info.SerializeAsString()).status());
 //   ASSIGN_OR_RETURN(std::optional<std::string> v, store->Get("nodes", key));
 //
 // Calls are synchronous: the GCS loop owns the client and Redis answers on
@@ -32,8 +32,9 @@ class StoreClient {
  public:
   virtual ~StoreClient() = default;
 
-  // Sets `key` to `value`, replacing any old value.
-  virtual absl::Status Put(const std::string& table, const std::string& key,
+  // Sets `key` to `value`, replacing any old value; returns true when the
+  // key did not exist before (one storage call answers both).
+  virtual absl::StatusOr<bool> Put(const std::string& table, const std::string& key,
                            const std::string& value) = 0;
 
   // Sets `key` only when it is absent; returns true when it was set.

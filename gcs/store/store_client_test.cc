@@ -277,7 +277,7 @@ TEST_F(RedisStoreClientTest, KilledRedisIsUnavailableWithAddress) {
 
   const absl::Time start = absl::Now();
   std::vector<absl::Status> results = {
-      client->Put("t", "k", "v"),
+      client->Put("t", "k", "v").status(),
       client->PutIfAbsent("t", "k", "v").status(),
       client->Get("t", "k").status(),
       client->MultiGet("t", {"k"}).status(),
@@ -311,7 +311,7 @@ TEST_F(RedisStoreClientTest, RecoversWhenRedisComesBack) {
   std::unique_ptr<RedisStoreClient> client = Unwrap(NewClient());
   ASSERT_TRUE(client);
   redis_->Kill();
-  EXPECT_TRUE(absl::IsUnavailable(client->Put("t", "k", "v")));
+  EXPECT_TRUE(absl::IsUnavailable(client->Put("t", "k", "v").status()));
   ASSERT_TRUE(redis_->Restart().ok());
   EXPECT_TRUE(client->Put("t", "k", "v").ok());
   EXPECT_EQ(Unwrap(client->Get("t", "k")), std::optional<std::string>("v"));
