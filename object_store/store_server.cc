@@ -298,6 +298,12 @@ rpc::StoreStats StoreServer::Stats() {
   return stats.get_future().get();
 }
 
+int64_t StoreServer::Delete(const std::vector<ObjectID>& ids) {
+  std::promise<int64_t> deleted;
+  loop_.Post("Store.Delete", [&] { deleted.set_value(store_->Delete(ids)); });
+  return deleted.get_future().get();
+}
+
 void StoreServer::Stop() {
   if (stopped_) return;
   stopped_ = true;

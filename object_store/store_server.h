@@ -53,6 +53,9 @@ class StoreServer {
   void Stop();
   // A snapshot of the store's statistics (waits for the loop).
   rpc::StoreStats Stats();
+  // Deletes objects now, or when their last pin goes (waits for the loop);
+  // returns how many went now.
+  int64_t Delete(const std::vector<ObjectID>& ids);
 
   EventLoop& loop() { return loop_; }
   LocalStore& store() { return *store_; }

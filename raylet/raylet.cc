@@ -47,6 +47,11 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                             absl::StatusOr<WorkerID> id = WorkerID::FromBinary(r.worker_id());
                             if (!id.ok()) return id.status();
                             out->set_node_id(raylet_.node_id().Binary());
+                            out->set_object_store_socket(raylet_.options_.store_socket);
+                            out->set_gcs_address(raylet_.options_.gcs_address);
+                            out->set_node_ip(raylet_.options_.node_ip);
+                            out->set_object_manager_address(
+                                absl::StrCat(raylet_.options_.node_ip, ":", raylet_.object_manager_port()));
                             return raylet_.scheduler_->RegisterWorker(*id, r.port());
                           });
   }
@@ -86,6 +91,21 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
             done(rpc::ToGrpcStatus(bytes.status()));
           });
         });
+  }
+
+  grpc::ServerUnaryReactor* FreeObjects(grpc::CallbackServerContext* ctx, const rpc::FreeObjectsRequest* req,
+                                        rpc::FreeObjectsReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.FreeObjects", ctx, req, reply,
+                          [this](const rpc::FreeObjectsRequest& r, rpc::FreeObjectsReply* out) -> absl::Status {
+                            std::vector<ObjectID> ids;
+                            for (const std::string& b : r.object_ids()) {
+                              absl::StatusOr<ObjectID> id = ObjectID::FromBinary(b);
+                              if (!id.ok()) return id.status();
+                              ids.push_back(*id);
+                            }
+                            out->set_deleted(raylet_.store_->Delete(ids));
+                            return absl::OkStatus();
+                          });
   }
 
  private:

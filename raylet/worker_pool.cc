@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -41,13 +42,18 @@ absl::Status WorkerPool::Start(const JobID& job) {
   std::vector<std::string> env = {
       "PHOTON_WORKER_ID=" + id.Hex(), "PHOTON_JOB_ID=" + job.Hex(), "PHOTON_NODE_ID=" + options_.node_id.Hex(),
       "PHOTON_RAYLET_ADDRESS=" + options_.raylet_address, "PHOTON_CLUSTER_TOKEN=" + options_.token};
-  const std::string out = options_.log_dir.empty() ? "/dev/null"
+  // Without a log directory a worker writes where the raylet does.
+  const std::string out = options_.log_dir.empty() ? ""
                                                    : absl::StrCat(options_.log_dir, "/worker-", id.Hex().substr(0, 12), ".out");
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return absl::ResourceExhaustedError(absl::StrCat("cannot fork a worker: ", std::strerror(errno)));
   if (pid == 0) {
     setpgid(0, 0);
-    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    // A worker never outlives its raylet: its leases and store are gone.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    int fd = out.empty() ? -1 : open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
       dup2(fd, 2);

@@ -1,0 +1,59 @@
+#include "absl/strings/str_cat.h"
+#include "core/api/photon.h"
+
+namespace photon {
+
+SchedulingStrategy SchedulingStrategy::NodeAffinity(const std::string& node_id_hex, bool soft) {
+  absl::StatusOr<NodeID> node = NodeID::FromHex(node_id_hex);
+  if (!node.ok()) throw Error("NodeAffinity: bad node ID '" + node_id_hex + "': " + node.status().ToString());
+  SchedulingStrategy s;
+  s.proto_.set_kind(rpc::LeaseSchedulingStrategy::NODE_AFFINITY);
+  s.proto_.set_node_id(node->Binary());
+  s.proto_.set_soft(soft);
+  return s;
+}
+
+namespace api_internal {
+
+std::string RequireRemoteName(const void* address) {
+  std::optional<std::string> name = FunctionRegistry::Global().NameOfAddress(address);
+  if (!name) throw Error("photon::Task: this function is not registered; add PHOTON_REMOTE(name) in its .cc file");
+  return *name;
+}
+
+ObjectID Submit(const std::string& name, std::vector<core::TaskArg> args, const core::TaskOptions& options) {
+  absl::StatusOr<ObjectID> id = Worker().SubmitTask(name, std::move(args), options);
+  if (!id.ok()) {
+    if (id.status().code() == absl::StatusCode::kInvalidArgument) throw SchedulingError(id.status().ToString());
+    ThrowIfError(id.status());
+  }
+  return *id;
+}
+
+ObjectID PutBytes(const std::string& bytes) {
+  absl::StatusOr<ObjectID> id = Worker().Put(bytes);
+  ThrowIfError(id.status());
+  return *id;
+}
+
+std::vector<std::shared_ptr<const StoredObject>> GetBytes(const std::vector<ObjectID>& ids, int64_t timeout_ms) {
+  for (const ObjectID& id : ids) {
+    if (id.IsNil()) throw Error("photon::Get: an empty ObjectRef");
+  }
+  auto values = Worker().Get(ids, std::chrono::milliseconds(timeout_ms));
+  ThrowIfError(values.status());
+  return *std::move(values);
+}
+
+std::vector<bool> WaitIds(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms) {
+  auto ready = Worker().Wait(ids, num_returns, std::chrono::milliseconds(timeout_ms));
+  ThrowIfError(ready.status());
+  return *std::move(ready);
+}
+
+void ThrowDeserializeError(const ObjectID& id, const absl::Status& status) {
+  throw Error(absl::StrCat("object ", id.Hex(), " does not hold the requested type: ", status.message()));
+}
+
+}  // namespace api_internal
+}  // namespace photon

@@ -1,0 +1,255 @@
+#pragma once
+// CoreWorker: the library inside every driver and worker process (DESIGN.md,
+// IDs and ownership; Tasks). It owns the objects this process creates,
+// submits tasks through worker leases, serves the owner side of its objects
+// to other processes, and, in a worker, runs the tasks pushed to it.
+//
+//   ASSIGN_OR_RETURN(auto cw, CoreWorker::Start(options));   // driver
+//   ASSIGN_OR_RETURN(ObjectID x, cw->Put(Serialize(42)));
+//   ASSIGN_OR_RETURN(ObjectID y, cw->SubmitTask("Plus", {TaskArg::ByRef(x), TaskArg::ByValue(Serialize(1))}, {}));
+//   ASSIGN_OR_RETURN(auto values, cw->Get({y}, std::chrono::seconds(10)));
+//   cw->RemoveLocalReference(x);   // every ID returned by Put/SubmitTask holds one
+//
+// Objects: values up to kMaxInlineBytes live in this process's MemoryStore
+// and travel inline; larger ones are sealed in the local node's object store
+// (a primary copy) and their locations are tracked by the ReferenceCounter.
+// Get fetches them from the local store, pulling from another node through
+// the raylet when needed; a borrowed object is looked up at its owner.
+// When the last reference to an owned object goes, its value and every
+// known copy are freed; a borrower tells the owner instead.
+//
+// Failures reach Get as the error kinds of errors.h. A task whose worker or
+// node dies is submitted again while attempts remain (max_retries; -1 is
+// unlimited); a large return lost with its node is rebuilt by re-running the
+// task that made it.
+//
+// Threads: one EventLoop thread owns submission, streams and the owner
+// service; user threads call the public methods (thread-safe). In a worker,
+// RunTaskLoop runs tasks on the calling thread.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/common/event_loop.h"
+#include "core/common/id.h"
+#include "core/core_worker/errors.h"
+#include "core/core_worker/memory_store.h"
+#include "core/core_worker/reference_counter.h"
+#include "proto/core_worker.grpc.pb.h"
+#include "proto/gcs.pb.h"
+#include "proto/raylet.grpc.pb.h"
+
+namespace photon {
+namespace gcs {
+class GcsClient;
+}
+namespace object_store {
+class ObjectStoreClient;
+}
+namespace rpc {
+class GrpcServer;
+}
+namespace core {
+
+class NodeDirectory;
+class TaskEventBuffer;
+class TaskReceiver;
+class TaskSubmitter;
+class OwnerService;
+
+// Results up to this size travel inline in replies and live in the owner.
+inline constexpr int64_t kMaxInlineBytes = 100 << 10;
+
+struct CoreWorkerOptions {
+  bool is_driver = true;
+  // Driver: the GCS (HOST:PORT). A worker learns it from its raylet.
+  std::string gcs_address;
+  // The local raylet (HOST:PORT). Driver: empty picks the head node's raylet
+  // on this machine, else any alive one.
+  std::string raylet_address;
+  std::string token;
+  // Worker: its job and ID (from PHOTON_JOB_ID / PHOTON_WORKER_ID).
+  JobID job;
+  WorkerID worker_id;
+  // The IP other processes reach this one at.
+  std::string node_ip = "127.0.0.1";
+  // Driver: how a raylet starts this job's workers.
+  std::vector<std::string> worker_command;
+  // Driver: shown in the job table.
+  std::string entrypoint;
+  std::string namespace_name;
+  // Worker: runs a function on its arguments; returns the serialized result,
+  // or an error whose message reaches the caller's get as a TaskError.
+  std::function<absl::StatusOr<std::string>(const std::string& function, const std::vector<std::string>& args)>
+      execute;
+};
+
+// One argument of a task.
+struct TaskArg {
+  bool is_ref = false;
+  std::string value;  // by value
+  ObjectID ref;       // by reference
+  // References serialized inside `value`; the task borrows them.
+  std::vector<ObjectID> nested_refs;
+
+  static TaskArg ByValue(std::string v, std::vector<ObjectID> nested = {}) {
+    TaskArg a;
+    a.value = std::move(v);
+    a.nested_refs = std::move(nested);
+    return a;
+  }
+  static TaskArg ByRef(const ObjectID& id) {
+    TaskArg a;
+    a.is_ref = true;
+    a.ref = id;
+    return a;
+  }
+};
+
+struct TaskOptions {
+  // Default: {"CPU": 1}.
+  std::map<std::string, double> resources = {{"CPU", 1}};
+  rpc::LeaseSchedulingStrategy strategy;
+  // Attempts after the first for system failures; -1: unlimited.
+  int max_retries = 3;
+};
+
+class CoreWorker {
+ public:
+  static absl::StatusOr<std::unique_ptr<CoreWorker>> Start(CoreWorkerOptions options);
+  ~CoreWorker();
+  CoreWorker(const CoreWorker&) = delete;
+  CoreWorker& operator=(const CoreWorker&) = delete;
+
+  // Returns leases, marks a driver's job finished, stops threads.
+  void Shutdown();
+  // Worker: runs pushed tasks on this thread until Shutdown.
+  void RunTaskLoop();
+
+  // --- objects (every returned ID carries one local reference) ---
+  absl::StatusOr<ObjectID> Put(const std::string& data);
+  // The values of `ids` (Serialize()d bytes), waiting up to `timeout`
+  // (negative: forever). Errors carry an ErrorKind (errors.h).
+  absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> Get(const std::vector<ObjectID>& ids,
+                                                                       std::chrono::milliseconds timeout);
+  // ready[i] for ids[i]: at least `num_returns` ready, or the timeout passed.
+  absl::StatusOr<std::vector<bool>> Wait(const std::vector<ObjectID>& ids, int num_returns,
+                                         std::chrono::milliseconds timeout);
+  void AddLocalReference(const ObjectID& id);
+  void RemoveLocalReference(const ObjectID& id);
+  // A reference deserialized in this process: borrow it from `owner` (no-op
+  // for our own objects) and take a local reference.
+  void AddBorrowedReference(const ObjectID& id, const rpc::Address& owner);
+  // The owner of a known object (this process for owned ones).
+  std::optional<rpc::Address> OwnerOf(const ObjectID& id) const;
+
+  // --- tasks ---
+  absl::StatusOr<ObjectID> SubmitTask(const std::string& function, std::vector<TaskArg> args,
+                                      const TaskOptions& options);
+  // Cancels the task that makes `id`; NotFound when it already finished.
+  absl::Status Cancel(const ObjectID& id, bool force);
+
+  // --- context ---
+  const JobID& job() const { return job_; }
+  const NodeID& node_id() const { return node_id_; }
+  const WorkerID& worker_id() const { return worker_id_; }
+  const rpc::Address& address() const { return address_; }
+  // The task running on this thread (a driver's own task outside tasks).
+  TaskID CurrentTask() const;
+  // Tasks submitted and not finished (for tests).
+  size_t NumPendingTasks() const;
+  NodeDirectory& nodes() { return *nodes_; }
+  gcs::GcsClient& gcs() { return *gcs_; }
+
+ private:
+  friend class OwnerService;
+  struct PendingTask {
+    rpc::TaskSpec spec;
+    std::vector<ObjectID> arg_refs;  // submitted-task references held
+    ObjectID return_id;
+  };
+
+  explicit CoreWorker(CoreWorkerOptions options);
+  absl::Status Connect();
+  rpc::Address SelfAddress() const;
+
+  // Submission (loop).
+  void ResolveAndSubmit(std::shared_ptr<PendingTask> task);
+  void OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& reply, const NodeID& node, const WorkerID& worker);
+  void OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message);
+  void FinishTask(const std::string& task_id, bool keep_lineage);
+  void RecordEvent(const rpc::TaskSpec& spec, rpc::TaskState state, const NodeID& node, const WorkerID& worker,
+                   const std::string& error = "", const std::string& function = "");
+
+  // Objects.
+  void OnOutOfScope(const ObjectID& id, const Reference& ref);
+  void FreeOnLoop(const ObjectID& id, const Reference& ref);
+  void RequestOwnerStatus(const ObjectID& id);
+  absl::StatusOr<std::shared_ptr<const StoredObject>> FetchFromStore(
+      const ObjectID& id, std::chrono::steady_clock::time_point deadline);
+  std::vector<std::string> HolderAddresses(const ObjectID& id);
+  void NoteLocalCopy(const ObjectID& id);
+  void OnNodeDead(const NodeID& node);
+  rpc::CoreWorkerService::Stub& OwnerStub(const std::string& address);
+  rpc::RayletService::Stub& RayletStub(const std::string& address);
+  absl::Status StoreLarge(const ObjectID& id, const std::string& data, const rpc::Address& owner);
+
+  // Execution (worker).
+  rpc::TaskReply Execute(const rpc::TaskSpec& spec);
+
+  CoreWorkerOptions options_;
+  JobID job_;
+  NodeID node_id_;
+  WorkerID worker_id_;
+  rpc::Address address_;
+  std::string raylet_address_;
+  std::string object_manager_address_;
+  TaskID driver_task_;
+  TaskID put_task_;
+  std::atomic<uint32_t> put_index_{0};
+  ActorID nil_actor_;
+
+  EventLoop loop_;
+  std::unique_ptr<gcs::GcsClient> gcs_;
+  std::unique_ptr<NodeDirectory> nodes_;
+  std::unique_ptr<object_store::ObjectStoreClient> store_;
+  std::unique_ptr<ReferenceCounter> refs_;
+  MemoryStore memory_store_;
+  std::unique_ptr<TaskEventBuffer> events_;
+  std::unique_ptr<TaskSubmitter> submitter_;
+  std::unique_ptr<TaskReceiver> receiver_;
+  std::unique_ptr<OwnerService> owner_service_;
+  std::unique_ptr<rpc::GrpcServer> server_;
+  std::unique_ptr<rpc::RayletService::Stub> local_raylet_;
+  bool shut_down_ = false;
+
+  // Loop-only state.
+  absl::flat_hash_map<std::string, std::shared_ptr<PendingTask>> pending_;  // by task id bytes
+  // Specs of finished tasks whose large returns may need rebuilding.
+  absl::flat_hash_map<ObjectID, rpc::TaskSpec> lineage_;
+  absl::flat_hash_map<std::string, std::unique_ptr<rpc::CoreWorkerService::Stub>> owner_stubs_;
+  absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylet_stubs_;
+
+  mutable absl::Mutex mu_;
+  // Borrowed objects whose status was asked of their owner.
+  absl::flat_hash_set<ObjectID> status_requested_ ABSL_GUARDED_BY(mu_);
+  // Where borrowed objects in object stores are (from their owners).
+  absl::flat_hash_map<ObjectID, std::vector<rpc::ObjectLocation>> borrowed_locations_ ABSL_GUARDED_BY(mu_);
+  // Which task makes each owned return, and pending count (for Cancel and tests).
+  absl::flat_hash_map<ObjectID, TaskID> return_to_task_ ABSL_GUARDED_BY(mu_);
+  size_t num_pending_ ABSL_GUARDED_BY(mu_) = 0;
+  // Borrowed objects this worker reported to their owners (RemoveBorrower due).
+  absl::flat_hash_set<ObjectID> reported_borrows_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace core
+}  // namespace photon

@@ -1,0 +1,156 @@
+#include "core/core_worker/task_stream.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace photon {
+namespace core {
+namespace {
+
+using boost::asio::ip::tcp;
+
+void AppendFrame(const rpc::TaskStreamFrame& frame, std::string* out) {
+  const size_t size = frame.ByteSizeLong();
+  const size_t at = out->size();
+  out->resize(at + 4 + size);
+  for (int i = 0; i < 4; i++) (*out)[at + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  frame.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*out)[at + 4]));
+}
+
+}  // namespace
+
+void TaskStream::Connect(EventLoop& loop, const std::string& host_port, OnConnected done) {
+  const size_t colon = host_port.rfind(':');
+  int port = 0;
+  boost::system::error_code ec;
+  boost::asio::ip::address ip;
+  if (colon != std::string::npos) ip = boost::asio::ip::make_address(host_port.substr(0, colon), ec);
+  if (colon == std::string::npos || ec || !absl::SimpleAtoi(host_port.substr(colon + 1), &port)) {
+    loop.Post("TaskStream.BadAddress", [done, host_port] {
+      done(absl::InvalidArgumentError("bad worker address '" + host_port + "': want IP:PORT"));
+    });
+    return;
+  }
+  auto socket = std::make_shared<tcp::socket>(loop.io_context());
+  socket->async_connect(tcp::endpoint(ip, static_cast<uint16_t>(port)),
+                        [&loop, socket, done, host_port](const boost::system::error_code& error) {
+                          if (error) {
+                            return done(absl::UnavailableError(
+                                absl::StrCat("cannot connect to worker at ", host_port, ": ", error.message())));
+                          }
+                          done(Adopt(loop, std::move(*socket)));
+                        });
+}
+
+std::shared_ptr<TaskStream> TaskStream::Adopt(EventLoop& loop, tcp::socket socket) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  return std::make_shared<TaskStream>(loop, std::move(socket));
+}
+
+TaskStream::TaskStream(EventLoop& loop, tcp::socket socket) : loop_(loop), socket_(std::move(socket)) {
+  boost::system::error_code ec;
+  tcp::endpoint remote = socket_.remote_endpoint(ec);
+  peer_ = ec ? "?" : absl::StrCat(remote.address().to_string(), ":", remote.port());
+  read_buffer_.resize(64 << 10);
+}
+
+void TaskStream::Start(OnFrame on_frame, OnClosed on_closed) {
+  on_frame_ = std::move(on_frame);
+  on_closed_ = std::move(on_closed);
+  ReadMore();
+}
+
+void TaskStream::ReadMore() {
+  if (read_start_ == read_end_) read_start_ = read_end_ = 0;
+  if (read_buffer_.size() - read_end_ < (16 << 10)) {
+    // Move the unparsed tail to the front, growing only when it is most of the buffer.
+    read_buffer_.erase(0, read_start_);
+    read_end_ -= read_start_;
+    read_start_ = 0;
+    if (read_buffer_.size() - read_end_ < (16 << 10)) read_buffer_.resize(read_buffer_.size() * 2);
+  }
+  auto self = shared_from_this();
+  socket_.async_read_some(
+      boost::asio::buffer(&read_buffer_[read_end_], read_buffer_.size() - read_end_),
+      [self](const boost::system::error_code& error, size_t n) {
+        if (self->closed_) return;
+        if (error) {
+          return self->Close(absl::UnavailableError(absl::StrCat(
+              "connection to ", self->peer_, " closed: ",
+              error == boost::asio::error::eof ? std::string("peer went away") : error.message())));
+        }
+        self->read_end_ += n;
+        self->ParseFrames();
+        if (!self->closed_) self->ReadMore();
+      });
+}
+
+void TaskStream::ParseFrames() {
+  while (!closed_ && read_end_ - read_start_ >= 4) {
+    const auto* p = reinterpret_cast<const uint8_t*>(&read_buffer_[read_start_]);
+    const uint32_t size = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    if (size > kMaxFrameBytes) {
+      return Close(absl::DataLossError(absl::StrCat("task stream from ", peer_, ": frame of ", size, " bytes")));
+    }
+    if (read_end_ - read_start_ < 4 + size) {
+      if (read_buffer_.size() < 4 + size + (16 << 10)) {
+        read_buffer_.erase(0, read_start_);
+        read_end_ -= read_start_;
+        read_start_ = 0;
+        read_buffer_.resize(4 + size + (64 << 10));
+      }
+      return;
+    }
+    rpc::TaskStreamFrame frame;
+    if (!frame.ParseFromArray(p + 4, static_cast<int>(size))) {
+      return Close(absl::DataLossError("task stream from " + peer_ + ": malformed frame"));
+    }
+    read_start_ += 4 + size;
+    on_frame_(std::move(frame));
+  }
+}
+
+void TaskStream::Send(const rpc::TaskStreamFrame& frame) {
+  if (closed_) return;
+  AppendFrame(frame, &pending_);
+  if (!write_in_flight_) WriteMore();
+}
+
+void TaskStream::WriteMore() {
+  if (pending_.empty() || closed_) {
+    write_in_flight_ = false;
+    return;
+  }
+  write_in_flight_ = true;
+  writing_.swap(pending_);
+  pending_.clear();
+  auto self = shared_from_this();
+  boost::asio::async_write(socket_, boost::asio::buffer(writing_),
+                           [self](const boost::system::error_code& error, size_t) {
+                             if (self->closed_) return;
+                             if (error) {
+                               return self->Close(absl::UnavailableError(
+                                   absl::StrCat("write to ", self->peer_, " failed: ", error.message())));
+                             }
+                             self->writing_.clear();
+                             self->WriteMore();
+                           });
+}
+
+void TaskStream::Close(const absl::Status& why) {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  OnClosed on_closed = std::move(on_closed_);
+  if (on_closed) on_closed(why);
+}
+
+}  // namespace core
+}  // namespace photon

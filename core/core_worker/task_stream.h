@@ -1,0 +1,77 @@
+#pragma once
+// TaskStream: one TCP connection between a submitter and a leased worker,
+// carrying TaskStreamFrame messages (4-byte little-endian length, then the
+// serialized frame), driven by an EventLoop.
+//
+//   TaskStream::Connect(loop, "10.0.0.5:40123", [&](absl::StatusOr<std::shared_ptr<TaskStream>> s) {
+//     (*s)->Start([&](rpc::TaskStreamFrame f) { OnFrame(f); },
+//                 [&](const absl::Status& why) { OnClosed(why); });
+//     (*s)->Send(frame);
+//   });
+//
+// Sends are queued and coalesced: frames sent while a write is in progress
+// go out together in the next write. `on_closed` runs once, on the loop,
+// when the peer goes, a frame is malformed, or Close is called; nothing runs
+// after it. Everything but Connect's completion runs on the loop thread.
+//
+// Owned by the loop: call every method on the loop thread.
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/common/event_loop.h"
+#include "proto/core_worker.pb.h"
+
+namespace photon {
+namespace core {
+
+class TaskStream : public std::enable_shared_from_this<TaskStream> {
+ public:
+  using OnFrame = std::function<void(rpc::TaskStreamFrame)>;
+  using OnClosed = std::function<void(const absl::Status&)>;
+  using OnConnected = std::function<void(absl::StatusOr<std::shared_ptr<TaskStream>>)>;
+
+  // Frames larger than this are refused as corrupt.
+  static constexpr uint32_t kMaxFrameBytes = 512u << 20;
+
+  // Connects to HOST:PORT; `done` runs on the loop.
+  static void Connect(EventLoop& loop, const std::string& host_port, OnConnected done);
+  // Wraps an accepted socket.
+  static std::shared_ptr<TaskStream> Adopt(EventLoop& loop, boost::asio::ip::tcp::socket socket);
+
+  TaskStream(EventLoop& loop, boost::asio::ip::tcp::socket socket);
+
+  // Starts reading. REQUIRES: called once.
+  void Start(OnFrame on_frame, OnClosed on_closed);
+  void Send(const rpc::TaskStreamFrame& frame);
+  // Closes now; `on_closed` runs with `why`.
+  void Close(const absl::Status& why);
+  bool closed() const { return closed_; }
+  const std::string& peer() const { return peer_; }
+
+ private:
+  void ReadMore();
+  void ParseFrames();
+  void WriteMore();
+
+  EventLoop& loop_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string peer_;
+  OnFrame on_frame_;
+  OnClosed on_closed_;
+  bool closed_ = false;
+  // Bytes read and not parsed yet: [read_start_, read_end_) of read_buffer_.
+  std::string read_buffer_;
+  size_t read_start_ = 0;
+  size_t read_end_ = 0;
+  // Frames queued while a write is in flight, and the bytes in flight.
+  std::string pending_;
+  std::string writing_;
+  bool write_in_flight_ = false;
+};
+
+}  // namespace core
+}  // namespace photon

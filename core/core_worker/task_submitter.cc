@@ -1,0 +1,373 @@
+#include "core/core_worker/task_submitter.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/common/logging.h"
+#include "core/rpc/client_call.h"
+
+namespace photon {
+namespace core {
+namespace {
+
+std::string ShapeString(const rpc::ResourceSet& resources) {
+  std::map<std::string, double> sorted(resources.amounts().begin(), resources.amounts().end());
+  std::vector<std::string> parts;
+  for (const auto& [name, amount] : sorted) parts.push_back(absl::StrCat(name, ": ", amount));
+  return "{" + absl::StrJoin(parts, ", ") + "}";
+}
+
+}  // namespace
+
+TaskSubmitter::TaskSubmitter(EventLoop& loop, Options options, NodeDirectory& nodes, Callbacks callbacks)
+    : loop_(loop), options_(std::move(options)), nodes_(nodes), callbacks_(std::move(callbacks)) {}
+
+TaskSubmitter::~TaskSubmitter() = default;
+
+std::string TaskSubmitter::KeyOf(const rpc::TaskSpec& spec) {
+  std::string key = ShapeString(spec.resources());
+  absl::StrAppend(&key, "|", static_cast<int>(spec.strategy().kind()), "|", spec.strategy().node_id(), "|",
+                  spec.strategy().soft());
+  return key;
+}
+
+rpc::RayletService::Stub& TaskSubmitter::Raylet(const std::string& address) {
+  auto& stub = raylets_[address];
+  if (!stub) stub = rpc::RayletService::NewStub(rpc::MakeChannel(address));
+  return *stub;
+}
+
+void TaskSubmitter::Submit(rpc::TaskSpec spec) {
+  if (shut_down_) return;
+  const std::string key_name = KeyOf(spec);
+  auto& key = keys_[key_name];
+  if (!key) {
+    key = std::make_unique<Key>();
+    key->name = key_name;
+    key->resources = spec.resources();
+    key->strategy = spec.strategy();
+  }
+  const std::string id = spec.task_id();
+  key->queue.push_back(id);
+  Task& task = tasks_[id];
+  task.spec = std::move(spec);
+  task.key = key.get();
+  task.lease.reset();
+  task.cancelled = false;
+  Pump(*key);
+}
+
+void TaskSubmitter::Pump(Key& key) {
+  for (const auto& lease : key.leases) {
+    if (key.queue.empty()) break;
+    if (lease->connected) PushTo(lease);
+  }
+  // Leases being connected will take their share; ask for more only beyond that.
+  size_t capacity = 0;
+  for (const auto& lease : key.leases) {
+    if (!lease->connected) capacity++;
+  }
+  const size_t waiting = key.queue.size() > capacity ? key.queue.size() - capacity : 0;
+  while (static_cast<size_t>(key.pending_lease_requests) < std::min<size_t>(waiting, kMaxPendingLeaseRequests)) {
+    RequestLease(key, options_.local_raylet_address, false);
+  }
+}
+
+void TaskSubmitter::PushTo(const std::shared_ptr<Lease>& lease) {
+  Key& key = *lease->key;
+  // Pipeline only short tasks, and only when many wait: a task queued behind
+  // another on one worker waits for it, so a few tasks each get a worker.
+  const bool fast = lease->last_run_micros >= 0 && lease->last_run_micros < kFastTaskMicros;
+  const size_t window = fast && key.queue.size() >= kPipelineQueueDepth ? kMaxInFlightPerLease : 1;
+  rpc::TaskStreamFrame frame;
+  while (lease->in_flight.size() < window && !key.queue.empty()) {
+    const std::string id = key.queue.front();
+    key.queue.pop_front();
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    Task& task = it->second;
+    task.lease = lease;
+    task.spec.clear_gpu_ids();
+    for (int g : lease->gpu_ids) task.spec.add_gpu_ids(g);
+    lease->in_flight.insert(id);
+    *frame.add_push() = task.spec;
+    if (callbacks_.on_pushed) callbacks_.on_pushed(task.spec, lease->node, lease->worker);
+  }
+  if (frame.push_size() > 0) {
+    lease->idle_generation++;
+    lease->stream->Send(frame);
+  }
+}
+
+void TaskSubmitter::RequestLease(Key& key, const std::string& raylet_address, bool spilled_back) {
+  key.pending_lease_requests++;
+  auto request = std::make_shared<rpc::RequestWorkerLeaseRequest>();
+  request->set_job_id(options_.job.Binary());
+  *request->mutable_resources() = key.resources;
+  *request->mutable_strategy() = key.strategy;
+  request->set_spilled_back(spilled_back);
+  for (const std::string& arg : options_.worker_command) request->add_worker_command(arg);
+  rpc::RetryPolicy policy;
+  policy.attempt_timeout = std::chrono::hours(24 * 7);  // waits while resources are busy
+  policy.max_attempts = 3;
+  rpc::RayletService::Stub* stub = &Raylet(raylet_address);
+  Key* k = &key;
+  rpc::CallAsync<rpc::RequestWorkerLeaseReply>(
+      loop_, "Submitter.LeaseReply", options_.token, policy,
+      [stub, request](grpc::ClientContext* ctx, rpc::RequestWorkerLeaseReply* reply, auto on_done) {
+        stub->async()->RequestWorkerLease(ctx, request.get(), reply, std::move(on_done));
+      },
+      [this, k, raylet_address, spilled_back](grpc::Status status, rpc::RequestWorkerLeaseReply reply) {
+        OnLeaseReply(k, raylet_address, spilled_back, status, reply);
+      });
+  loop_.RunAfter("Submitter.CheckFeasible", std::chrono::seconds(2), [this, k] { CheckFeasible(k); });
+}
+
+void TaskSubmitter::CheckFeasible(Key* key) {
+  if (shut_down_ || key->pending_lease_requests == 0 || key->warned_infeasible) return;
+  if (nodes_.AnyNodeCanHold(key->resources)) return;
+  key->warned_infeasible = true;
+  PHOTON_LOG(WARNING) << "no node in the cluster can run tasks needing " << ShapeString(key->resources) << " ("
+                      << key->queue.size()
+                      << " waiting): they stay pending until a node with those resources joins";
+}
+
+void TaskSubmitter::OnLeaseReply(Key* key, const std::string& raylet_address, bool spilled_back,
+                                 const grpc::Status& status, const rpc::RequestWorkerLeaseReply& reply) {
+  key->pending_lease_requests--;
+  if (shut_down_) {
+    if (status.ok() && reply.lease_id() != 0) {
+      auto lease = std::make_shared<Lease>();
+      lease->lease_id = reply.lease_id();
+      lease->raylet_address = raylet_address;
+      ReturnLease(lease, false);
+    }
+    return;
+  }
+  if (!status.ok()) {
+    if (spilled_back && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      // The node we were sent to is unreachable: ask our own raylet again.
+      PHOTON_LOG(WARNING) << "lease request to " << raylet_address << " failed (" << status.error_message()
+                          << "); asking the local raylet again";
+      loop_.RunAfter("Submitter.RetryLease", std::chrono::milliseconds(200), [this, key] { Pump(*key); });
+      return;
+    }
+    const ErrorKind kind = status.error_code() == grpc::StatusCode::UNAVAILABLE ? ErrorKind::kNodeDied
+                                                                              : ErrorKind::kScheduling;
+    FailQueued(*key, kind,
+               absl::StrCat("no worker for tasks needing ", ShapeString(key->resources), ": the raylet at ",
+                            raylet_address, " answered: ", status.error_message()));
+    return;
+  }
+  if (reply.lease_id() == 0) {
+    // Spillback: ask the named raylet, which will not spill again.
+    if (key->queue.empty()) return;
+    RequestLease(*key, reply.spillback_raylet_address(), true);
+    return;
+  }
+  auto lease = std::make_shared<Lease>();
+  lease->lease_id = reply.lease_id();
+  lease->raylet_address = raylet_address;
+  lease->worker_address = reply.worker_address();
+  lease->worker = WorkerID::FromBinary(reply.worker_id()).value_or(WorkerID::Nil());
+  lease->node = spilled_back ? NodeID::Nil() : options_.local_node;
+  for (int g : reply.gpu_ids()) lease->gpu_ids.push_back(g);
+  lease->key = key;
+  if (spilled_back) {
+    for (const rpc::GcsNodeInfo& n : nodes_.Alive()) {
+      if (absl::StrCat(n.node_ip(), ":", n.raylet_port()) == raylet_address) {
+        lease->node = NodeID::FromBinary(n.node_id()).value_or(NodeID::Nil());
+      }
+    }
+  }
+  key->leases.push_back(lease);
+  TaskStream::Connect(loop_, lease->worker_address,
+                      [this, lease](absl::StatusOr<std::shared_ptr<TaskStream>> stream) {
+                        OnConnected(lease, std::move(stream));
+                      });
+}
+
+void TaskSubmitter::OnConnected(const std::shared_ptr<Lease>& lease,
+                                absl::StatusOr<std::shared_ptr<TaskStream>> stream) {
+  if (lease->returned) return;
+  if (!stream.ok()) return OnLeaseLost(lease, stream.status().ToString());
+  lease->stream = *stream;
+  std::weak_ptr<Lease> weak = lease;
+  lease->stream->Start(
+      [this, weak](rpc::TaskStreamFrame frame) {
+        if (auto l = weak.lock()) OnFrame(l, frame);
+      },
+      [this, weak](const absl::Status& why) {
+        if (auto l = weak.lock()) OnLeaseLost(l, std::string(why.message()));
+      });
+  rpc::TaskStreamFrame hello;
+  hello.set_token(options_.token);
+  lease->stream->Send(hello);
+  lease->connected = true;
+  if (shut_down_) return ReturnLease(lease, false);
+  PushTo(lease);
+  MaybeIdle(lease);
+}
+
+void TaskSubmitter::OnFrame(const std::shared_ptr<Lease>& lease, const rpc::TaskStreamFrame& frame) {
+  for (const rpc::TaskReply& reply : frame.replies()) {
+    lease->in_flight.erase(reply.task_id());
+    lease->last_run_micros = reply.run_micros();
+    auto it = tasks_.find(reply.task_id());
+    if (it == tasks_.end()) continue;
+    Task task = std::move(it->second);
+    tasks_.erase(it);
+    if (task.cancelled || reply.outcome() == rpc::TaskReply::CANCELLED) {
+      callbacks_.on_failure(task.spec, ErrorKind::kTaskCancelled,
+                            "task " + TaskID::FromBinary(reply.task_id()).value_or(TaskID::Nil()).Hex() +
+                                " was cancelled");
+    } else {
+      callbacks_.on_reply(task.spec, reply, lease->node, lease->worker);
+    }
+  }
+  if (lease->returned) return;
+  PushTo(lease);
+  Pump(*lease->key);
+  MaybeIdle(lease);
+}
+
+void TaskSubmitter::MaybeIdle(const std::shared_ptr<Lease>& lease) {
+  if (!lease->in_flight.empty() || !lease->key->queue.empty()) return;
+  const uint64_t generation = ++lease->idle_generation;
+  std::weak_ptr<Lease> weak = lease;
+  loop_.RunAfter("Submitter.IdleLease", kLeaseLinger, [this, weak, generation] {
+    auto l = weak.lock();
+    if (!l || l->returned || l->idle_generation != generation || !l->in_flight.empty()) return;
+    if (!l->key->queue.empty()) return;
+    ReturnLease(l, false);
+  });
+}
+
+void TaskSubmitter::OnLeaseLost(const std::shared_ptr<Lease>& lease, const std::string& why) {
+  if (lease->returned) return;
+  DropLease(lease);
+  if (lease->in_flight.empty()) {
+    ReturnLease(lease, true);
+    Pump(*lease->key);
+    return;
+  }
+  // Was it the worker or its whole node? Ask the raylet that granted the lease.
+  if (nodes_.IsDead(lease->node)) {
+    FailLeaseTasks(lease, ErrorKind::kNodeDied, why);
+    return;
+  }
+  rpc::RayletService::Stub* stub = &Raylet(lease->raylet_address);
+  rpc::RetryPolicy policy;
+  policy.attempt_timeout = std::chrono::milliseconds(1000);
+  policy.max_attempts = 1;
+  auto request = std::make_shared<rpc::HealthCheckRequest>();
+  rpc::CallAsync<rpc::HealthCheckReply>(
+      loop_, "Submitter.ProbeRaylet", options_.token, policy,
+      [stub, request](grpc::ClientContext* ctx, rpc::HealthCheckReply* reply, auto on_done) {
+        stub->async()->HealthCheck(ctx, request.get(), reply, std::move(on_done));
+      },
+      [this, lease, why](grpc::Status status, rpc::HealthCheckReply) {
+        if (status.ok()) {
+          ReturnLease(lease, true);
+          FailLeaseTasks(lease, ErrorKind::kWorkerCrashed, why);
+        } else {
+          FailLeaseTasks(lease, ErrorKind::kNodeDied, why + "; its raylet does not answer either");
+        }
+      });
+}
+
+void TaskSubmitter::FailLeaseTasks(const std::shared_ptr<Lease>& lease, ErrorKind kind, const std::string& why) {
+  lease->returned = true;
+  std::vector<std::string> ids(lease->in_flight.begin(), lease->in_flight.end());
+  lease->in_flight.clear();
+  const std::string where = absl::StrCat("worker ", lease->worker.Hex().substr(0, 12), " at ", lease->worker_address,
+                                         " on node ", lease->node.Hex().substr(0, 12));
+  for (const std::string& id : ids) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    Task task = std::move(it->second);
+    tasks_.erase(it);
+    if (task.cancelled) {
+      callbacks_.on_failure(task.spec, ErrorKind::kTaskCancelled, "task was cancelled (its worker was ended)");
+    } else {
+      callbacks_.on_failure(task.spec, kind,
+                            absl::StrCat(kind == ErrorKind::kNodeDied ? "the node running the task died"
+                                                                      : "the worker running the task died",
+                                         " (", where, "): ", why));
+    }
+  }
+  if (!shut_down_) Pump(*lease->key);
+}
+
+void TaskSubmitter::DropLease(const std::shared_ptr<Lease>& lease) {
+  auto& leases = lease->key->leases;
+  leases.erase(std::remove(leases.begin(), leases.end(), lease), leases.end());
+}
+
+void TaskSubmitter::ReturnLease(const std::shared_ptr<Lease>& lease, bool worker_died) {
+  lease->returned = true;
+  if (lease->key) DropLease(lease);
+  if (lease->stream) lease->stream->Close(absl::CancelledError("lease returned"));
+  auto request = std::make_shared<rpc::ReturnWorkerRequest>();
+  request->set_lease_id(lease->lease_id);
+  request->set_worker_died(worker_died);
+  rpc::RayletService::Stub* stub = &Raylet(lease->raylet_address);
+  rpc::RetryPolicy policy;
+  policy.attempt_timeout = std::chrono::seconds(5);
+  policy.max_attempts = 2;
+  rpc::CallAsync<rpc::ReturnWorkerReply>(
+      loop_, "Submitter.ReturnWorker", options_.token, policy,
+      [stub, request](grpc::ClientContext* ctx, rpc::ReturnWorkerReply* reply, auto on_done) {
+        stub->async()->ReturnWorker(ctx, request.get(), reply, std::move(on_done));
+      },
+      [](grpc::Status, rpc::ReturnWorkerReply) {});
+}
+
+void TaskSubmitter::FailQueued(Key& key, ErrorKind kind, const std::string& why) {
+  std::deque<std::string> queue;
+  queue.swap(key.queue);
+  for (const std::string& id : queue) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    Task task = std::move(it->second);
+    tasks_.erase(it);
+    callbacks_.on_failure(task.spec, task.cancelled ? ErrorKind::kTaskCancelled : kind, why);
+  }
+}
+
+bool TaskSubmitter::Cancel(const TaskID& task_id, bool force) {
+  auto it = tasks_.find(task_id.Binary());
+  if (it == tasks_.end()) return false;
+  Task& task = it->second;
+  task.cancelled = true;
+  if (!task.lease) {
+    auto& queue = task.key->queue;
+    queue.erase(std::remove(queue.begin(), queue.end(), task_id.Binary()), queue.end());
+    rpc::TaskSpec spec = std::move(task.spec);
+    tasks_.erase(it);
+    callbacks_.on_failure(spec, ErrorKind::kTaskCancelled, "task " + task_id.Hex() + " was cancelled before it ran");
+    return true;
+  }
+  if (task.lease->stream && !task.lease->returned) {
+    rpc::TaskStreamFrame frame;
+    frame.add_cancel(task_id.Binary());
+    frame.set_force_cancel(force);
+    task.lease->stream->Send(frame);
+  }
+  return true;
+}
+
+void TaskSubmitter::Shutdown() {
+  shut_down_ = true;
+  for (auto& [name, key] : keys_) {
+    std::vector<std::shared_ptr<Lease>> leases = key->leases;
+    for (const auto& lease : leases) ReturnLease(lease, false);
+    key->queue.clear();
+  }
+  tasks_.clear();
+}
+
+}  // namespace core
+}  // namespace photon
