@@ -42,6 +42,11 @@ absl::Status TaskEventManager::Add(const std::vector<rpc::TaskEvent>& events) {
     }
     rpc::TaskSummary& summary = *it->second;
     (*summary.mutable_state_times_ms())[event.state()] = event.timestamp_ms();
+    for (const auto& [state, when] : event.state_times_ms()) {
+      if (!rpc::TaskState_IsValid(state) || state == rpc::TASK_STATE_UNSPECIFIED) continue;
+      (*summary.mutable_state_times_ms())[state] = when;
+      if (state >= summary.state()) summary.set_state(static_cast<rpc::TaskState>(state));
+    }
     // Events of one attempt can arrive out of order (different batches):
     // the latest state is the furthest one along.
     if (event.state() >= summary.state()) summary.set_state(event.state());

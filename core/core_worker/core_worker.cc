@@ -42,6 +42,9 @@ absl::Status FromGrpc(const grpc::Status& s, const std::string& what) {
 CoreWorker::CoreWorker(CoreWorkerOptions options) : options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<CoreWorker>> CoreWorker::Start(CoreWorkerOptions options) {
+  // absl's lock-order graph costs a few microseconds per lock on the task
+  // path; our own tests run with it (see the unit tests), the runtime without.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<CoreWorker> worker(new CoreWorker(std::move(options)));
   absl::Status s = worker->Connect();
   if (!s.ok()) {
@@ -58,6 +61,8 @@ rpc::Address CoreWorker::SelfAddress() const { return address_; }
 absl::Status CoreWorker::Connect() {
   const bool driver = options_.is_driver;
   worker_id_ = driver ? WorkerID::FromRandom() : options_.worker_id;
+  // The loop polls briefly after each burst: a reply or the next submission
+  // usually follows within that, and is then handled without a wakeup.
   loop_.SetSpinBeforeSleep(std::chrono::microseconds(50));
   loop_.StartThread(driver ? "photon-driver" : "photon-worker");
 
@@ -115,8 +120,9 @@ absl::Status CoreWorker::Connect() {
 
   if (!driver) {
     // Serve tasks, then tell the raylet we are ready and learn the rest.
-    receiver_ = std::make_unique<TaskReceiver>(loop_, options_.token,
-                                               [this](const rpc::TaskSpec& spec) { return Execute(spec); });
+    receiver_ = std::make_unique<TaskReceiver>(
+        options_.token, [this](const rpc::TaskSpec& spec) { return Execute(spec); },
+        [this](int64_t lease_id) { ReturnOwnLease(lease_id); });
     ASSIGN_OR_RETURN(int port, receiver_->Listen("0.0.0.0"));
     rpc::RegisterWorkerRequest request;
     request.set_worker_id(worker_id_.Binary());
@@ -412,7 +418,11 @@ absl::StatusOr<std::shared_ptr<const StoredObject>> CoreWorker::FetchFromStore(
       rpc::PullObjectRequest request;
       request.set_object_id(id.Binary());
       for (const std::string& h : holders) request.add_holders(h);
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      // Pull in bounded rounds: between rounds the owner's view can change
+      // (a holder died, the object is being rebuilt).
+      const auto left = std::min<std::chrono::milliseconds>(
+          std::chrono::seconds(5),
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
       request.set_timeout_ms(std::max<int64_t>(1, left.count()));
       rpc::PullObjectReply reply;
       grpc::ClientContext ctx;
@@ -462,35 +472,38 @@ absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> CoreWorker::Get
   }
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = timeout.count() < 0 ? std::chrono::steady_clock::time_point::max() : start + timeout;
-  std::vector<std::shared_ptr<const StoredObject>> out(ids.size());
+  auto remaining = [&]() {
+    if (timeout.count() < 0) return MemoryStore::kForever;
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+  };
+  auto timed_out = [&](const std::vector<ObjectID>& wanted) {
+    size_t missing = 0;
+    for (const ObjectID& id : wanted) missing += memory_store_.Contains(id) ? 0 : 1;
+    return ErrorStatus(ErrorKind::kGetTimeout,
+                       absl::StrCat("get timed out after ", timeout.count(), " ms: ", missing, " of ", ids.size(),
+                                    " objects not ready (first: ", wanted[0].Hex(), ")"));
+  };
+  // One wait for all of them, then fetch what lives in object stores.
+  absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> all = memory_store_.Get(ids, remaining());
+  if (!all.ok()) return timed_out(ids);
+  std::vector<std::shared_ptr<const StoredObject>> out = *std::move(all);
   for (size_t i = 0; i < ids.size(); i++) {
     while (true) {
-      std::chrono::milliseconds left = MemoryStore::kForever;
-      if (timeout.count() >= 0) {
-        left = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                          deadline - std::chrono::steady_clock::now()));
-      }
-      absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> got = memory_store_.Get({ids[i]}, left);
-      if (!got.ok()) {
-        size_t ready = i;
-        for (size_t j = i; j < ids.size(); j++) ready += memory_store_.Contains(ids[j]) ? 1 : 0;
-        return ErrorStatus(ErrorKind::kGetTimeout,
-                           absl::StrCat("get timed out after ", timeout.count(), " ms: ", ids.size() - ready, " of ",
-                                        ids.size(), " objects not ready (first: ", ids[i].Hex(), ")"));
-      }
-      std::shared_ptr<const StoredObject> value = (*got)[0];
+      std::shared_ptr<const StoredObject> value = out[i];
       const ErrorKind kind = ErrorKindOfObject(*value);
       if (kind != ErrorKind::kNone) return ErrorStatus(kind, value->data);
-      if (!value->in_object_store) {
-        out[i] = std::move(value);
-        break;
-      }
+      if (!value->in_object_store) break;
       ASSIGN_OR_RETURN(std::shared_ptr<const StoredObject> fetched, FetchFromStore(ids[i], deadline));
       if (fetched) {
         out[i] = std::move(fetched);
         break;
       }
-      // Being rebuilt: wait for the new value.
+      // Being rebuilt: wait for its new value.
+      absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> again =
+          memory_store_.Get({ids[i]}, remaining());
+      if (!again.ok()) return timed_out({ids[i]});
+      out[i] = (*again)[0];
     }
   }
   return out;
@@ -524,7 +537,8 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
     }
   }
   auto task = std::make_shared<PendingTask>();
-  rpc::TaskSpec& spec = task->spec;
+  task->spec = std::make_shared<rpc::TaskSpec>();
+  rpc::TaskSpec& spec = *task->spec;
   const TaskID task_id = TaskID::Of(nil_actor_);
   spec.set_task_id(task_id.Binary());
   spec.set_job_id(job_.Binary());
@@ -569,18 +583,34 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
   }
   RecordEvent(spec, rpc::SUBMITTED, NodeID::Nil(), WorkerID::Nil(), "", function);
   const ObjectID return_id = task->return_id;
-  loop_.Post("CoreWorker.Submit", [this, task] {
-    pending_[task->spec.task_id()] = task;
-    ResolveAndSubmit(task);
-  });
+  // Tasks submitted while the loop is busy go over in one handler.
+  bool first;
+  {
+    absl::MutexLock lock(&submit_mu_);
+    first = to_submit_.empty();
+    to_submit_.push_back(std::move(task));
+  }
+  if (first) loop_.Post("CoreWorker.Submit", [this] { DrainSubmissions(); });
   return return_id;
+}
+
+void CoreWorker::DrainSubmissions() {
+  std::vector<std::shared_ptr<PendingTask>> tasks;
+  {
+    absl::MutexLock lock(&submit_mu_);
+    tasks.swap(to_submit_);
+  }
+  for (std::shared_ptr<PendingTask>& task : tasks) {
+    pending_[task->spec->task_id()] = task;
+    ResolveAndSubmit(std::move(task));
+  }
 }
 
 void CoreWorker::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
   // Arguments passed by reference: wait until each is ready, inline small
   // values, and send the locations of large ones.
-  for (int i = 0; i < task->spec.args_size(); i++) {
-    rpc::TaskArg* arg = task->spec.mutable_args(i);
+  for (int i = 0; i < task->spec->args_size(); i++) {
+    rpc::TaskArg* arg = task->spec->mutable_args(i);
     if (!arg->is_ref()) continue;
     const ObjectID id = *ObjectID::FromBinary(arg->ref().object_id());
     if (!refs_->IsOwned(id)) continue;  // the worker asks its owner
@@ -594,7 +624,7 @@ void CoreWorker::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
     const ErrorKind kind = ErrorKindOfObject(*value);
     if (kind != ErrorKind::kNone) {
       // A failed argument fails the task the same way.
-      OnTaskFailure(task->spec, kind == ErrorKind::kTaskError ? ErrorKind::kTaskError : kind,
+      OnTaskFailure(*task->spec, kind == ErrorKind::kTaskError ? ErrorKind::kTaskError : kind,
                     absl::StrCat("argument ", i, " (object ", id.Hex(), ") failed: ", value->data));
       return;
     }
@@ -617,16 +647,8 @@ void CoreWorker::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
 void CoreWorker::RecordEvent(const rpc::TaskSpec& spec, rpc::TaskState state, const NodeID& node,
                              const WorkerID& worker, const std::string& error, const std::string& function) {
   if (!events_) return;
-  rpc::TaskEvent e;
-  e.set_task_id(spec.task_id());
-  e.set_attempt(spec.attempt());
-  e.set_state(state);
-  e.set_timestamp_ms(NowMs());
-  if (!node.IsNil()) e.set_node_id(node.Binary());
-  if (!worker.IsNil()) e.set_worker_id(worker.Binary());
-  if (!function.empty()) e.set_function_name(function);
-  if (!error.empty()) e.set_error_message(error);
-  events_->Record(std::move(e));
+  absl::StatusOr<TaskID> id = TaskID::FromBinary(spec.task_id());
+  if (id.ok()) events_->Record(*id, spec.attempt(), state, node, worker, function, error);
 }
 
 void CoreWorker::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& reply, const NodeID& node,
@@ -687,8 +709,8 @@ void CoreWorker::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const 
     RecordEvent(spec, rpc::FAILED, NodeID::Nil(), WorkerID::Nil(), message);
     PHOTON_LOG(INFO) << "task " << spec.function_name() << " " << Short(TaskID::FromBinary(spec.task_id())->Hex())
                      << " attempt " << spec.attempt() << " failed (" << message << "); retrying";
-    task->spec = spec;
-    task->spec.set_attempt(spec.attempt() + 1);
+    if (task->spec.get() != &spec) *task->spec = spec;
+    task->spec->set_attempt(task->spec->attempt() + 1);
     ResolveAndSubmit(task);
     return;
   }
@@ -715,7 +737,7 @@ absl::Status CoreWorker::Cancel(const ObjectID& id, bool force) {
     bool known = submitter_->Cancel(task, force);
     if (!known && pending_.count(task.Binary())) {
       // Waiting for its arguments: fail it now.
-      OnTaskFailure(pending_[task.Binary()]->spec, ErrorKind::kTaskCancelled, "task " + task.Hex() + " was cancelled");
+      OnTaskFailure(*pending_[task.Binary()]->spec, ErrorKind::kTaskCancelled, "task " + task.Hex() + " was cancelled");
       known = true;
     }
     found.set_value(known);
@@ -761,18 +783,31 @@ void CoreWorker::OnNodeDead(const NodeID& node) {
                      << spec.function_name() << " to rebuild it";
     memory_store_.Delete({id});
     spec.set_attempt(spec.attempt() + 1);
-    task->spec = spec;
+    task->spec = std::make_shared<rpc::TaskSpec>(std::move(spec));
     task->return_id = id;
     {
       absl::MutexLock lock(&mu_);
       num_pending_++;
     }
-    pending_[spec.task_id()] = task;
+    pending_[task->spec->task_id()] = task;
     ResolveAndSubmit(task);
   }
 }
 
 // ---------------------------------------------------------------- execution
+
+void CoreWorker::ReturnOwnLease(int64_t lease_id) {
+  // Usually the submitter has returned it already (NotFound); this covers a
+  // submitter that died holding it.
+  rpc::ReturnWorkerRequest request;
+  request.set_lease_id(lease_id);
+  rpc::ReturnWorkerReply reply;
+  grpc::ClientContext ctx;
+  rpc::SetAuthToken(&ctx, options_.token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Status s = local_raylet_->ReturnWorker(&ctx, request, &reply);
+  if (s.ok()) PHOTON_LOG(INFO) << "lease " << lease_id << " ended with its submitter's stream; returned it";
+}
 
 rpc::TaskReply CoreWorker::Execute(const rpc::TaskSpec& spec) {
   const auto start = std::chrono::steady_clock::now();

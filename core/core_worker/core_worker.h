@@ -173,7 +173,8 @@ class CoreWorker {
  private:
   friend class OwnerService;
   struct PendingTask {
-    rpc::TaskSpec spec;
+    // Shared with the submitter while it holds the task.
+    std::shared_ptr<rpc::TaskSpec> spec;
     std::vector<ObjectID> arg_refs;  // submitted-task references held
     ObjectID return_id;
   };
@@ -183,6 +184,7 @@ class CoreWorker {
   rpc::Address SelfAddress() const;
 
   // Submission (loop).
+  void DrainSubmissions();
   void ResolveAndSubmit(std::shared_ptr<PendingTask> task);
   void OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& reply, const NodeID& node, const WorkerID& worker);
   void OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message);
@@ -205,6 +207,7 @@ class CoreWorker {
 
   // Execution (worker).
   rpc::TaskReply Execute(const rpc::TaskSpec& spec);
+  void ReturnOwnLease(int64_t lease_id);
 
   CoreWorkerOptions options_;
   JobID job_;
@@ -238,6 +241,10 @@ class CoreWorker {
   absl::flat_hash_map<ObjectID, rpc::TaskSpec> lineage_;
   absl::flat_hash_map<std::string, std::unique_ptr<rpc::CoreWorkerService::Stub>> owner_stubs_;
   absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylet_stubs_;
+
+  // Submitted by user threads, not yet taken by the loop.
+  absl::Mutex submit_mu_;
+  std::vector<std::shared_ptr<PendingTask>> to_submit_ ABSL_GUARDED_BY(submit_mu_);
 
   mutable absl::Mutex mu_;
   // Borrowed objects whose status was asked of their owner.

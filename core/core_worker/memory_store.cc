@@ -32,7 +32,13 @@ absl::Status MemoryStore::Put(const ObjectID& id, StoredObject object) {
       callbacks = std::move(it->second);
       waiting_callbacks_.erase(it);
     }
-    put_cv_.SignalAll();
+    auto w = waiters_.find(id);
+    if (w != waiters_.end()) {
+      for (Waiter* waiter : w->second) {
+        if (++waiter->arrived >= waiter->needed) waiter->cv.Signal();
+      }
+      waiters_.erase(w);
+    }
   }
   for (Callback& callback : callbacks) callback(value);
   return absl::OkStatus();
@@ -50,18 +56,38 @@ size_t MemoryStore::CountPresent(const std::vector<ObjectID>& ids) const {
   return present;
 }
 
+size_t MemoryStore::WaitForPresent(const std::vector<ObjectID>& ids, size_t wanted, absl::Time deadline) {
+  while (true) {
+    const size_t present = CountPresent(ids);
+    if (present >= wanted) return present;
+    // Sleep until enough of the missing IDs are Put: only their Puts wake us.
+    Waiter waiter;
+    waiter.needed = wanted - present;
+    std::vector<ObjectID> registered;
+    for (const ObjectID& id : ids) {
+      if (objects_.contains(id)) continue;
+      waiters_[id].push_back(&waiter);
+      registered.push_back(id);
+    }
+    bool timed_out = false;
+    while (waiter.arrived < waiter.needed && !timed_out) timed_out = waiter.cv.WaitWithDeadline(&mu_, deadline);
+    for (const ObjectID& id : registered) {
+      auto it = waiters_.find(id);
+      if (it == waiters_.end()) continue;
+      auto& list = it->second;
+      list.erase(std::remove(list.begin(), list.end(), &waiter), list.end());
+      if (list.empty()) waiters_.erase(it);
+    }
+    // Recount: an object may have been deleted again meanwhile.
+    if (timed_out || absl::Now() >= deadline) return CountPresent(ids);
+  }
+}
+
 absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> MemoryStore::Get(
     const std::vector<ObjectID>& ids, std::chrono::milliseconds timeout) {
   const absl::Time deadline = DeadlineFor(timeout);
   absl::MutexLock lock(&mu_);
-  size_t present = CountPresent(ids);
-  while (present < ids.size()) {
-    // WaitWithDeadline returns true on timeout; recount either way, since a
-    // Put may have landed just before the deadline.
-    bool timed_out = put_cv_.WaitWithDeadline(&mu_, deadline);
-    present = CountPresent(ids);
-    if (timed_out || absl::Now() >= deadline) break;
-  }
+  const size_t present = WaitForPresent(ids, ids.size(), deadline);
   if (present < ids.size()) {
     std::string first_missing;
     for (const ObjectID& id : ids) {
@@ -87,9 +113,7 @@ std::vector<bool> MemoryStore::Wait(const std::vector<ObjectID>& ids, int64_t nu
       static_cast<size_t>(std::clamp<int64_t>(num_objects, 0, static_cast<int64_t>(ids.size())));
   const absl::Time deadline = DeadlineFor(timeout);
   absl::MutexLock lock(&mu_);
-  while (CountPresent(ids) < wanted) {
-    if (put_cv_.WaitWithDeadline(&mu_, deadline) || absl::Now() >= deadline) break;
-  }
+  WaitForPresent(ids, wanted, deadline);
   std::vector<bool> ready;
   ready.reserve(ids.size());
   for (const ObjectID& id : ids) ready.push_back(objects_.contains(id));

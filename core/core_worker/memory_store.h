@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "core/common/id.h"
 
 namespace photon {
@@ -104,8 +105,17 @@ class MemoryStore {
   size_t CountPresent(const std::vector<ObjectID>& ids) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
-  // Signalled on every Put.
-  absl::CondVar put_cv_;
+  // A blocked Get or Wait: woken once `needed` of the IDs it waits for arrive.
+  struct Waiter {
+    absl::CondVar cv;
+    size_t needed = 0;
+    size_t arrived = 0;
+  };
+  // Blocks until `wanted` entries of `ids` are present or `deadline`; returns
+  // how many are present.
+  size_t WaitForPresent(const std::vector<ObjectID>& ids, size_t wanted, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::flat_hash_map<ObjectID, std::vector<Waiter*>> waiters_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<ObjectID, std::shared_ptr<const StoredObject>> objects_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<ObjectID, std::vector<Callback>> waiting_callbacks_ ABSL_GUARDED_BY(mu_);
 };

@@ -10,9 +10,8 @@ int64_t NowMs() {
       .count();
 }
 
-TaskEventBuffer::TaskEventBuffer(gcs::GcsClient& gcs, std::chrono::milliseconds period, size_t batch,
-                                 size_t max_buffered)
-    : gcs_(gcs), period_(period), batch_(batch), max_buffered_(max_buffered) {}
+TaskEventBuffer::TaskEventBuffer(gcs::GcsClient& gcs, std::chrono::milliseconds period, size_t max_buffered)
+    : gcs_(gcs), period_(period), max_buffered_(max_buffered) {}
 
 TaskEventBuffer::~TaskEventBuffer() { Stop(); }
 
@@ -28,36 +27,67 @@ void TaskEventBuffer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void TaskEventBuffer::Record(rpc::TaskEvent event) {
-  bool wake = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (events_.size() >= max_buffered_) {
+void TaskEventBuffer::Record(const TaskID& task, int attempt, rpc::TaskState state, const NodeID& node,
+                             const WorkerID& worker, const std::string& function, const std::string& error) {
+  const int64_t now = NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pending_.find(std::make_pair(task, attempt));
+  if (it == pending_.end()) {
+    if (pending_.size() >= max_buffered_) {
       if (dropped_++ % 10000 == 0) {
-        PHOTON_LOG(WARNING) << "task events: " << events_.size() << " waiting for the GCS; dropping new ones";
+        PHOTON_LOG(WARNING) << "task events: " << pending_.size() << " attempts waiting for the GCS; dropping new ones";
       }
       return;
     }
-    events_.push_back(std::move(event));
-    wake = events_.size() == batch_;
+    it = pending_.emplace(std::make_pair(task, attempt), Attempt()).first;
   }
-  if (wake) wake_.notify_one();
+  Attempt& a = it->second;
+  const int s = static_cast<int>(state);
+  if (s <= 0 || s >= static_cast<int>(a.times_ms.size())) return;
+  a.times_ms[s] = now;
+  if (s > a.latest) a.latest = s;
+  if (!node.IsNil()) a.node = node;
+  if (!worker.IsNil()) a.worker = worker;
+  if (!function.empty()) a.function = function;
+  if (!error.empty()) a.error = error;
+}
+
+std::vector<rpc::TaskEvent> TaskEventBuffer::ToEvents(absl::flat_hash_map<std::pair<TaskID, int>, Attempt>& pending) {
+  std::vector<rpc::TaskEvent> events;
+  events.reserve(pending.size());
+  for (auto& [key, a] : pending) {
+    rpc::TaskEvent e;
+    e.set_task_id(key.first.Binary());
+    e.set_attempt(key.second);
+    e.set_state(static_cast<rpc::TaskState>(a.latest));
+    e.set_timestamp_ms(a.times_ms[a.latest]);
+    for (size_t s = 1; s < a.times_ms.size(); s++) {
+      if (a.times_ms[s] != 0 && static_cast<int>(s) != a.latest) (*e.mutable_state_times_ms())[s] = a.times_ms[s];
+    }
+    if (!a.node.IsNil()) e.set_node_id(a.node.Binary());
+    if (!a.worker.IsNil()) e.set_worker_id(a.worker.Binary());
+    if (!a.function.empty()) e.set_function_name(std::move(a.function));
+    if (!a.error.empty()) e.set_error_message(std::move(a.error));
+    events.push_back(std::move(e));
+  }
+  return events;
 }
 
 void TaskEventBuffer::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    wake_.wait_for(lock, period_, [this] { return stopping_ || events_.size() >= batch_; });
+    wake_.wait_for(lock, period_, [this] { return stopping_; });
     const bool last = stopping_;
-    std::vector<rpc::TaskEvent> out;
-    out.swap(events_);
+    absl::flat_hash_map<std::pair<TaskID, int>, Attempt> batch;
+    batch.swap(pending_);
     lock.unlock();
-    if (!out.empty()) {
-      absl::Status s = gcs_.AddTaskEvents(out);
-      if (!s.ok()) PHOTON_LOG(WARNING) << "could not send " << out.size() << " task events to the GCS: " << s;
+    if (!batch.empty()) {
+      std::vector<rpc::TaskEvent> events = ToEvents(batch);
+      absl::Status s = gcs_.AddTaskEvents(events);
+      if (!s.ok()) PHOTON_LOG(WARNING) << "could not send " << events.size() << " task events to the GCS: " << s;
       lock.lock();
-      if (s.ok()) sent_ += static_cast<int64_t>(out.size());
-      else dropped_ += static_cast<int64_t>(out.size());
+      if (s.ok()) sent_ += static_cast<int64_t>(events.size());
+      else dropped_ += static_cast<int64_t>(events.size());
     } else {
       lock.lock();
     }

@@ -1,184 +1,190 @@
 #include "core/core_worker/task_receiver.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <cerrno>
+#include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
 #include "core/rpc/auth.h"
 
 namespace photon {
 namespace core {
+namespace {
 
-using boost::asio::ip::tcp;
+constexpr uint32_t kMaxFrameBytes = 512u << 20;
+// Replies held back while more tasks of the same burst are queued.
+constexpr int kMaxBatchedReplies = 128;
 
-TaskReceiver::TaskReceiver(EventLoop& loop, std::string token, Execute execute)
-    : loop_(loop), token_(std::move(token)), execute_(std::move(execute)) {}
+}  // namespace
 
-TaskReceiver::~TaskReceiver() { Stop(); }
+TaskReceiver::TaskReceiver(std::string token, Execute execute, LeaseDone on_lease_done)
+    : token_(std::move(token)), execute_(std::move(execute)), on_lease_done_(std::move(on_lease_done)) {}
+
+TaskReceiver::~TaskReceiver() {
+  Stop();
+  int fd = listen_fd_.exchange(-1);
+  if (fd >= 0) close(fd);
+}
 
 absl::StatusOr<int> TaskReceiver::Listen(const std::string& host) {
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(host, ec);
-  if (ec) return absl::InvalidArgumentError("bad listen address '" + host + "'");
-  acceptor_ = std::make_unique<tcp::acceptor>(loop_.io_context());
-  tcp::endpoint endpoint(address, 0);
-  acceptor_->open(endpoint.protocol(), ec);
-  if (!ec) acceptor_->bind(endpoint, ec);
-  if (!ec) acceptor_->listen(128, ec);
-  if (ec) return absl::UnavailableError("worker cannot listen for tasks: " + ec.message());
-  const int port = acceptor_->local_endpoint().port();
-  loop_.Post("TaskReceiver.Accept", [this] { Accept(); });
-  return port;
-}
-
-void TaskReceiver::Accept() {
-  acceptor_->async_accept([this](const boost::system::error_code& error, tcp::socket socket) {
-    if (error) {
-      if (error != boost::asio::error::operation_aborted) {
-        PHOTON_LOG(WARNING) << "task stream accept failed: " << error.message();
-      }
-      if (acceptor_->is_open()) Accept();
-      return;
-    }
-    auto conn = std::make_shared<Connection>();
-    conn->stream = TaskStream::Adopt(loop_, std::move(socket));
-    connections_.push_back(conn);
-    Connection* raw = conn.get();
-    conn->stream->Start([this, raw](rpc::TaskStreamFrame frame) { OnFrame(raw, std::move(frame)); },
-                        [this, raw](const absl::Status&) {
-                          {
-                            std::lock_guard<std::mutex> lock(raw->mu);
-                            raw->closed = true;
-                          }
-                          for (auto it = connections_.begin(); it != connections_.end(); ++it) {
-                            if (it->get() == raw) {
-                              connections_.erase(it);
-                              break;
-                            }
-                          }
-                        });
-    Accept();
-  });
-}
-
-std::shared_ptr<TaskReceiver::Connection> TaskReceiver::Find(Connection* raw) const {
-  for (const auto& c : connections_) {
-    if (c.get() == raw) return c;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    close(fd);
+    return absl::InvalidArgumentError("bad listen address '" + host + "'");
   }
-  return nullptr;
-}
-
-void TaskReceiver::OnFrame(Connection* raw, rpc::TaskStreamFrame frame) {
-  std::shared_ptr<Connection> conn = Find(raw);
-  if (!conn) return;
-  if (!conn->authenticated) {
-    if (!token_.empty() && !rpc::TokensEqual(frame.token(), token_)) {
-      PHOTON_LOG(WARNING) << "refused a task stream from " << conn->stream->peer() << ": wrong cluster token";
-      conn->stream->Close(absl::UnauthenticatedError("wrong cluster token"));
-      return;
-    }
-    conn->authenticated = true;
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 16) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    const std::string why = std::strerror(errno);
+    close(fd);
+    return absl::UnavailableError("worker cannot listen for tasks: " + why);
   }
-  if (frame.cancel_size() > 0) Cancel(conn, frame);
-  if (frame.push_size() == 0) return;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (rpc::TaskSpec& spec : *frame.mutable_push()) queue_.push_back(Queued{std::move(spec), conn});
-  }
-  ready_.notify_one();
-}
-
-void TaskReceiver::Cancel(const std::shared_ptr<Connection>& conn, const rpc::TaskStreamFrame& frame) {
-  std::vector<Queued> dropped;
-  bool kill_running = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const std::string& id : frame.cancel()) {
-      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-        if (it->spec.task_id() == id) {
-          dropped.push_back(std::move(*it));
-          queue_.erase(it);
-          break;
-        }
-      }
-      if (frame.force_cancel() && running_task_ == id) kill_running = true;
-    }
-  }
-  for (Queued& q : dropped) {
-    rpc::TaskReply reply;
-    reply.set_task_id(q.spec.task_id());
-    reply.set_attempt(q.spec.attempt());
-    reply.set_outcome(rpc::TaskReply::CANCELLED);
-    reply.set_error_message("task cancelled before it ran");
-    Reply(q.from, std::move(reply));
-  }
-  if (kill_running) {
-    PHOTON_LOG(WARNING) << "force-cancel of the running task: this worker exits";
-    _exit(1);
-  }
-}
-
-void TaskReceiver::Reply(const std::shared_ptr<Connection>& conn, rpc::TaskReply reply) {
-  bool first = false;
-  {
-    std::lock_guard<std::mutex> lock(conn->mu);
-    if (conn->closed) return;
-    first = conn->outbox.empty();
-    conn->outbox.push_back(std::move(reply));
-  }
-  if (first) loop_.Post("TaskReceiver.Flush", [this, conn] { Flush(conn); });
-}
-
-void TaskReceiver::Flush(const std::shared_ptr<Connection>& conn) {
-  rpc::TaskStreamFrame frame;
-  {
-    std::lock_guard<std::mutex> lock(conn->mu);
-    for (rpc::TaskReply& r : conn->outbox) *frame.add_replies() = std::move(r);
-    conn->outbox.clear();
-  }
-  if (frame.replies_size() > 0) conn->stream->Send(frame);
+  listen_fd_ = fd;
+  return ntohs(addr.sin_port);
 }
 
 void TaskReceiver::RunExecutionLoop() {
-  while (true) {
-    Queued next;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (queue_.empty() && !stopped_) {
-        // Poll briefly first: the next push usually follows the last reply.
-        const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-        while (queue_.empty() && !stopped_ && std::chrono::steady_clock::now() < spin_until) {
-          lock.unlock();
-          lock.lock();
-        }
-      }
-      ready_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
-      if (stopped_) return;
-      next = std::move(queue_.front());
-      queue_.pop_front();
-      running_task_ = next.spec.task_id();
+  while (!stopped_) {
+    const int lfd = listen_fd_;
+    if (lfd < 0) return;
+    int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (!stopped_) PHOTON_LOG(ERROR) << "task stream accept failed: " << std::strerror(errno);
+      return;
     }
-    bool closed;
-    {
-      std::lock_guard<std::mutex> lock(next.from->mu);
-      closed = next.from->closed;
-    }
-    if (!closed) {
-      rpc::TaskReply reply = execute_(next.spec);
-      Reply(next.from, std::move(reply));
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    running_task_.clear();
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    conn_fd_ = fd;
+    Serve(fd);
+    conn_fd_ = -1;
+    close(fd);
   }
 }
 
-void TaskReceiver::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopped_ = true;
+void TaskReceiver::Serve(int fd) {
+  authenticated_ = false;
+  lease_id_ = 0;
+  inbox_.clear();
+  inbox_start_ = 0;
+  queue_.clear();
+  replies_.Clear();
+  bool open = true;
+  while (open && !stopped_) {
+    // Wait for work when idle; otherwise only pick up what already arrived
+    // (more tasks to batch replies with, and cancels).
+    open = ReadFrames(fd, /*block=*/queue_.empty());
+    if (!open) break;
+    if (queue_.empty()) {
+      open = Flush(fd);
+      continue;
+    }
+    rpc::TaskSpec spec = std::move(queue_.front());
+    queue_.pop_front();
+    *replies_.add_replies() = execute_(spec);
+    if (queue_.empty() || replies_.replies_size() >= kMaxBatchedReplies) open = Flush(fd);
   }
-  ready_.notify_all();
+  queue_.clear();
+  if (lease_id_ != 0 && on_lease_done_) on_lease_done_(lease_id_);
+}
+
+bool TaskReceiver::ReadFrames(int fd, bool block) {
+  bool got_frame = false;
+  while (true) {
+    // Parse whole frames already buffered.
+    while (inbox_.size() - inbox_start_ >= 4) {
+      const auto* p = reinterpret_cast<const uint8_t*>(inbox_.data() + inbox_start_);
+      const uint32_t size = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+      if (size > kMaxFrameBytes) {
+        PHOTON_LOG(WARNING) << "task stream: frame of " << size << " bytes; closing";
+        return false;
+      }
+      if (inbox_.size() - inbox_start_ < 4 + size) break;
+      rpc::TaskStreamFrame frame;
+      if (!frame.ParseFromArray(p + 4, static_cast<int>(size))) {
+        PHOTON_LOG(WARNING) << "task stream: malformed frame; closing";
+        return false;
+      }
+      inbox_start_ += 4 + size;
+      got_frame = true;
+      if (!authenticated_) {
+        if (!token_.empty() && !rpc::TokensEqual(frame.token(), token_)) {
+          PHOTON_LOG(WARNING) << "refused a task stream: wrong cluster token";
+          return false;
+        }
+        authenticated_ = true;
+        lease_id_ = frame.lease_id();
+      }
+      Apply(std::move(frame));
+    }
+    if (inbox_start_ == inbox_.size()) {
+      inbox_.clear();
+      inbox_start_ = 0;
+    }
+    const bool wait = block && !got_frame;
+    char chunk[65536];
+    ssize_t n = recv(fd, chunk, sizeof(chunk), wait ? 0 : MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+      return false;
+    }
+    inbox_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+void TaskReceiver::Apply(rpc::TaskStreamFrame frame) {
+  for (rpc::TaskSpec& spec : *frame.mutable_push()) queue_.push_back(std::move(spec));
+  for (const std::string& id : frame.cancel()) {
+    for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+      if (it->task_id() != id) continue;
+      rpc::TaskReply* reply = replies_.add_replies();
+      reply->set_task_id(it->task_id());
+      reply->set_attempt(it->attempt());
+      reply->set_outcome(rpc::TaskReply::CANCELLED);
+      reply->set_error_message("task cancelled before it ran");
+      queue_.erase(it);
+      break;
+    }
+  }
+}
+
+bool TaskReceiver::Flush(int fd) {
+  if (replies_.replies_size() == 0) return true;
+  const size_t size = replies_.ByteSizeLong();
+  std::string out(4 + size, '\0');
+  for (int i = 0; i < 4; i++) out[i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  replies_.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&out[4]));
+  replies_.Clear();
+  size_t sent = 0;
+  while (sent < out.size()) {
+    ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void TaskReceiver::Stop() {
+  stopped_ = true;
+  int lfd = listen_fd_;
+  if (lfd >= 0) shutdown(lfd, SHUT_RDWR);
+  int cfd = conn_fd_;
+  if (cfd >= 0) shutdown(cfd, SHUT_RDWR);
 }
 
 }  // namespace core

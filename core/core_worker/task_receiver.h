@@ -1,35 +1,34 @@
 #pragma once
-// TaskReceiver: the worker's side of task streams. Accepts connections from
-// submitters holding a lease on this worker, checks the cluster token in the
-// first frame, queues pushed tasks, runs them one at a time on the thread
-// that calls RunExecutionLoop, and sends replies back on the stream the task
-// came from, batched: replies finished while a write is in flight share one
-// frame.
+// TaskReceiver: the worker's side of task streams.
 //
-//   TaskReceiver receiver(loop, token, [&](const rpc::TaskSpec& spec) { return Execute(spec); });
+// A leased worker serves one submitter at a time: the execution thread
+// (RunExecutionLoop) accepts the submitter's TCP connection, checks the
+// cluster token in its first frame, then reads pushed tasks and runs them
+// itself, writing replies straight back: no other thread sits between the
+// socket and the task, which keeps a synchronous task to a few wakeups.
+// Replies of tasks that arrived together are sent together. When the
+// stream closes (the lease was returned, or the submitter died), tasks not
+// started are dropped, `on_lease_done` tells the raylet the lease is over
+// (a no-op when the submitter already returned it), and the next
+// submitter is accepted.
+//
+// Cancel: a queued task is answered CANCELLED unrun. A running task cannot
+// be interrupted here; the submitter force-cancels it by asking the raylet
+// to end this worker.
+//
+//   TaskReceiver receiver(token, [&](const rpc::TaskSpec& s) { return Execute(s); },
+//                         [&](int64_t lease) { ReturnLease(lease); });
 //   ASSIGN_OR_RETURN(int port, receiver.Listen("0.0.0.0"));
 //   receiver.RunExecutionLoop();   // until Stop
 //
-// Cancel: a queued task is dropped and answered CANCELLED; a running task is
-// only stopped with force, by ending the worker process (C++ code cannot be
-// interrupted safely). Tasks from a stream that closed are dropped unrun.
-//
-// Accepting and streams live on `loop`; the queue is shared with the
-// execution thread under a mutex.
-#include <boost/asio/ip/tcp.hpp>
-#include <condition_variable>
+// Listen and RunExecutionLoop from one thread; Stop from any.
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
-#include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "core/common/event_loop.h"
-#include "core/core_worker/task_stream.h"
 #include "proto/core_worker.pb.h"
 
 namespace photon {
@@ -37,50 +36,42 @@ namespace core {
 
 class TaskReceiver {
  public:
-  // Runs a task on the execution thread and returns its reply.
+  // Runs a task and returns its reply.
   using Execute = std::function<rpc::TaskReply(const rpc::TaskSpec&)>;
+  using LeaseDone = std::function<void(int64_t lease_id)>;
 
-  TaskReceiver(EventLoop& loop, std::string token, Execute execute);
+  TaskReceiver(std::string token, Execute execute, LeaseDone on_lease_done);
   ~TaskReceiver();
 
   // Listens on HOST:0; returns the port.
   absl::StatusOr<int> Listen(const std::string& host);
-  // Runs queued tasks on the calling thread until Stop.
+  // Accepts submitters and runs their tasks until Stop.
   void RunExecutionLoop();
   void Stop();
 
  private:
-  struct Connection {
-    std::shared_ptr<TaskStream> stream;
-    bool authenticated = false;
-    std::mutex mu;
-    std::vector<rpc::TaskReply> outbox;  // guarded by mu
-    bool closed = false;                 // guarded by mu
-  };
-  struct Queued {
-    rpc::TaskSpec spec;
-    std::shared_ptr<Connection> from;
-  };
+  void Serve(int fd);
+  // Reads what the socket has (waiting for at least one frame when `block`)
+  // and applies it: pushes join `queue_`, cancels are answered. False when
+  // the stream ended or broke.
+  bool ReadFrames(int fd, bool block);
+  bool Flush(int fd);
+  void Apply(rpc::TaskStreamFrame frame);
 
-  void Accept();
-  std::shared_ptr<Connection> Find(Connection* raw) const;
-  void OnFrame(Connection* raw, rpc::TaskStreamFrame frame);
-  void Cancel(const std::shared_ptr<Connection>& conn, const rpc::TaskStreamFrame& frame);
-  void Reply(const std::shared_ptr<Connection>& conn, rpc::TaskReply reply);
-  void Flush(const std::shared_ptr<Connection>& conn);
-
-  EventLoop& loop_;
   const std::string token_;
   const Execute execute_;
-  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
-  // Open streams (loop only); a few per worker, so a vector scan is fine.
-  std::vector<std::shared_ptr<Connection>> connections_;
+  const LeaseDone on_lease_done_;
+  std::atomic<int> listen_fd_{-1};
+  std::atomic<int> conn_fd_{-1};
+  std::atomic<bool> stopped_{false};
 
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<Queued> queue_;             // guarded by mu_
-  std::string running_task_;             // guarded by mu_
-  bool stopped_ = false;                 // guarded by mu_
+  // Per connection (execution thread only).
+  bool authenticated_ = false;
+  int64_t lease_id_ = 0;
+  std::string inbox_;
+  size_t inbox_start_ = 0;
+  std::deque<rpc::TaskSpec> queue_;
+  rpc::TaskStreamFrame replies_;
 };
 
 }  // namespace core

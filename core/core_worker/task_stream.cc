@@ -121,6 +121,14 @@ void TaskStream::Send(const rpc::TaskStreamFrame& frame) {
   if (!write_in_flight_) WriteMore();
 }
 
+void TaskStream::SendEncoded(const std::string& body) {
+  if (closed_) return;
+  const size_t size = body.size();
+  for (int i = 0; i < 4; i++) pending_.push_back(static_cast<char>((size >> (8 * i)) & 0xff));
+  pending_ += body;
+  if (!write_in_flight_) WriteMore();
+}
+
 void TaskStream::WriteMore() {
   if (pending_.empty() || closed_) {
     write_in_flight_ = false;

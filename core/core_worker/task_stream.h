@@ -47,6 +47,8 @@ class TaskStream : public std::enable_shared_from_this<TaskStream> {
   // Starts reading. REQUIRES: called once.
   void Start(OnFrame on_frame, OnClosed on_closed);
   void Send(const rpc::TaskStreamFrame& frame);
+  // Sends a frame already serialized (without its length prefix).
+  void SendEncoded(const std::string& body);
   // Closes now; `on_closed` runs with `why`.
   void Close(const absl::Status& why);
   bool closed() const { return closed_; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/common/logging.h"
@@ -19,6 +20,21 @@ std::string ShapeString(const rpc::ResourceSet& resources) {
   return "{" + absl::StrJoin(parts, ", ") + "}";
 }
 
+// Appends `spec` as one `push` entry (field 2) of a TaskStreamFrame.
+void AppendPush(const rpc::TaskSpec& spec, std::string* frame) {
+  const size_t size = spec.ByteSizeLong();
+  frame->push_back(static_cast<char>((2 << 3) | 2));  // field 2, length-delimited
+  uint64_t v = size;
+  while (v >= 0x80) {
+    frame->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  frame->push_back(static_cast<char>(v));
+  const size_t at = frame->size();
+  frame->resize(at + size);
+  spec.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*frame)[at]));
+}
+
 }  // namespace
 
 TaskSubmitter::TaskSubmitter(EventLoop& loop, Options options, NodeDirectory& nodes, Callbacks callbacks)
@@ -28,8 +44,8 @@ TaskSubmitter::~TaskSubmitter() = default;
 
 std::string TaskSubmitter::KeyOf(const rpc::TaskSpec& spec) {
   std::string key = ShapeString(spec.resources());
-  absl::StrAppend(&key, "|", static_cast<int>(spec.strategy().kind()), "|", spec.strategy().node_id(), "|",
-                  spec.strategy().soft());
+  absl::StrAppend(&key, "|", static_cast<int>(spec.strategy().kind()), "|",
+                  absl::BytesToHexString(spec.strategy().node_id()), "|", spec.strategy().soft());
   return key;
 }
 
@@ -39,24 +55,37 @@ rpc::RayletService::Stub& TaskSubmitter::Raylet(const std::string& address) {
   return *stub;
 }
 
-void TaskSubmitter::Submit(rpc::TaskSpec spec) {
+void TaskSubmitter::Submit(std::shared_ptr<rpc::TaskSpec> spec) {
   if (shut_down_) return;
-  const std::string key_name = KeyOf(spec);
+  const std::string key_name = KeyOf(*spec);
   auto& key = keys_[key_name];
   if (!key) {
     key = std::make_unique<Key>();
     key->name = key_name;
-    key->resources = spec.resources();
-    key->strategy = spec.strategy();
+    key->resources = spec->resources();
+    key->strategy = spec->strategy();
   }
-  const std::string id = spec.task_id();
+  const std::string id = spec->task_id();
   key->queue.push_back(id);
   Task& task = tasks_[id];
   task.spec = std::move(spec);
   task.key = key.get();
   task.lease.reset();
   task.cancelled = false;
-  Pump(*key);
+  // Pump after the current handler: tasks submitted together are pushed
+  // together (and a burst opens the pipelined window).
+  dirty_keys_.insert(key.get());
+  if (!pump_scheduled_) {
+    pump_scheduled_ = true;
+    loop_.Post("Submitter.Pump", [this] {
+      pump_scheduled_ = false;
+      absl::flat_hash_set<Key*> keys;
+      keys.swap(dirty_keys_);
+      for (Key* k : keys) {
+        if (!shut_down_) Pump(*k);
+      }
+    });
+  }
 }
 
 void TaskSubmitter::Pump(Key& key) {
@@ -81,7 +110,9 @@ void TaskSubmitter::PushTo(const std::shared_ptr<Lease>& lease) {
   // another on one worker waits for it, so a few tasks each get a worker.
   const bool fast = lease->last_run_micros >= 0 && lease->last_run_micros < kFastTaskMicros;
   const size_t window = fast && key.queue.size() >= kPipelineQueueDepth ? kMaxInFlightPerLease : 1;
-  rpc::TaskStreamFrame frame;
+  // The frame is encoded by hand: each spec is serialized straight into it.
+  std::string frame;
+  int pushed = 0;
   while (lease->in_flight.size() < window && !key.queue.empty()) {
     const std::string id = key.queue.front();
     key.queue.pop_front();
@@ -89,15 +120,16 @@ void TaskSubmitter::PushTo(const std::shared_ptr<Lease>& lease) {
     if (it == tasks_.end()) continue;
     Task& task = it->second;
     task.lease = lease;
-    task.spec.clear_gpu_ids();
-    for (int g : lease->gpu_ids) task.spec.add_gpu_ids(g);
+    task.spec->clear_gpu_ids();
+    for (int g : lease->gpu_ids) task.spec->add_gpu_ids(g);
     lease->in_flight.insert(id);
-    *frame.add_push() = task.spec;
-    if (callbacks_.on_pushed) callbacks_.on_pushed(task.spec, lease->node, lease->worker);
+    AppendPush(*task.spec, &frame);
+    pushed++;
+    if (callbacks_.on_pushed) callbacks_.on_pushed(*task.spec, lease->node, lease->worker);
   }
-  if (frame.push_size() > 0) {
+  if (pushed > 0) {
     lease->idle_generation++;
-    lease->stream->Send(frame);
+    lease->stream->SendEncoded(frame);
   }
 }
 
@@ -204,6 +236,7 @@ void TaskSubmitter::OnConnected(const std::shared_ptr<Lease>& lease,
       });
   rpc::TaskStreamFrame hello;
   hello.set_token(options_.token);
+  hello.set_lease_id(lease->lease_id);
   lease->stream->Send(hello);
   lease->connected = true;
   if (shut_down_) return ReturnLease(lease, false);
@@ -220,11 +253,11 @@ void TaskSubmitter::OnFrame(const std::shared_ptr<Lease>& lease, const rpc::Task
     Task task = std::move(it->second);
     tasks_.erase(it);
     if (task.cancelled || reply.outcome() == rpc::TaskReply::CANCELLED) {
-      callbacks_.on_failure(task.spec, ErrorKind::kTaskCancelled,
+      callbacks_.on_failure(*task.spec, ErrorKind::kTaskCancelled,
                             "task " + TaskID::FromBinary(reply.task_id()).value_or(TaskID::Nil()).Hex() +
                                 " was cancelled");
     } else {
-      callbacks_.on_reply(task.spec, reply, lease->node, lease->worker);
+      callbacks_.on_reply(*task.spec, reply, lease->node, lease->worker);
     }
   }
   if (lease->returned) return;
@@ -290,9 +323,9 @@ void TaskSubmitter::FailLeaseTasks(const std::shared_ptr<Lease>& lease, ErrorKin
     Task task = std::move(it->second);
     tasks_.erase(it);
     if (task.cancelled) {
-      callbacks_.on_failure(task.spec, ErrorKind::kTaskCancelled, "task was cancelled (its worker was ended)");
+      callbacks_.on_failure(*task.spec, ErrorKind::kTaskCancelled, "task was cancelled (its worker was ended)");
     } else {
-      callbacks_.on_failure(task.spec, kind,
+      callbacks_.on_failure(*task.spec, kind,
                             absl::StrCat(kind == ErrorKind::kNodeDied ? "the node running the task died"
                                                                       : "the worker running the task died",
                                          " (", where, "): ", why));
@@ -333,7 +366,7 @@ void TaskSubmitter::FailQueued(Key& key, ErrorKind kind, const std::string& why)
     if (it == tasks_.end()) continue;
     Task task = std::move(it->second);
     tasks_.erase(it);
-    callbacks_.on_failure(task.spec, task.cancelled ? ErrorKind::kTaskCancelled : kind, why);
+    callbacks_.on_failure(*task.spec, task.cancelled ? ErrorKind::kTaskCancelled : kind, why);
   }
 }
 
@@ -345,16 +378,38 @@ bool TaskSubmitter::Cancel(const TaskID& task_id, bool force) {
   if (!task.lease) {
     auto& queue = task.key->queue;
     queue.erase(std::remove(queue.begin(), queue.end(), task_id.Binary()), queue.end());
-    rpc::TaskSpec spec = std::move(task.spec);
+    std::shared_ptr<rpc::TaskSpec> spec = std::move(task.spec);
     tasks_.erase(it);
-    callbacks_.on_failure(spec, ErrorKind::kTaskCancelled, "task " + task_id.Hex() + " was cancelled before it ran");
+    callbacks_.on_failure(*spec, ErrorKind::kTaskCancelled, "task " + task_id.Hex() + " was cancelled before it ran");
     return true;
   }
-  if (task.lease->stream && !task.lease->returned) {
+  std::shared_ptr<Lease> lease = task.lease;
+  if (!lease->stream || lease->returned) return true;
+  if (!force) {
+    // Dropped if it has not started; otherwise its result is discarded.
     rpc::TaskStreamFrame frame;
     frame.add_cancel(task_id.Binary());
-    frame.set_force_cancel(force);
-    task.lease->stream->Send(frame);
+    lease->stream->Send(frame);
+    return true;
+  }
+  // A running task is stopped by ending its worker. The lease's other tasks
+  // did nothing wrong: they go back to the queue as they were.
+  PHOTON_LOG(INFO) << "force-cancel of task " << task_id.Hex() << ": ending worker " << lease->worker.Hex();
+  std::vector<std::string> ids(lease->in_flight.begin(), lease->in_flight.end());
+  lease->in_flight.clear();
+  ReturnLease(lease, /*worker_died=*/true);
+  for (const std::string& id : ids) {
+    auto t = tasks_.find(id);
+    if (t == tasks_.end()) continue;
+    if (t->second.cancelled) {
+      std::shared_ptr<rpc::TaskSpec> spec = std::move(t->second.spec);
+      tasks_.erase(t);
+      callbacks_.on_failure(*spec, ErrorKind::kTaskCancelled, "task " + task_id.Hex() + " was cancelled (force)");
+    } else {
+      std::shared_ptr<rpc::TaskSpec> spec = std::move(t->second.spec);
+      tasks_.erase(t);
+      Submit(std::move(spec));
+    }
   }
   return true;
 }

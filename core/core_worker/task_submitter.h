@@ -73,9 +73,12 @@ class TaskSubmitter {
   TaskSubmitter(EventLoop& loop, Options options, NodeDirectory& nodes, Callbacks callbacks);
   ~TaskSubmitter();
 
-  void Submit(rpc::TaskSpec spec);
-  // Cancels a queued task (reported as kTaskCancelled) or a pushed one (its
-  // outcome becomes kTaskCancelled; with `force` its worker is ended).
+  // The spec is shared with the caller (retries update its attempt).
+  void Submit(std::shared_ptr<rpc::TaskSpec> spec);
+  // Cancels a queued task (reported as kTaskCancelled) or a pushed one: its
+  // outcome becomes kTaskCancelled, and with `force` its worker is ended
+  // (through the raylet) so a running task stops; the lease's other tasks
+  // are queued again.
   // False when the task is not known here.
   bool Cancel(const TaskID& task, bool force);
   // Returns every lease and drops queued tasks (no callbacks).
@@ -86,7 +89,7 @@ class TaskSubmitter {
   struct Lease;
   struct Key;
   struct Task {
-    rpc::TaskSpec spec;
+    std::shared_ptr<rpc::TaskSpec> spec;
     Key* key = nullptr;
     std::shared_ptr<Lease> lease;  // set once pushed
     bool cancelled = false;
@@ -139,6 +142,8 @@ class TaskSubmitter {
   const Callbacks callbacks_;
   bool shut_down_ = false;
   absl::flat_hash_map<std::string, std::unique_ptr<Key>> keys_;
+  absl::flat_hash_set<Key*> dirty_keys_;  // keys with new tasks, pumped soon
+  bool pump_scheduled_ = false;
   absl::flat_hash_map<std::string, Task> tasks_;  // by task id bytes
   absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylets_;
 };

@@ -1,0 +1,206 @@
+// The C++ half of Photon's core microbenchmark. Metric names follow Ray's
+// `ray microbenchmark`; each is printed beside a loopback TCP round trip
+// measured in the same run, the reference the targets are stated against.
+//
+//   build/bin/microbenchmark            # starts a local cluster (2 CPUs)
+//   PHOTON_ADDRESS=auto build/bin/microbenchmark   # or uses a running one
+//
+// This program is also its own job's worker (photon::Init never returns in
+// a worker process).
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/api/photon.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int Noop() { return 0; }
+
+// One client of multi_client_tasks_async: submits `n` tasks and waits for them.
+int SubmitMany(int n) {
+  std::vector<photon::ObjectRef<int>> refs;
+  refs.reserve(n);
+  for (int i = 0; i < n; i++) refs.push_back(photon::Task(Noop).SetResource("CPU", 0).Remote());
+  photon::Get(refs);
+  return n;
+}
+
+PHOTON_REMOTE(Noop, SubmitMany);
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+// Mean round trip of 1-byte ping-pongs over loopback TCP between two processes.
+double TcpRoundTripMicros(int rounds) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  listen(listener, 1);
+  pid_t child = fork();
+  if (child == 0) {
+    int c = accept(listener, nullptr, nullptr);
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    char b;
+    while (recv(c, &b, 1, 0) == 1) send(c, &b, 1, 0);
+    _exit(0);
+  }
+  close(listener);
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int one = 1;
+  setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  char b = 'x';
+  for (int i = 0; i < 1000; i++) {
+    send(s, &b, 1, 0);
+    recv(s, &b, 1, 0);
+  }
+  auto start = Clock::now();
+  for (int i = 0; i < rounds; i++) {
+    send(s, &b, 1, 0);
+    recv(s, &b, 1, 0);
+  }
+  double micros = Seconds(start) * 1e6 / rounds;
+  close(s);
+  waitpid(child, nullptr, 0);
+  return micros;
+}
+
+double MemcpyGigabytesPerSecond(size_t bytes) {
+  std::vector<char> a(bytes, 1), b(bytes, 0);
+  std::memcpy(b.data(), a.data(), bytes);  // fault the pages in
+  auto start = Clock::now();
+  std::memcpy(b.data(), a.data(), bytes);
+  return bytes / Seconds(start) / 1e9;
+}
+
+void Print(const char* name, double value, const char* unit, const std::string& beside) {
+  std::printf("%-36s %12.1f %-10s %s\n", name, value, unit, beside.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // An argument runs only the metrics whose names contain it.
+  const std::string only = argc > 1 ? argv[1] : "";
+  auto run = [&](const char* name) { return only.empty() || std::string(name).find(only) != std::string::npos; };
+  photon::Config config;
+  config.num_cpus = 2;
+  config.object_store_memory = int64_t{1} << 30;
+  photon::Init(config);
+  const double rtt = TcpRoundTripMicros(20000);
+  std::printf("reference: loopback TCP round trip %.1f us (two processes, 1 byte each way)\n\n", rtt);
+  char line[160];
+
+  // Warm up: start the workers and open their leases.
+  photon::Get(photon::Task(Noop).Remote());
+  {
+    std::vector<photon::ObjectRef<int>> warm;
+    for (int i = 0; i < 20000; i++) warm.push_back(photon::Task(Noop).Remote());
+    photon::Get(warm);
+  }
+
+  if (run("single_client_tasks_sync")) {
+    const int n = 20000;
+    auto start = Clock::now();
+    for (int i = 0; i < n; i++) photon::Get(photon::Task(Noop).Remote());
+    const double s = Seconds(start);
+    const double per = s * 1e6 / n;
+    std::snprintf(line, sizeof(line), "(%.1f us per task = %.2fx the TCP round trip; target <= 3x)", per, per / rtt);
+    Print("single_client_tasks_sync", n / s, "tasks/s", line);
+  }
+  if (run("single_client_tasks_async")) {
+    const int n = 100000;
+    auto start = Clock::now();
+    std::vector<photon::ObjectRef<int>> refs;
+    refs.reserve(n);
+    for (int i = 0; i < n; i++) refs.push_back(photon::Task(Noop).Remote());
+    const double submitted = Seconds(start);
+    photon::Get(refs);
+    const double s = Seconds(start);
+    std::snprintf(line, sizeof(line), "(target >= 50,000; %.1f us per task; submitting took %.2f s)", s * 1e6 / n,
+                  submitted);
+    Print("single_client_tasks_async", n / s, "tasks/s", line);
+  }
+  if (run("single_client_tasks_and_get_batch")) {
+    const int batches = 20, batch = 1000;
+    auto start = Clock::now();
+    for (int b = 0; b < batches; b++) {
+      std::vector<photon::ObjectRef<int>> refs;
+      for (int i = 0; i < batch; i++) refs.push_back(photon::Task(Noop).Remote());
+      photon::Get(refs);
+    }
+    const double s = Seconds(start);
+    std::snprintf(line, sizeof(line), "(batches of %d submitted, then got)", batch);
+    Print("single_client_tasks_and_get_batch", batches / s, "batches/s", line);
+  }
+  if (run("single_client_put_calls") || run("single_client_get_calls")) {
+    const int n = 100000;
+    std::vector<photon::ObjectRef<int>> refs;
+    refs.reserve(n);
+    auto start = Clock::now();
+    for (int i = 0; i < n; i++) refs.push_back(photon::Put(i));
+    const double s = Seconds(start);
+    std::snprintf(line, sizeof(line), "(%.2f us per put)", s * 1e6 / n);
+    Print("single_client_put_calls", n / s, "puts/s", line);
+    start = Clock::now();
+    int64_t total = 0;
+    for (int i = 0; i < n; i++) total += photon::Get(refs[i]);
+    const double g = Seconds(start);
+    std::snprintf(line, sizeof(line), "(%.2f us per get; checksum %lld)", g * 1e6 / n, static_cast<long long>(total));
+    Print("single_client_get_calls", n / g, "gets/s", line);
+  }
+  if (run("single_client_put_gigabytes")) {
+    const size_t bytes = 100 << 20;
+    const std::string payload(bytes, 'p');
+    const int n = 10;
+    photon::Put(payload);  // warm the store's pages
+    auto start = Clock::now();
+    for (int i = 0; i < n; i++) photon::Put(payload);
+    const double gbps = n * bytes / Seconds(start) / 1e9;
+    const double memcpy_gbps = MemcpyGigabytesPerSecond(bytes);
+    std::snprintf(line, sizeof(line), "(memcpy %.1f GB/s in this run: %.2fx)", memcpy_gbps, gbps / memcpy_gbps);
+    Print("single_client_put_gigabytes", gbps, "GB/s", line);
+  }
+  if (run("multi_client_tasks_async")) {
+    const int clients = 2, per_client = 20000;
+    auto start = Clock::now();
+    std::vector<photon::ObjectRef<int>> refs;
+    for (int c = 0; c < clients; c++) refs.push_back(photon::Task(SubmitMany).Remote(per_client));
+    photon::Get(refs);
+    const double s = Seconds(start);
+    std::snprintf(line, sizeof(line), "(%d clients, each a task submitting %d tasks)", clients, per_client);
+    Print("multi_client_tasks_async", clients * per_client / s, "tasks/s", line);
+  }
+  if (run("single_client_wait_1k_refs")) {
+    const int rounds = 10;
+    double total = 0;
+    for (int r = 0; r < rounds; r++) {
+      std::vector<photon::ObjectRef<int>> refs;
+      for (int i = 0; i < 1000; i++) refs.push_back(photon::Task(Noop).Remote());
+      auto start = Clock::now();
+      photon::Wait(refs, 1000);
+      total += Seconds(start);
+      photon::Get(refs);
+    }
+    std::snprintf(line, sizeof(line), "(waits for 1,000 just-submitted tasks)");
+    Print("single_client_wait_1k_refs", rounds / total, "waits/s", line);
+  }
+  photon::Shutdown();
+  return 0;
+}
