@@ -29,7 +29,7 @@ build:
 	@mkdir -p $(BIN)
 	@install -m 0755 bazel-bin/cli/photon bazel-bin/gcs/photon-gcs bazel-bin/raylet/photon-raylet \
 	  bazel-bin/bench/gcs_bench bazel-bin/bench/object_store_bench bazel-bin/bench/spill_bench \
-	  bazel-bin/bench/scheduler_bench $(BIN)/
+	  bazel-bin/bench/scheduler_bench bazel-bin/bench/microbenchmark bazel-bin/examples/cpp/quickstart $(BIN)/
 	@echo "Binaries in $(BIN)/"
 
 # Runs every test; the last line counts test targets (bazel's own summary is above it).
@@ -41,11 +41,12 @@ test: deps build
 	echo "bazel: $$passed passed, $$failed failed"; exit $$rc
 
 # Starts a local cluster (GCS on 6379, or 16379 when 6379 is taken, e.g. by
-# Redis), prints its status and stops it.
+# Redis), runs the C++ quick-start job on it, prints its status and stops it.
 demo: deps build
 	@port=6379; if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
 	  port=16379; echo "Port 6379 is taken (Redis?); the demo uses $$port."; fi; \
-	$(BIN)/photon start --head --port=$$port && $(BIN)/photon status; rc=$$?; \
+	$(BIN)/photon start --head --port=$$port && PHOTON_ADDRESS=auto PHOTON_LOG_LEVEL=warning $(BIN)/quickstart \
+	  && $(BIN)/photon status; rc=$$?; \
 	$(BIN)/photon stop; exit $$rc
 
 bench: build
@@ -53,6 +54,7 @@ bench: build
 	PHOTON_LOG_LEVEL=warning $(BIN)/object_store_bench
 	$(BIN)/spill_bench
 	$(BIN)/scheduler_bench
+	PHOTON_LOG_LEVEL=warning $(BIN)/microbenchmark
 
 clean:
 	rm -rf build

@@ -251,6 +251,15 @@ TEST_F(TaskTest, CancelQueuedTask) {
   EXPECT_EQ(photon::Get(busy, 60000).size(), 6u);
 }
 
+TEST_F(TaskTest, ForceCancelStopsARunningTask) {
+  photon::ObjectRef<int> running = photon::Task(SleepMs).Remote(600000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // it has started
+  photon::Cancel(running, /*force=*/true);
+  EXPECT_THROW(photon::Get(running, 30000), photon::TaskCancelledError);
+  // The CPU it held is back: more tasks run.
+  EXPECT_EQ(photon::Get(photon::Task(Plus).Remote(1, 1), 30000), 2);
+}
+
 TEST_F(TaskTest, FreedReferencesLeaveNoBytesInAnyStore) {
   {
     auto on = [](int index) { return photon::SchedulingStrategy::NodeAffinity(Node(index)); };

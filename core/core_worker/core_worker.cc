@@ -185,6 +185,7 @@ void CoreWorker::Shutdown() {
     // Let the lease returns go out.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  if (options_.is_driver && refs_ && nodes_) FreeAllOwned();
   if (options_.is_driver && gcs_ && job_ != JobID::Nil()) {
     absl::Status s = gcs_->MarkJobFinished(job_);
     if (!s.ok()) PHOTON_LOG(WARNING) << "could not mark job " << job_.Hex() << " finished: " << s;
@@ -304,6 +305,32 @@ void CoreWorker::FreeOnLoop(const ObjectID& id, const Reference& ref) {
         [id, address](grpc::Status s, rpc::FreeObjectsReply) {
           if (!s.ok()) PHOTON_LOG(WARNING) << "freeing " << id.Hex() << " on " << address << ": " << s.error_message();
         });
+  }
+}
+
+void CoreWorker::FreeAllOwned() {
+  // The driver's objects end with it: delete every copy it knows of.
+  absl::flat_hash_map<NodeID, std::vector<ObjectID>> by_node;
+  for (const auto& [id, nodes] : refs_->OwnedLocations()) {
+    for (const NodeID& node : nodes) by_node[node].push_back(id);
+  }
+  for (const auto& [node, ids] : by_node) {
+    if (node == node_id_) {
+      absl::StatusOr<int64_t> deleted = store_->Delete(ids);
+      if (!deleted.ok()) PHOTON_LOG(WARNING) << "freeing objects at shutdown: " << deleted.status();
+      continue;
+    }
+    const std::string address = nodes_->RayletAddress(node);
+    if (address.empty() || nodes_->IsDead(node)) continue;
+    rpc::FreeObjectsRequest request;
+    for (const ObjectID& id : ids) request.add_object_ids(id.Binary());
+    rpc::FreeObjectsReply reply;
+    grpc::ClientContext ctx;
+    rpc::SetAuthToken(&ctx, options_.token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    // Not RayletStub(): that cache belongs to the loop, still running.
+    grpc::Status s = rpc::RayletService::NewStub(rpc::MakeChannel(address))->FreeObjects(&ctx, request, &reply);
+    if (!s.ok()) PHOTON_LOG(WARNING) << "freeing objects on " << address << " at shutdown: " << s.error_message();
   }
 }
 

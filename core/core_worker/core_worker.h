@@ -195,6 +195,7 @@ class CoreWorker {
   // Objects.
   void OnOutOfScope(const ObjectID& id, const Reference& ref);
   void FreeOnLoop(const ObjectID& id, const Reference& ref);
+  void FreeAllOwned();
   void RequestOwnerStatus(const ObjectID& id);
   absl::StatusOr<std::shared_ptr<const StoredObject>> FetchFromStore(
       const ObjectID& id, std::chrono::steady_clock::time_point deadline);

@@ -225,6 +225,17 @@ std::optional<Reference> ReferenceCounter::GetReference(const ObjectID& id) cons
   return it->second;
 }
 
+std::vector<std::pair<ObjectID, std::vector<NodeID>>> ReferenceCounter::OwnedLocations() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<ObjectID, std::vector<NodeID>>> out;
+  for (const auto& [id, ref] : refs_) {
+    if (ref.owned && !ref.locations.empty()) {
+      out.emplace_back(id, std::vector<NodeID>(ref.locations.begin(), ref.locations.end()));
+    }
+  }
+  return out;
+}
+
 int64_t ReferenceCounter::NumObjects() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(refs_.size());

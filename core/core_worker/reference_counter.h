@@ -152,6 +152,9 @@ class ReferenceCounter {
   // A copy of what is known about `id`; nullopt if unknown.
   std::optional<Reference> GetReference(const ObjectID& id) const;
   int64_t NumObjects() const;
+  // Owned objects with a copy in some store, and where (for freeing them all
+  // when the owner shuts down).
+  std::vector<std::pair<ObjectID, std::vector<NodeID>>> OwnedLocations() const;
   // One line for logs, e.g. "object 3f2a... owned size=1024 local=1
   // submitted=0 borrowers=2 locations=1 lineage=9c1e...", or "object 3f2a...
   // unknown".
