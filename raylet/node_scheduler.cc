@@ -1,11 +1,16 @@
 #include "raylet/node_scheduler.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
 
 namespace photon {
 namespace raylet {
 namespace {
+
+// Workers started ahead of a job's first lease request on a node.
+constexpr int kPrestartWorkers = 4;
 
 std::map<std::string, double> ToMap(const rpc::ResourceSet& set) {
   return {set.amounts().begin(), set.amounts().end()};
@@ -111,7 +116,16 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
   absl::StatusOr<JobID> job = JobID::FromBinary(request.job_id());
   if (!job.ok()) return done(job.status());
   if (request.worker_command_size() > 0) {
+    const bool new_job = !commands_.count(*job);
     commands_[*job] = {request.worker_command().begin(), request.worker_command().end()};
+    if (new_job) {
+      // A job's first request here: start a few more workers ahead of demand
+      // (one per CPU, at most kPrestartWorkers); they stop again when unused.
+      const auto& totals = options_.resources.amounts();
+      const int cpus = totals.count("CPU") ? static_cast<int>(totals.at("CPU")) : 0;
+      absl::Status s = pool_->Prestart(*job, std::min(cpus, kPrestartWorkers));
+      if (!s.ok()) PHOTON_LOG(WARNING) << "prestarting workers for job " << job->Hex() << ": " << s;
+    }
   }
   for (const auto& [name, amount] : request.resources().amounts()) {
     if (name.empty() || !(amount >= 0)) {

@@ -79,6 +79,18 @@ absl::Status WorkerPool::Start(const JobID& job) {
   return absl::OkStatus();
 }
 
+absl::Status WorkerPool::Prestart(const JobID& job, int count) {
+  int ready = 0;
+  for (const auto& [id, w] : workers_) {
+    if (w.job == job && (w.state == State::kStarting || w.state == State::kIdle)) ready++;
+  }
+  for (; ready < count && Running() < options_.max_workers; ready++) {
+    absl::Status s = Start(job);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 void WorkerPool::PopWorker(const JobID& job, const std::vector<int>& gpu_ids,
                            std::function<void(absl::StatusOr<WorkerHandle>)> done) {
   waiting_.push_back(Waiting{job, std::move(done)});

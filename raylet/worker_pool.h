@@ -2,7 +2,8 @@
 
 // WorkerPool: the worker processes of one node.
 //
-// Workers are started on demand for a job, by running the job's worker
+// Workers are started on demand for a job (and a few ahead of time, see
+// Prestart), by running the job's worker
 // command (for a C++ job, its own executable in worker mode) with the
 // worker's identity in the environment:
 //   PHOTON_WORKER_ID, PHOTON_JOB_ID, PHOTON_NODE_ID, PHOTON_RAYLET_ADDRESS,
@@ -54,6 +55,10 @@ class WorkerPool : public WorkerSource {
 
   WorkerPool(Options options, CommandForJob command_for_job, Clock clock = std::chrono::steady_clock::now);
   ~WorkerPool() override;
+  // Starts workers for `job` ahead of demand until it has `count` starting or
+  // idle (within max_workers); unused ones stop after idle_timeout as usual.
+  // Returns the start error, if any.
+  absl::Status Prestart(const JobID& job, int count);
 
   // `gpu_ids` are not the pool's business: the lease reply carries them and
   // the worker sets CUDA_VISIBLE_DEVICES before running the lease's tasks.

@@ -70,6 +70,26 @@ TEST_F(WorkerPoolTest, StartsOnDemandAndReusesIdleWorkers) {
   EXPECT_EQ(pool_->RegisterWorker(got[0].id, 1).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(WorkerPoolTest, PrestartedWorkersServeLaterRequests) {
+  Make(3);
+  JobID job = JobID::FromInt(1);
+  ASSERT_TRUE(pool_->Prestart(job, 5).ok());
+  EXPECT_EQ(pool_->Starting().size(), 3u);  // capped by max_workers
+  RegisterAll();
+  std::vector<WorkerHandle> got;
+  auto collect = [&](absl::StatusOr<WorkerHandle> w) {
+    ASSERT_TRUE(w.ok()) << w.status();
+    got.push_back(*w);
+  };
+  pool_->PopWorker(job, {}, collect);
+  pool_->PopWorker(job, {}, collect);
+  EXPECT_EQ(got.size(), 2u);                 // at once, from the prestarted ones
+  EXPECT_TRUE(pool_->Starting().empty());    // nothing new started
+  EXPECT_EQ(pool_->num_workers(), 3);
+  ASSERT_TRUE(pool_->Prestart(job, 1).ok());  // one idle already: nothing to do
+  EXPECT_TRUE(pool_->Starting().empty());
+}
+
 TEST_F(WorkerPoolTest, CapStopsAnIdleWorkerOfAnotherJob) {
   Make(1);
   std::vector<WorkerHandle> got;

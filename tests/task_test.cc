@@ -147,6 +147,31 @@ TEST_F(TaskTest, ArgumentsByValueAndByReference) {
   EXPECT_EQ(photon::Get(photon::Task(Plus).Remote('a', 0)), 97);
 }
 
+TEST_F(TaskTest, TaskEventsReachTheGcs) {
+  photon::ObjectRef<int> ref = photon::Task(Plus).Remote(20, 22);
+  ASSERT_EQ(photon::Get(ref), 42);
+  const std::string task_hex = ref.ID().TaskId().Hex();
+  auto job = photon::JobID::FromHex(photon::GetJobId());
+  ASSERT_TRUE(job.ok());
+  bool finished = false;
+  for (int i = 0; i < 100 && !finished; i++) {  // events are sent every 500 ms
+    auto events = cluster_->client().GetTaskEvents(*job, 100000);
+    ASSERT_TRUE(events.ok()) << events.status();
+    for (const photon::rpc::TaskSummary& t : events->tasks()) {
+      if (photon::TaskID::FromBinary(t.task_id())->Hex() != task_hex || t.state() != photon::rpc::FINISHED) continue;
+      finished = true;
+      EXPECT_EQ(t.function_name(), "Plus");
+      EXPECT_EQ(t.node_id().size(), photon::NodeID::kSize);
+      EXPECT_FALSE(t.worker_id().empty());
+      for (int state : {photon::rpc::SUBMITTED, photon::rpc::SCHEDULED, photon::rpc::RUNNING}) {
+        EXPECT_TRUE(t.state_times_ms().count(state)) << "no time for state " << state;
+      }
+    }
+    if (!finished) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(finished);
+}
+
 TEST_F(TaskTest, NestedTasks) {
   // FanOut(20) adds Plus(i, 1) for i < 20 from inside a task: 190 + 20.
   EXPECT_EQ(photon::Get(photon::Task(FanOut).Remote(20), 60000), 210);
