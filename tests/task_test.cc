@@ -251,7 +251,7 @@ TEST_F(TaskTest, ObjectMadeOnOneNodeIsReadOnAnother) {
   auto on = [](int index) { return photon::SchedulingStrategy::NodeAffinity(Node(index)); };
   photon::ObjectRef<std::vector<int32_t>> range = photon::Task(Range).SetSchedulingStrategy(on(1)).Remote(1 << 20);
   photon::ObjectRef<int64_t> sum = photon::Task(Sum).SetSchedulingStrategy(on(2)).Remote(range);
-  EXPECT_EQ(photon::Get(sum), int64_t{1 << 20} * ((1 << 20) - 1) / 2);
+  EXPECT_EQ(photon::Get(sum, 60000), int64_t{1 << 20} * ((1 << 20) - 1) / 2);
 }
 
 TEST_F(TaskTest, InfeasibleTaskWarnsAndDoesNotBlockOtherWork) {
@@ -292,8 +292,8 @@ TEST_F(TaskTest, FreedReferencesLeaveNoBytesInAnyStore) {
     for (int i = 0; i < 3; i++) refs.push_back(photon::Task(Range).SetSchedulingStrategy(on(i)).Remote(1 << 20));
     // Copies on other nodes too: read each on the next node, and here.
     for (int i = 0; i < 3; i++) {
-      EXPECT_GT(photon::Get(photon::Task(Sum).SetSchedulingStrategy(on((i + 1) % 3)).Remote(refs[i])), 0);
-      EXPECT_EQ(photon::Get(refs[i]).size(), 1u << 20);
+      EXPECT_GT(photon::Get(photon::Task(Sum).SetSchedulingStrategy(on((i + 1) % 3)).Remote(refs[i]), 60000), 0);
+      EXPECT_EQ(photon::Get(refs[i], 60000).size(), 1u << 20);
     }
     photon::ObjectRef<std::vector<int32_t>> put = photon::Put(Range(1 << 20));
     int64_t used = 0;

@@ -152,14 +152,15 @@ TEST_F(TaskReceiverTest, CancelDropsAQueuedTask) {
   rpc::TaskStreamFrame first;
   first.set_token("secret");
   *first.add_push() = Spec("id-1", "block");
-  *first.add_push() = Spec("id-2", "never");
-  *first.add_push() = Spec("id-3", "after");
   Send(first);
   ASSERT_TRUE(WaitFor([this] { return blocked_; }));
-  rpc::TaskStreamFrame cancel;
-  cancel.add_cancel("id-2");
-  Send(cancel);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the cancel arrive first
+  // While id-1 runs, two more arrive and one of them is cancelled in the
+  // same frame: the receiver applies a frame whole, so id-2 is still queued.
+  rpc::TaskStreamFrame more;
+  *more.add_push() = Spec("id-2", "never");
+  *more.add_push() = Spec("id-3", "after");
+  more.add_cancel("id-2");
+  Send(more);
   Release();
   ASSERT_TRUE(WaitFor([this] { return replies_.size() == 3; }));
   std::map<std::string, rpc::TaskReply> by_id;
