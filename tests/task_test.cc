@@ -153,22 +153,28 @@ TEST_F(TaskTest, TaskEventsReachTheGcs) {
   const std::string task_hex = ref.ID().TaskId().Hex();
   auto job = photon::JobID::FromHex(photon::GetJobId());
   ASSERT_TRUE(job.ok());
-  bool finished = false;
-  for (int i = 0; i < 100 && !finished; i++) {  // events are sent every 500 ms
+  // Each process sends its events every 500 ms: the worker's RUNNING may
+  // land after the driver's FINISHED, so wait until every state is in.
+  bool complete = false;
+  photon::rpc::TaskSummary seen;
+  for (int i = 0; i < 100 && !complete; i++) {
     auto events = cluster_->client().GetTaskEvents(*job, 100000);
     ASSERT_TRUE(events.ok()) << events.status();
     for (const photon::rpc::TaskSummary& t : events->tasks()) {
-      if (photon::TaskID::FromBinary(t.task_id())->Hex() != task_hex || t.state() != photon::rpc::FINISHED) continue;
-      finished = true;
-      EXPECT_EQ(t.function_name(), "Plus");
-      EXPECT_EQ(t.node_id().size(), photon::NodeID::kSize);
-      EXPECT_FALSE(t.worker_id().empty());
+      if (photon::TaskID::FromBinary(t.task_id())->Hex() != task_hex) continue;
+      seen = t;
+      complete = t.state() == photon::rpc::FINISHED;
       for (int state : {photon::rpc::SUBMITTED, photon::rpc::SCHEDULED, photon::rpc::RUNNING}) {
-        EXPECT_TRUE(t.state_times_ms().count(state)) << "no time for state " << state;
+        complete = complete && t.state_times_ms().count(state);
       }
     }
-    if (!finished) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!complete) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  ASSERT_TRUE(complete) << "last seen: " << seen.DebugString();
+  EXPECT_EQ(seen.function_name(), "Plus");
+  EXPECT_EQ(seen.node_id().size(), photon::NodeID::kSize);
+  EXPECT_FALSE(seen.worker_id().empty());
+  bool finished = complete;
   EXPECT_TRUE(finished);
 }
 
