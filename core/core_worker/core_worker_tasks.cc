@@ -175,6 +175,17 @@ void CoreWorker::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& re
     for (const rpc::ReturnObject& r : reply.returns()) {
       absl::StatusOr<ObjectID> id = ObjectID::FromBinary(r.object_id());
       if (!id.ok()) continue;
+      if (!refs_->Has(*id)) {
+        // Nobody holds the result any more: keep nothing, free the copy.
+        absl::StatusOr<NodeID> at = NodeID::FromBinary(r.node_id());
+        if (r.in_object_store() && at.ok()) {
+          Reference gone;
+          gone.owned = true;
+          gone.locations.insert(*at);
+          FreeOnLoop(*id, gone);
+        }
+        continue;
+      }
       if (r.in_object_store()) {
         in_store = true;
         absl::StatusOr<NodeID> at = NodeID::FromBinary(r.node_id());
@@ -186,7 +197,10 @@ void CoreWorker::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& re
     }
     RecordEvent(spec, rpc::FINISHED, node, worker);
   } else {
-    (void)memory_store_.Put(task->return_id, ErrorObject(ErrorKind::kTaskError, reply.error_message()));
+    // (A result nobody holds any more is not kept.)
+    if (refs_->Has(task->return_id)) {
+      (void)memory_store_.Put(task->return_id, ErrorObject(ErrorKind::kTaskError, reply.error_message()));
+    }
     RecordEvent(spec, rpc::FAILED, node, worker, reply.error_message());
   }
   if (in_store && refs_->Has(task->return_id)) lineage_[task->return_id] = spec;
@@ -222,7 +236,7 @@ void CoreWorker::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const 
   }
   std::string full = message;
   if (retriable && spec.attempt() > 0) absl::StrAppend(&full, " (after ", spec.attempt() + 1, " attempts)");
-  (void)memory_store_.Put(task->return_id, ErrorObject(kind, full));
+  if (refs_->Has(task->return_id)) (void)memory_store_.Put(task->return_id, ErrorObject(kind, full));
   RecordEvent(spec, rpc::FAILED, NodeID::Nil(), WorkerID::Nil(), full);
   FinishTask(spec.task_id(), false);
 }
