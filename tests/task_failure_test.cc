@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/api/photon.h"
 #include "tests/cluster_fixture.h"
+#include "tests/photon_driver.h"
 
 namespace {
 
@@ -35,13 +36,7 @@ class TaskFailureTest : public ::testing::Test {
     auto cluster = photon::testing::Cluster::Start(options);
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = cluster->release();
-    auto head = cluster_->NodeInfo(0);
-    ASSERT_TRUE(head.ok()) << head.status();
-    photon::Config config;
-    config.address = cluster_->gcs_address();
-    config.token = cluster_->token();
-    config.raylet_address = absl::StrCat(head->node_ip(), ":", head->raylet_port());
-    photon::Init(config);
+    photon::testing::InitDriver(*cluster_);
   }
   static void TearDownTestSuite() {
     photon::Shutdown();

@@ -17,6 +17,7 @@
 #include "core/rpc/client_call.h"
 #include "proto/raylet.grpc.pb.h"
 #include "tests/cluster_fixture.h"
+#include "tests/photon_driver.h"
 
 namespace {
 
@@ -80,13 +81,7 @@ class TaskTest : public ::testing::Test {
     cluster_ = cluster->release();
     auto third = cluster_->AddNode(2, R"({"special": 1})");
     ASSERT_TRUE(third.ok()) << third.status();
-    auto head = cluster_->NodeInfo(0);
-    ASSERT_TRUE(head.ok()) << head.status();
-    photon::Config config;
-    config.address = cluster_->gcs_address();
-    config.token = cluster_->token();
-    config.raylet_address = absl::StrCat(head->node_ip(), ":", head->raylet_port());
-    photon::Init(config);
+    photon::testing::InitDriver(*cluster_);
   }
   static void TearDownTestSuite() {
     photon::Shutdown();

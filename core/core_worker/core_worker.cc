@@ -53,8 +53,6 @@ absl::StatusOr<std::unique_ptr<CoreWorker>> CoreWorker::Start(CoreWorkerOptions 
 
 CoreWorker::~CoreWorker() { Shutdown(); }
 
-rpc::Address CoreWorker::SelfAddress() const { return address_; }
-
 absl::Status CoreWorker::Connect() {
   const bool driver = options_.is_driver;
   worker_id_ = driver ? WorkerID::FromRandom() : options_.worker_id;
@@ -195,11 +193,6 @@ void CoreWorker::Shutdown() {
 
 void CoreWorker::RunTaskLoop() {
   if (receiver_) receiver_->RunExecutionLoop();
-}
-
-size_t CoreWorker::NumPendingTasks() const {
-  absl::MutexLock lock(&mu_);
-  return num_pending_;
 }
 
 }  // namespace core

@@ -165,8 +165,6 @@ class CoreWorker {
   const rpc::Address& address() const { return address_; }
   // The task running on this thread (a driver's own task outside tasks).
   TaskID CurrentTask() const;
-  // Tasks submitted and not finished (for tests).
-  size_t NumPendingTasks() const;
   NodeDirectory& nodes() { return *nodes_; }
   gcs::GcsClient& gcs() { return *gcs_; }
 
@@ -181,14 +179,13 @@ class CoreWorker {
 
   explicit CoreWorker(CoreWorkerOptions options);
   absl::Status Connect();
-  rpc::Address SelfAddress() const;
 
   // Submission (loop).
   void DrainSubmissions();
   void ResolveAndSubmit(std::shared_ptr<PendingTask> task);
   void OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& reply, const NodeID& node, const WorkerID& worker);
   void OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message);
-  void FinishTask(const std::string& task_id, bool keep_lineage);
+  void FinishTask(const std::string& task_id);
   void RecordEvent(const rpc::TaskSpec& spec, rpc::TaskState state, const NodeID& node, const WorkerID& worker,
                    const std::string& error = "", const std::string& function = "");
 
@@ -252,9 +249,8 @@ class CoreWorker {
   absl::flat_hash_set<ObjectID> status_requested_ ABSL_GUARDED_BY(mu_);
   // Where borrowed objects in object stores are (from their owners).
   absl::flat_hash_map<ObjectID, std::vector<rpc::ObjectLocation>> borrowed_locations_ ABSL_GUARDED_BY(mu_);
-  // Which task makes each owned return, and pending count (for Cancel and tests).
+  // Which task makes each owned return (for Cancel).
   absl::flat_hash_map<ObjectID, TaskID> return_to_task_ ABSL_GUARDED_BY(mu_);
-  size_t num_pending_ ABSL_GUARDED_BY(mu_) = 0;
   // Borrowed objects this worker reported to their owners (RemoveBorrower due).
   absl::flat_hash_set<ObjectID> reported_borrows_ ABSL_GUARDED_BY(mu_);
 };

@@ -85,7 +85,6 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
   {
     absl::MutexLock lock(&mu_);
     return_to_task_[task->return_id] = task_id;
-    num_pending_++;
   }
   RecordEvent(spec, rpc::SUBMITTED, NodeID::Nil(), WorkerID::Nil(), "", function);
   const ObjectID return_id = task->return_id;
@@ -130,7 +129,7 @@ void CoreWorker::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
     const ErrorKind kind = ErrorKindOfObject(*value);
     if (kind != ErrorKind::kNone) {
       // A failed argument fails the task the same way.
-      OnTaskFailure(*task->spec, kind == ErrorKind::kTaskError ? ErrorKind::kTaskError : kind,
+      OnTaskFailure(*task->spec, kind,
                     absl::StrCat("argument ", i, " (object ", id.Hex(), ") failed: ", value->data));
       return;
     }
@@ -204,19 +203,16 @@ void CoreWorker::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& re
     RecordEvent(spec, rpc::FAILED, node, worker, reply.error_message());
   }
   if (in_store && refs_->Has(task->return_id)) lineage_[task->return_id] = spec;
-  FinishTask(spec.task_id(), in_store);
+  FinishTask(spec.task_id());
 }
 
-void CoreWorker::FinishTask(const std::string& task_id, bool keep_lineage) {
+void CoreWorker::FinishTask(const std::string& task_id) {
   auto it = pending_.find(task_id);
   if (it == pending_.end()) return;
   std::shared_ptr<PendingTask> task = it->second;
   pending_.erase(it);
-  (void)keep_lineage;
   absl::Status s = refs_->RemoveSubmittedTaskReferences(task->arg_refs);
   if (!s.ok()) PHOTON_LOG(WARNING) << s;
-  absl::MutexLock lock(&mu_);
-  num_pending_--;
 }
 
 void CoreWorker::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message) {
@@ -238,7 +234,7 @@ void CoreWorker::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const 
   if (retriable && spec.attempt() > 0) absl::StrAppend(&full, " (after ", spec.attempt() + 1, " attempts)");
   if (refs_->Has(task->return_id)) (void)memory_store_.Put(task->return_id, ErrorObject(kind, full));
   RecordEvent(spec, rpc::FAILED, NodeID::Nil(), WorkerID::Nil(), full);
-  FinishTask(spec.task_id(), false);
+  FinishTask(spec.task_id());
 }
 
 absl::Status CoreWorker::Cancel(const ObjectID& id, bool force) {
@@ -305,10 +301,6 @@ void CoreWorker::OnNodeDead(const NodeID& node) {
     spec.set_attempt(spec.attempt() + 1);
     task->spec = std::make_shared<rpc::TaskSpec>(std::move(spec));
     task->return_id = id;
-    {
-      absl::MutexLock lock(&mu_);
-      num_pending_++;
-    }
     pending_[task->spec->task_id()] = task;
     ResolveAndSubmit(task);
   }

@@ -86,8 +86,7 @@ void TaskEventBuffer::Run() {
       absl::Status s = gcs_.AddTaskEvents(events);
       if (!s.ok()) PHOTON_LOG(WARNING) << "could not send " << events.size() << " task events to the GCS: " << s;
       lock.lock();
-      if (s.ok()) sent_ += static_cast<int64_t>(events.size());
-      else dropped_ += static_cast<int64_t>(events.size());
+      if (!s.ok()) dropped_ += static_cast<int64_t>(events.size());
     } else {
       lock.lock();
     }
@@ -95,15 +94,7 @@ void TaskEventBuffer::Run() {
   }
 }
 
-int64_t TaskEventBuffer::sent() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sent_;
-}
 
-int64_t TaskEventBuffer::dropped() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return dropped_;
-}
 
 }  // namespace core
 }  // namespace photon

@@ -40,9 +40,6 @@ class TaskEventBuffer {
   // `function` is kept when not empty (SUBMITTED), `error` likewise (FAILED).
   void Record(const TaskID& task, int attempt, rpc::TaskState state, const NodeID& node, const WorkerID& worker,
               const std::string& function = "", const std::string& error = "");
-  // Events sent so far and events dropped (for tests and logs).
-  int64_t sent() const;
-  int64_t dropped() const;
 
  private:
   struct Attempt {
@@ -63,7 +60,6 @@ class TaskEventBuffer {
   std::condition_variable wake_;
   absl::flat_hash_map<std::pair<TaskID, int>, Attempt> pending_;  // guarded by mu_
   bool stopping_ = false;                                         // guarded by mu_
-  int64_t sent_ = 0;                                              // guarded by mu_
   int64_t dropped_ = 0;                                           // guarded by mu_
   std::thread thread_;
 };
