@@ -193,7 +193,7 @@ grpc::ServerUnaryReactor* TaskEventsService::AddTaskEvents(grpc::CallbackServerC
                                                            rpc::AddTaskEventsReply* reply) {
   return ServeSync(server_, "TaskEvents.Add", ctx, req, reply,
                    [this](const rpc::AddTaskEventsRequest& r, rpc::AddTaskEventsReply*) {
-                     return events_.Add({r.events().begin(), r.events().end()});
+                     return events_.Add(r.events());
                    });
 }
 

@@ -1,13 +1,15 @@
 #include "gcs/task_event_manager.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace photon {
 namespace gcs {
 
-absl::Status TaskEventManager::Add(const std::vector<rpc::TaskEvent>& events) {
+absl::Status TaskEventManager::Add(const google::protobuf::RepeatedPtrField<rpc::TaskEvent>& events) {
   absl::Status first_error;
-  for (size_t i = 0; i < events.size(); i++) {
+  for (int i = 0; i < events.size(); i++) {
     const rpc::TaskEvent& event = events[i];
     absl::StatusOr<TaskID> task = TaskID::FromBinary(event.task_id());
     absl::Status bad;
@@ -24,48 +26,60 @@ absl::Status TaskEventManager::Add(const std::vector<rpc::TaskEvent>& events) {
       }
       continue;
     }
-    Key key{*task, event.attempt()};
-    auto it = index_.find(key);
-    if (it == index_.end()) {
-      rpc::TaskSummary summary;
-      summary.set_task_id(event.task_id());
-      summary.set_job_id(task->JobId().Binary());
-      summary.set_attempt(event.attempt());
-      order_.push_front(std::move(summary));
-      it = index_.emplace(key, order_.begin()).first;
-      while (order_.size() > options_.max_tasks) {
-        const rpc::TaskSummary& oldest = order_.back();
-        index_.erase(Key{*TaskID::FromBinary(oldest.task_id()), oldest.attempt()});
-        order_.pop_back();
-        dropped_++;
-      }
-    }
-    rpc::TaskSummary& summary = *it->second;
-    (*summary.mutable_state_times_ms())[event.state()] = event.timestamp_ms();
-    for (const auto& [state, when] : event.state_times_ms()) {
-      if (!rpc::TaskState_IsValid(state) || state == rpc::TASK_STATE_UNSPECIFIED) continue;
-      (*summary.mutable_state_times_ms())[state] = when;
-      if (state >= summary.state()) summary.set_state(static_cast<rpc::TaskState>(state));
-    }
-    // Events of one attempt can arrive out of order (different batches):
-    // the latest state is the furthest one along.
-    if (event.state() >= summary.state()) summary.set_state(event.state());
-    if (!event.function_name().empty()) summary.set_function_name(event.function_name());
-    if (!event.node_id().empty()) summary.set_node_id(event.node_id());
-    if (!event.worker_id().empty()) summary.set_worker_id(event.worker_id());
-    if (!event.error_message().empty()) summary.set_error_message(event.error_message());
+    Apply(*task, event);
   }
   return first_error;
+}
+
+void TaskEventManager::Reached(Summary& summary, int state, int64_t when) {
+  summary.times_ms[state] = when;
+  // Events of one attempt can arrive out of order (different batches):
+  // the latest state is the furthest one along.
+  if (state >= summary.state) summary.state = static_cast<rpc::TaskState>(state);
+}
+
+void TaskEventManager::Apply(const TaskID& task, const rpc::TaskEvent& event) {
+  Key key{task, event.attempt()};
+  auto it = index_.find(key);
+  if (it == index_.end()) {
+    order_.push_front(Summary{key});
+    it = index_.emplace(key, order_.begin()).first;
+    while (order_.size() > options_.max_tasks) {
+      index_.erase(order_.back().key);
+      order_.pop_back();
+      dropped_++;
+    }
+  }
+  Summary& summary = *it->second;
+  Reached(summary, event.state(), event.timestamp_ms());
+  const int reported = std::min<int>(event.times_by_state_ms_size(), rpc::TaskState_ARRAYSIZE);
+  for (int state = 1; state < reported; state++) {
+    if (event.times_by_state_ms(state) != 0) Reached(summary, state, event.times_by_state_ms(state));
+  }
+  if (!event.function_name().empty()) summary.function_name = event.function_name();
+  if (!event.node_id().empty()) summary.node_id = event.node_id();
+  if (!event.worker_id().empty()) summary.worker_id = event.worker_id();
+  if (!event.error_message().empty()) summary.error_message = event.error_message();
 }
 
 rpc::GetTaskEventsReply TaskEventManager::Get(const JobID& job, int limit) const {
   rpc::GetTaskEventsReply reply;
   const int max = limit > 0 ? limit : 1000;
-  const std::string job_bytes = job.Binary();
-  for (const rpc::TaskSummary& summary : order_) {
+  for (const Summary& summary : order_) {
     if (reply.tasks_size() >= max) break;
-    if (!job.IsNil() && summary.job_id() != job_bytes) continue;
-    *reply.add_tasks() = summary;
+    if (!job.IsNil() && summary.key.task.JobId() != job) continue;
+    rpc::TaskSummary& out = *reply.add_tasks();
+    out.set_task_id(summary.key.task.Binary());
+    out.set_job_id(summary.key.task.JobId().Binary());
+    out.set_attempt(summary.key.attempt);
+    out.set_function_name(summary.function_name);
+    out.set_state(summary.state);
+    for (int state = 1; state < rpc::TaskState_ARRAYSIZE; state++) {
+      if (summary.times_ms[state] != 0) (*out.mutable_state_times_ms())[state] = summary.times_ms[state];
+    }
+    out.set_node_id(summary.node_id);
+    out.set_worker_id(summary.worker_id);
+    out.set_error_message(summary.error_message);
   }
   reply.set_num_dropped(dropped_);
   return reply;

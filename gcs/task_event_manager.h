@@ -14,9 +14,10 @@
 //
 // Runs only on the GCS loop.
 
+#include <array>
 #include <cstdint>
 #include <list>
-#include <vector>
+#include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -35,7 +36,7 @@ class TaskEventManager {
 
   // Applies every valid event; InvalidArgument names the first bad one (the
   // others are still applied).
-  absl::Status Add(const std::vector<rpc::TaskEvent>& events);
+  absl::Status Add(const google::protobuf::RepeatedPtrField<rpc::TaskEvent>& events);
   // Newest first; `job` nil means every job; limit <= 0 means 1,000.
   rpc::GetTaskEventsReply Get(const JobID& job, int limit) const;
   size_t num_tasks() const { return order_.size(); }
@@ -51,9 +52,21 @@ class TaskEventManager {
     }
   };
 
+  // One attempt, kept as plain fields: the protobuf summary is built only
+  // when someone asks (Get), not per event.
+  struct Summary {
+    Key key;
+    rpc::TaskState state = rpc::TASK_STATE_UNSPECIFIED;  // the latest
+    std::array<int64_t, rpc::TaskState_ARRAYSIZE> times_ms{};  // by state; 0 = not reached
+    std::string function_name, node_id, worker_id, error_message;
+  };
+  // Folds one valid event into its attempt's summary.
+  void Apply(const TaskID& task, const rpc::TaskEvent& event);
+  void Reached(Summary& summary, int state, int64_t when);
+
   const Options options_;
-  std::list<rpc::TaskSummary> order_;  // front = most recently created
-  absl::flat_hash_map<Key, std::list<rpc::TaskSummary>::iterator> index_;
+  std::list<Summary> order_;  // front = most recently created
+  absl::flat_hash_map<Key, std::list<Summary>::iterator> index_;
   int64_t dropped_ = 0;
 };
 

@@ -15,6 +15,11 @@ rpc::TaskEvent Event(const TaskID& task, rpc::TaskState state, int64_t at, int a
   return e;
 }
 
+absl::Status Add(TaskEventManager& manager, const std::vector<rpc::TaskEvent>& events) {
+  google::protobuf::RepeatedPtrField<rpc::TaskEvent> batch(events.begin(), events.end());
+  return manager.Add(batch);
+}
+
 TEST(TaskEventManagerTest, FoldsEventsIntoOneSummaryPerAttempt) {
   TaskEventManager events({});
   TaskID task = TaskID::Of(ActorID::Nil());
@@ -23,8 +28,8 @@ TEST(TaskEventManagerTest, FoldsEventsIntoOneSummaryPerAttempt) {
   rpc::TaskEvent running = Event(task, rpc::RUNNING, 30);
   running.set_node_id("n");
   // FINISHED arrives before SCHEDULED (another batch): the latest state stays FINISHED.
-  ASSERT_TRUE(events.Add({submitted, running, Event(task, rpc::FINISHED, 40)}).ok());
-  ASSERT_TRUE(events.Add({Event(task, rpc::SCHEDULED, 20)}).ok());
+  ASSERT_TRUE(Add(events, {submitted, running, Event(task, rpc::FINISHED, 40)}).ok());
+  ASSERT_TRUE(Add(events, {Event(task, rpc::SCHEDULED, 20)}).ok());
   rpc::GetTaskEventsReply reply = events.Get(JobID::Nil(), 0);
   ASSERT_EQ(reply.tasks_size(), 1);
   const rpc::TaskSummary& s = reply.tasks(0);
@@ -34,8 +39,22 @@ TEST(TaskEventManagerTest, FoldsEventsIntoOneSummaryPerAttempt) {
   EXPECT_EQ(s.state_times_ms().size(), 4u);
   EXPECT_EQ(s.state_times_ms().at(rpc::SCHEDULED), 20);
   // A retry is a new attempt with its own summary.
-  ASSERT_TRUE(events.Add({Event(task, rpc::FAILED, 50, 1)}).ok());
+  ASSERT_TRUE(Add(events, {Event(task, rpc::FAILED, 50, 1)}).ok());
   EXPECT_EQ(events.num_tasks(), 2u);
+}
+
+TEST(TaskEventManagerTest, OneEventCarriesSeveralStates) {
+  TaskEventManager events({});
+  TaskID task = TaskID::Of(ActorID::Nil());
+  rpc::TaskEvent e = Event(task, rpc::FINISHED, 40);
+  for (int64_t at : {0, 10, 20, 0, 0}) e.add_times_by_state_ms(at);  // SUBMITTED, SCHEDULED
+  ASSERT_TRUE(Add(events, {e}).ok());
+  const rpc::TaskSummary s = events.Get(JobID::Nil(), 0).tasks(0);
+  EXPECT_EQ(s.state(), rpc::FINISHED);
+  ASSERT_EQ(s.state_times_ms().size(), 3u);
+  EXPECT_EQ(s.state_times_ms().at(rpc::SUBMITTED), 10);
+  EXPECT_EQ(s.state_times_ms().at(rpc::SCHEDULED), 20);
+  EXPECT_EQ(s.state_times_ms().at(rpc::FINISHED), 40);
 }
 
 TEST(TaskEventManagerTest, FiltersByJobNewestFirstAndStaysBounded) {
@@ -44,7 +63,7 @@ TEST(TaskEventManagerTest, FiltersByJobNewestFirstAndStaysBounded) {
   std::vector<TaskID> tasks;
   for (int i = 0; i < 5; i++) {
     tasks.push_back(TaskID::Of(ActorID::Of(i % 2 == 0 ? job1 : job2)));
-    ASSERT_TRUE(events.Add({Event(tasks.back(), rpc::SUBMITTED, i)}).ok());
+    ASSERT_TRUE(Add(events, {Event(tasks.back(), rpc::SUBMITTED, i)}).ok());
   }
   EXPECT_EQ(events.num_tasks(), 3u);
   rpc::GetTaskEventsReply all = events.Get(JobID::Nil(), 0);
@@ -62,7 +81,7 @@ TEST(TaskEventManagerTest, BadEventsAreNamedAndTheRestKept) {
   bad_id.set_task_id("x");
   bad_id.set_state(rpc::RUNNING);
   rpc::TaskEvent no_state = Event(TaskID::Of(ActorID::Nil()), rpc::TASK_STATE_UNSPECIFIED, 1);
-  absl::Status s = events.Add({Event(TaskID::Of(ActorID::Nil()), rpc::SUBMITTED, 1), bad_id, no_state});
+  absl::Status s = Add(events, {Event(TaskID::Of(ActorID::Nil()), rpc::SUBMITTED, 1), bad_id, no_state});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "task event 1 of 3: TaskID must be 24 bytes, got 1");
   EXPECT_EQ(events.num_tasks(), 1u);

@@ -223,14 +223,13 @@ TEST(ClusterTest, TaskEventsAreKeptPerTaskAndServedByJob) {
   gcs::GcsClient& gcs = cluster->client();
   JobID job = *gcs.AddJob(rpc::JobTableData());
   TaskID task = TaskID::Of(ActorID::Of(job));
-  std::vector<rpc::TaskEvent> batch;
+  rpc::AddTaskEventsRequest batch;
   for (rpc::TaskState state : {rpc::SUBMITTED, rpc::SCHEDULED, rpc::RUNNING, rpc::FAILED}) {
-    rpc::TaskEvent e;
+    rpc::TaskEvent& e = *batch.add_events();
     e.set_task_id(task.Binary());
     e.set_state(state);
     e.set_timestamp_ms(100 + state);
     if (state == rpc::FAILED) e.set_error_message("worker crashed");
-    batch.push_back(e);
   }
   ASSERT_TRUE(gcs.AddTaskEvents(batch).ok());
   auto events = gcs.GetTaskEvents(job, 10);
@@ -317,10 +316,11 @@ TEST(ClusterTest, BadInputGetsAClearErrorAndTheGcsKeepsServing) {
   EXPECT_EQ(status.exit_code, 2);
   EXPECT_NE(status.output.find("unknown flag --bogus"), std::string::npos) << status.output;
 
-  rpc::TaskEvent bad_event;
+  rpc::AddTaskEventsRequest bad_batch;
+  rpc::TaskEvent& bad_event = *bad_batch.add_events();
   bad_event.set_task_id("short");
   bad_event.set_state(rpc::RUNNING);
-  EXPECT_EQ(gcs.AddTaskEvents({bad_event}).message(), "task event 0 of 1: TaskID must be 24 bytes, got 5");
+  EXPECT_EQ(gcs.AddTaskEvents(bad_batch).message(), "task event 0 of 1: TaskID must be 24 bytes, got 5");
 
   // Still serving, and the one node is untouched.
   ASSERT_TRUE(cluster->WaitForAliveNodes(1, seconds(5)).ok());

@@ -52,25 +52,28 @@ void TaskEventBuffer::Record(const TaskID& task, int attempt, rpc::TaskState sta
   if (!error.empty()) a.error = error;
 }
 
-std::vector<rpc::TaskEvent> TaskEventBuffer::ToEvents(absl::flat_hash_map<std::pair<TaskID, int>, Attempt>& pending) {
-  std::vector<rpc::TaskEvent> events;
-  events.reserve(pending.size());
+rpc::AddTaskEventsRequest TaskEventBuffer::ToRequest(absl::flat_hash_map<std::pair<TaskID, int>, Attempt>& pending) {
+  rpc::AddTaskEventsRequest request;
+  request.mutable_events()->Reserve(static_cast<int>(pending.size()));
   for (auto& [key, a] : pending) {
-    rpc::TaskEvent e;
+    rpc::TaskEvent& e = *request.add_events();
     e.set_task_id(key.first.Binary());
     e.set_attempt(key.second);
     e.set_state(static_cast<rpc::TaskState>(a.latest));
     e.set_timestamp_ms(a.times_ms[a.latest]);
-    for (size_t s = 1; s < a.times_ms.size(); s++) {
-      if (a.times_ms[s] != 0 && static_cast<int>(s) != a.latest) (*e.mutable_state_times_ms())[s] = a.times_ms[s];
+    // The earlier states of this attempt, when more than one was reached.
+    bool several = false;
+    for (int s = 1; s < a.latest; s++) several = several || a.times_ms[s] != 0;
+    if (several) {
+      e.mutable_times_by_state_ms()->Reserve(a.latest);
+      for (int s = 0; s < a.latest; s++) e.add_times_by_state_ms(a.times_ms[s]);
     }
     if (!a.node.IsNil()) e.set_node_id(a.node.Binary());
     if (!a.worker.IsNil()) e.set_worker_id(a.worker.Binary());
     if (!a.function.empty()) e.set_function_name(std::move(a.function));
     if (!a.error.empty()) e.set_error_message(std::move(a.error));
-    events.push_back(std::move(e));
   }
-  return events;
+  return request;
 }
 
 void TaskEventBuffer::Run() {
@@ -82,11 +85,11 @@ void TaskEventBuffer::Run() {
     batch.swap(pending_);
     lock.unlock();
     if (!batch.empty()) {
-      std::vector<rpc::TaskEvent> events = ToEvents(batch);
-      absl::Status s = gcs_.AddTaskEvents(events);
-      if (!s.ok()) PHOTON_LOG(WARNING) << "could not send " << events.size() << " task events to the GCS: " << s;
+      const rpc::AddTaskEventsRequest request = ToRequest(batch);
+      absl::Status s = gcs_.AddTaskEvents(request);
+      if (!s.ok()) PHOTON_LOG(WARNING) << "could not send " << request.events_size() << " task events to the GCS: " << s;
       lock.lock();
-      if (!s.ok()) dropped_ += static_cast<int64_t>(events.size());
+      if (!s.ok()) dropped_ += request.events_size();
     } else {
       lock.lock();
     }

@@ -2,7 +2,7 @@
 // TaskEventBuffer: collects task state changes (submitted, scheduled,
 // running, finished, failed) and sends them to the GCS in batches from a
 // thread of its own, every `period`. Changes of one task attempt made within
-// one period travel as one TaskEvent (its state_times_ms holds them all), so
+// one period travel as one TaskEvent (its times_by_state_ms holds them all), so
 // a short task costs the GCS one entry, not five. Attempts beyond
 // `max_buffered` are dropped (and counted in the log) rather than blocking
 // tasks while the GCS is slow or down.
@@ -51,7 +51,7 @@ class TaskEventBuffer {
     std::string error;
   };
   void Run();
-  static std::vector<rpc::TaskEvent> ToEvents(absl::flat_hash_map<std::pair<TaskID, int>, Attempt>& pending);
+  static rpc::AddTaskEventsRequest ToRequest(absl::flat_hash_map<std::pair<TaskID, int>, Attempt>& pending);
 
   gcs::GcsClient& gcs_;
   const std::chrono::milliseconds period_;

@@ -133,7 +133,10 @@ bool TaskReceiver::ReadFrames(int fd, bool block) {
       inbox_.clear();
       inbox_start_ = 0;
     }
-    const bool wait = block && !got_frame;
+    // A blocking read that brought whole frames is enough: the caller reads
+    // again (without blocking) before each task it runs.
+    if (block && got_frame) return true;
+    const bool wait = block;
     char chunk[65536];
     ssize_t n = recv(fd, chunk, sizeof(chunk), wait ? 0 : MSG_DONTWAIT);
     if (n == 0) return false;

@@ -180,11 +180,10 @@ absl::StatusOr<std::string> GcsClient::GetFunction(const JobID& job, const std::
   return std::move(*reply.mutable_blob());
 }
 
-absl::Status GcsClient::AddTaskEvents(const std::vector<rpc::TaskEvent>& events) {
-  rpc::AddTaskEventsRequest req;
-  for (const rpc::TaskEvent& e : events) *req.add_events() = e;
+absl::Status GcsClient::AddTaskEvents(const rpc::AddTaskEventsRequest& request) {
   rpc::AddTaskEventsReply reply;
-  return Call("AddTaskEvents", [&](grpc::ClientContext* c) { return task_events_->AddTaskEvents(c, req, &reply); });
+  return Call("AddTaskEvents",
+              [&](grpc::ClientContext* c) { return task_events_->AddTaskEvents(c, request, &reply); });
 }
 
 absl::StatusOr<rpc::GetTaskEventsReply> GcsClient::GetTaskEvents(const JobID& job, int limit) {

@@ -59,7 +59,7 @@ class GcsClient {
   absl::Status AddFunction(const JobID& job, const std::string& function_id, const std::string& blob);
   absl::StatusOr<std::string> GetFunction(const JobID& job, const std::string& function_id);
 
-  absl::Status AddTaskEvents(const std::vector<rpc::TaskEvent>& events);
+  absl::Status AddTaskEvents(const rpc::AddTaskEventsRequest& request);
   // `job` nil: every job.
   absl::StatusOr<rpc::GetTaskEventsReply> GetTaskEvents(const JobID& job, int limit);
 
