@@ -60,10 +60,18 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                                                const rpc::RequestWorkerLeaseRequest* req,
                                                rpc::RequestWorkerLeaseReply* reply) override {
     return rpc::ServeOnLoop(server_, "Raylet.RequestWorkerLease", ctx, req, reply,
-                            [this](const rpc::RequestWorkerLeaseRequest& r, rpc::RequestWorkerLeaseReply* out,
-                                   rpc::ReplyFn done) {
+                            [this, ctx](const rpc::RequestWorkerLeaseRequest& r, rpc::RequestWorkerLeaseReply* out,
+                                        rpc::ReplyFn done) {
                               raylet_.scheduler_->RequestLease(
-                                  r, [out, done](absl::StatusOr<rpc::RequestWorkerLeaseReply> result) {
+                                  r, [this, ctx, out, done](absl::StatusOr<rpc::RequestWorkerLeaseReply> result) {
+                                    // The requester gave up (deadline, retry, exit) while this
+                                    // waited: nobody would use the lease, so it ends here.
+                                    if (result.ok() && result->lease_id() != 0 && ctx->IsCancelled()) {
+                                      PHOTON_LOG(INFO) << "lease " << result->lease_id()
+                                                       << " granted after its requester gave up; returned";
+                                      raylet_.scheduler_->ReturnLease(result->lease_id(), false).IgnoreError();
+                                      return done(grpc::Status(grpc::StatusCode::CANCELLED, "request cancelled"));
+                                    }
                                     if (result.ok()) *out = *result;
                                     done(rpc::ToGrpcStatus(result.status()));
                                   });

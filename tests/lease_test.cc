@@ -1,6 +1,9 @@
 // Worker leases on a real cluster: spillback to the node that has the
 // resources, an infeasible request that waits (and shows as demand) without
-// holding up others, and a worker that cannot start.
+// holding up others, a worker that cannot start, and a grant whose requester
+// gave up meanwhile.
+
+#include <unistd.h>
 
 #include <future>
 #include <thread>
@@ -37,8 +40,10 @@ class LeaseTest : public ::testing::Test {
   }
 
   grpc::Status Lease(int node, std::map<std::string, double> shape, std::vector<std::string> command,
-                     rpc::RequestWorkerLeaseReply* reply, milliseconds deadline = milliseconds(20000)) {
+                     rpc::RequestWorkerLeaseReply* reply, milliseconds deadline = milliseconds(20000),
+                     bool spilled_back = false) {
     rpc::RequestWorkerLeaseRequest request;
+    request.set_spilled_back(spilled_back);
     request.set_job_id(JobID::FromInt(1).Binary());
     for (const auto& [k, v] : shape) (*request.mutable_resources()->mutable_amounts())[k] = v;
     for (const std::string& c : command) request.add_worker_command(c);
@@ -105,6 +110,34 @@ TEST_F(LeaseTest, AnInfeasibleRequestWaitsShowsAsDemandAndHoldsUpNothingElse) {
       EXPECT_EQ(u.available().amounts().at("CPU"), 1);
     }
   }
+}
+
+// A request that waited for a CPU and gave up (deadline, retry, exit) must
+// not keep the CPU when it is granted later: nobody would ever return it.
+TEST_F(LeaseTest, AGrantWhoseRequesterGaveUpIsReturned) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  ASSERT_GT(n, 0);
+  const std::vector<std::string> worker = {std::string(self, static_cast<size_t>(n))};
+  rpc::RequestWorkerLeaseReply held;
+  ASSERT_TRUE(Lease(0, {{"CPU", 1}}, worker, &held, seconds(30), true).ok());
+  ASSERT_NE(held.lease_id(), 0);
+  // Waits here for node 0's only CPU (spilled_back: it may not move on) and gives up.
+  rpc::RequestWorkerLeaseReply gave_up;
+  EXPECT_EQ(Lease(0, {{"CPU", 1}}, worker, &gave_up, milliseconds(500), true).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  rpc::ReturnWorkerRequest give_back;
+  give_back.set_lease_id(held.lease_id());
+  rpc::ReturnWorkerReply returned;
+  grpc::ClientContext ctx;
+  rpc::SetAuthToken(&ctx, cluster_->token());
+  ASSERT_TRUE(raylets_[0]->ReturnWorker(&ctx, give_back, &returned).ok());
+  // The CPU went to the abandoned request and came straight back.
+  rpc::RequestWorkerLeaseReply next;
+  grpc::Status s = Lease(0, {{"CPU", 1}}, worker, &next, seconds(10), true);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_NE(next.lease_id(), 0);
+  EXPECT_NE(cluster_->ReadLog("raylet-0").find("granted after its requester gave up; returned"), std::string::npos);
 }
 
 TEST_F(LeaseTest, ReturningAnUnknownLeaseIsAClearError) {
