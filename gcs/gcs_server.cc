@@ -63,6 +63,7 @@ absl::Status GcsServer::Start() {
   functions_ = std::make_unique<FunctionTable>(*store_);
   resources_ = std::make_unique<ResourceManager>(*nodes_, *publisher_);
   task_events_ = std::make_unique<TaskEventManager>(TaskEventManager::Options());
+  actors_ = std::make_unique<ActorManager>(loop_, options_.token, *nodes_, *publisher_);
   prober_ = std::make_unique<RayletProber>(loop_, options_.token,
                                            std::chrono::milliseconds(options_.health.timeout_ms));
   health_ = std::make_unique<HealthChecker>(
@@ -77,17 +78,20 @@ absl::Status GcsServer::Start() {
   publisher_->RegisterSnapshot(rpc::NODE, [this] { return nodes_->Snapshot(); });
   publisher_->RegisterSnapshot(rpc::JOB, [this] { return jobs_->Snapshot(); });
   publisher_->RegisterSnapshot(rpc::RESOURCES, [this] { return resources_->Snapshot(); });
+  publisher_->RegisterSnapshot(rpc::ACTOR, [this] { return actors_->Snapshot(); });
   RETURN_IF_ERROR(nodes_->Initialize());
 
   server_ = std::make_unique<rpc::GrpcServer>(
       "gcs", rpc::GrpcServer::Options{options_.host, options_.port, options_.token}, loop_);
   node_service_ = std::make_unique<NodeInfoService>(*server_, *nodes_);
   resource_service_ = std::make_unique<NodeResourceService>(*server_, *resources_);
-  job_service_ = std::make_unique<JobInfoService>(*server_, *jobs_);
+  job_service_ = std::make_unique<JobInfoService>(*server_, *jobs_,
+                                                  [this](const JobID& job) { actors_->OnJobFinished(job); });
   kv_service_ = std::make_unique<InternalKVService>(*server_, *kv_);
   function_service_ = std::make_unique<FunctionService>(*server_, *functions_);
   pubsub_service_ = std::make_unique<PubsubService>(*server_, *publisher_);
   task_events_service_ = std::make_unique<TaskEventsService>(*server_, *task_events_);
+  actor_service_ = std::make_unique<ActorInfoService>(*server_, *actors_);
   server_->RegisterService(node_service_.get());
   server_->RegisterService(resource_service_.get());
   server_->RegisterService(job_service_.get());
@@ -95,6 +99,7 @@ absl::Status GcsServer::Start() {
   server_->RegisterService(function_service_.get());
   server_->RegisterService(pubsub_service_.get());
   server_->RegisterService(task_events_service_.get());
+  server_->RegisterService(actor_service_.get());
   RETURN_IF_ERROR(server_->Start());
 
   loop_.RunEvery("HealthCheck.Tick", health_->tick_interval(), [this] { health_->Tick(); });

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "core/common/event_loop.h"
 #include "core/rpc/grpc_server.h"
+#include "gcs/actor_manager.h"
 #include "gcs/function_table.h"
 #include "gcs/grpc_services.h"
 #include "gcs/health_checker.h"
@@ -68,6 +69,7 @@ class GcsServer {
   std::unique_ptr<FunctionTable> functions_;
   std::unique_ptr<ResourceManager> resources_;
   std::unique_ptr<TaskEventManager> task_events_;
+  std::unique_ptr<ActorManager> actors_;
   std::unique_ptr<RayletProber> prober_;
   std::unique_ptr<HealthChecker> health_;
   std::unique_ptr<rpc::GrpcServer> server_;
@@ -78,6 +80,7 @@ class GcsServer {
   std::unique_ptr<FunctionService> function_service_;
   std::unique_ptr<PubsubService> pubsub_service_;
   std::unique_ptr<TaskEventsService> task_events_service_;
+  std::unique_ptr<ActorInfoService> actor_service_;
 };
 
 }  // namespace gcs

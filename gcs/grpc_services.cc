@@ -79,7 +79,9 @@ grpc::ServerUnaryReactor* JobInfoService::MarkJobFinished(grpc::CallbackServerCo
   return ServeSync(server_, "JobInfo.MarkJobFinished", ctx, req, reply,
                    [this](const rpc::MarkJobFinishedRequest& r, rpc::MarkJobFinishedReply*) {
                      ASSIGN_OR_RETURN(JobID id, JobID::FromBinary(r.job_id()));
-                     return jobs_.MarkFinished(id);
+                     RETURN_IF_ERROR(jobs_.MarkFinished(id));
+                     if (on_finished_) on_finished_(id);
+                     return absl::OkStatus();
                    });
 }
 
@@ -208,6 +210,48 @@ grpc::ServerUnaryReactor* TaskEventsService::GetTaskEvents(grpc::CallbackServerC
                      }
                      *out = events_.Get(job, r.limit());
                      return absl::OkStatus();
+                   });
+}
+
+// ----------------------------------------------------------------- actors
+
+grpc::ServerUnaryReactor* ActorInfoService::RegisterActor(grpc::CallbackServerContext* ctx,
+                                                          const rpc::RegisterActorRequest* req,
+                                                          rpc::RegisterActorReply* reply) {
+  return ServeSync(server_, "ActorInfo.Register", ctx, req, reply,
+                   [this](const rpc::RegisterActorRequest& r, rpc::RegisterActorReply*) {
+                     return actors_.Register(r.actor());
+                   });
+}
+
+grpc::ServerUnaryReactor* ActorInfoService::GetActorInfo(grpc::CallbackServerContext* ctx,
+                                                         const rpc::GetActorInfoRequest* req,
+                                                         rpc::GetActorInfoReply* reply) {
+  return ServeSync(server_, "ActorInfo.Get", ctx, req, reply,
+                   [this](const rpc::GetActorInfoRequest& r, rpc::GetActorInfoReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(ActorID id, ActorID::FromBinary(r.actor_id()));
+                     ASSIGN_OR_RETURN(*out->mutable_actor(), actors_.Get(id));
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* ActorInfoService::GetNamedActor(grpc::CallbackServerContext* ctx,
+                                                          const rpc::GetNamedActorRequest* req,
+                                                          rpc::GetNamedActorReply* reply) {
+  return ServeSync(server_, "ActorInfo.GetNamed", ctx, req, reply,
+                   [this](const rpc::GetNamedActorRequest& r, rpc::GetNamedActorReply* out) -> absl::Status {
+                     ASSIGN_OR_RETURN(*out->mutable_actor(), actors_.GetNamed(r.name(), r.namespace_()));
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* ActorInfoService::KillActor(grpc::CallbackServerContext* ctx,
+                                                      const rpc::KillActorRequest* req,
+                                                      rpc::KillActorReply* reply) {
+  return ServeSync(server_, "ActorInfo.Kill", ctx, req, reply,
+                   [this](const rpc::KillActorRequest& r, rpc::KillActorReply*) -> absl::Status {
+                     ASSIGN_OR_RETURN(ActorID id, ActorID::FromBinary(r.actor_id()));
+                     return actors_.Kill(id, r.no_restart());
                    });
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/rpc/grpc_server.h"
 #include "gcs/function_table.h"
+#include "gcs/actor_manager.h"
 #include "gcs/job_manager.h"
 #include "gcs/kv_manager.h"
 #include "gcs/node_manager.h"
@@ -55,7 +56,9 @@ class NodeResourceService : public rpc::NodeResourceGcsService::CallbackService 
 
 class JobInfoService : public rpc::JobInfoGcsService::CallbackService {
  public:
-  JobInfoService(rpc::GrpcServer& server, JobManager& jobs) : server_(server), jobs_(jobs) {}
+  // `on_finished` runs (on the loop) after a job is marked finished.
+  JobInfoService(rpc::GrpcServer& server, JobManager& jobs, std::function<void(const JobID&)> on_finished)
+      : server_(server), jobs_(jobs), on_finished_(std::move(on_finished)) {}
   grpc::ServerUnaryReactor* AddJob(grpc::CallbackServerContext* ctx, const rpc::AddJobRequest* req,
                                    rpc::AddJobReply* reply) override;
   grpc::ServerUnaryReactor* MarkJobFinished(grpc::CallbackServerContext* ctx,
@@ -68,6 +71,7 @@ class JobInfoService : public rpc::JobInfoGcsService::CallbackService {
  private:
   rpc::GrpcServer& server_;
   JobManager& jobs_;
+  std::function<void(const JobID&)> on_finished_;
 };
 
 class InternalKVService : public rpc::InternalKVGcsService::CallbackService {
@@ -120,6 +124,23 @@ class TaskEventsService : public rpc::TaskEventsGcsService::CallbackService {
  private:
   rpc::GrpcServer& server_;
   TaskEventManager& events_;
+};
+
+class ActorInfoService : public rpc::ActorInfoGcsService::CallbackService {
+ public:
+  ActorInfoService(rpc::GrpcServer& server, ActorManager& actors) : server_(server), actors_(actors) {}
+  grpc::ServerUnaryReactor* RegisterActor(grpc::CallbackServerContext* ctx, const rpc::RegisterActorRequest* req,
+                                          rpc::RegisterActorReply* reply) override;
+  grpc::ServerUnaryReactor* GetActorInfo(grpc::CallbackServerContext* ctx, const rpc::GetActorInfoRequest* req,
+                                         rpc::GetActorInfoReply* reply) override;
+  grpc::ServerUnaryReactor* GetNamedActor(grpc::CallbackServerContext* ctx, const rpc::GetNamedActorRequest* req,
+                                          rpc::GetNamedActorReply* reply) override;
+  grpc::ServerUnaryReactor* KillActor(grpc::CallbackServerContext* ctx, const rpc::KillActorRequest* req,
+                                      rpc::KillActorReply* reply) override;
+
+ private:
+  rpc::GrpcServer& server_;
+  ActorManager& actors_;
 };
 
 class PubsubService : public rpc::PubsubGcsService::CallbackService {

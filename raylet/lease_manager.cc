@@ -60,7 +60,7 @@ void LeaseManager::Grant(LeaseRequest request, std::vector<int> gpu_ids) {
   const int64_t lease_id = next_lease_id_++;
   auto reply = std::move(request.reply);
   scheduler::ResourceRequest resources = request.resources;
-  workers_.PopWorker(request.job, gpu_ids,
+  workers_.PopWorker(request.job, gpu_ids, request.for_actor,
                      [this, lease_id, resources, gpu_ids, reply](absl::StatusOr<WorkerHandle> worker) {
                        if (!worker.ok()) {
                          view_.Free(local_node_, resources);

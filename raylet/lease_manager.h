@@ -52,8 +52,10 @@ struct WorkerHandle {
 class WorkerSource {
  public:
   virtual ~WorkerSource() = default;
-  // Hands out an idle worker of `job`, starting one if needed; `done` runs on the loop.
-  virtual void PopWorker(const JobID& job, const std::vector<int>& gpu_ids,
+  // Hands out an idle worker of `job`, starting one if needed; `done` runs
+  // on the loop. A `dedicated` worker (an actor's) is not capped by the
+  // worker limit and never returns to the idle pool.
+  virtual void PopWorker(const JobID& job, const std::vector<int>& gpu_ids, bool dedicated,
                          std::function<void(absl::StatusOr<WorkerHandle>)> done) = 0;
   // The lease is over: the worker is idle again (or gone when `worker_died`).
   virtual void PushWorker(const WorkerHandle& worker, bool worker_died) = 0;
@@ -75,6 +77,8 @@ struct LeaseRequest {
   scheduler::SchedulingStrategy strategy;
   // Set when another raylet already spilled this request here.
   bool spilled_back = false;
+  // An actor's lease: its worker is dedicated (see WorkerSource).
+  bool for_actor = false;
   std::function<void(const LeaseReply&)> reply;
 };
 

@@ -16,7 +16,7 @@ using scheduler::SchedulingStrategy;
 // Hands out numbered workers at once, or fails when told to.
 class FakeWorkers : public WorkerSource {
  public:
-  void PopWorker(const JobID& job, const std::vector<int>& gpu_ids,
+  void PopWorker(const JobID& job, const std::vector<int>& gpu_ids, bool /*dedicated*/,
                  std::function<void(absl::StatusOr<WorkerHandle>)> done) override {
     last_gpu_ids = gpu_ids;
     if (fail) return done(absl::InternalError("exec failed"));

@@ -137,6 +137,7 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
   lease.resources = scheduler::ResourceRequest::FromMap(ToMap(request.resources()), view_.names());
   lease.strategy = ToStrategy(request.strategy());
   lease.spilled_back = request.spilled_back();
+  lease.for_actor = request.for_actor();
   lease.reply = [this, done](const LeaseReply& r) {
     rpc::RequestWorkerLeaseReply reply;
     switch (r.kind) {

@@ -34,7 +34,7 @@ std::vector<WorkerID> WorkerPool::Starting() const {
   return ids;
 }
 
-absl::Status WorkerPool::Start(const JobID& job) {
+absl::Status WorkerPool::Start(const JobID& job, bool for_actor) {
   absl::StatusOr<std::vector<std::string>> command = command_for_job_(job);
   if (!command.ok()) return command.status();
   if (command->empty()) return absl::InvalidArgumentError("job " + job.Hex() + " has an empty worker command");
@@ -74,6 +74,7 @@ absl::Status WorkerPool::Start(const JobID& job) {
   worker.handle.pid = pid;
   worker.job = job;
   worker.since = clock_();
+  worker.for_actor = for_actor;
   workers_[id] = worker;
   PHOTON_LOG(INFO) << "started worker " << id.Hex() << " (pid " << pid << ") for job " << job.Hex();
   return absl::OkStatus();
@@ -85,15 +86,15 @@ absl::Status WorkerPool::Prestart(const JobID& job, int count) {
     if (w.job == job && (w.state == State::kStarting || w.state == State::kIdle)) ready++;
   }
   for (; ready < count && Running() < options_.max_workers; ready++) {
-    absl::Status s = Start(job);
+    absl::Status s = Start(job, false);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }
 
-void WorkerPool::PopWorker(const JobID& job, const std::vector<int>& gpu_ids,
+void WorkerPool::PopWorker(const JobID& job, const std::vector<int>& gpu_ids, bool dedicated,
                            std::function<void(absl::StatusOr<WorkerHandle>)> done) {
-  waiting_.push_back(Waiting{job, std::move(done)});
+  waiting_.push_back(Waiting{job, dedicated, std::move(done)});
   Match();
 }
 
@@ -109,7 +110,8 @@ void WorkerPool::Match() {
     }
     for (auto w = waiting_.begin(); w != it; ++w) waiting_for_job += w->job == it->job;
     if (idle != nullptr) {
-      idle->state = State::kLeased;
+      idle->state = it->dedicated ? State::kDedicated : State::kLeased;
+      idle->for_actor = it->dedicated;
       idle->since = clock_();
       auto done = std::move(it->done);
       WorkerHandle handle = idle->handle;
@@ -119,7 +121,16 @@ void WorkerPool::Match() {
     }
     // One start per waiting request: requests ahead of this one for the
     // same job consume the workers already starting.
-    if (starting_for_job <= waiting_for_job) {
+    if (starting_for_job <= waiting_for_job && it->dedicated) {
+      // An actor's worker is not capped.
+      absl::Status started = Start(it->job, true);
+      if (!started.ok()) {
+        auto done = std::move(it->done);
+        it = waiting_.erase(it);
+        done(started);
+        continue;
+      }
+    } else if (starting_for_job <= waiting_for_job) {
       if (Running() >= options_.max_workers) {
         // Make room: stop an idle worker of another job, if any (Tick reaps it).
         for (auto& [id, w] : workers_) {
@@ -131,7 +142,7 @@ void WorkerPool::Match() {
         }
       }
       if (Running() < options_.max_workers) {
-        absl::Status started = Start(it->job);
+        absl::Status started = Start(it->job, false);
         if (!started.ok()) {
           auto done = std::move(it->done);
           it = waiting_.erase(it);
@@ -166,6 +177,7 @@ void WorkerPool::PushWorker(const WorkerHandle& worker, bool worker_died) {
     return;  // Tick reaps it
   }
   it->second.state = State::kIdle;
+  it->second.for_actor = false;
   it->second.since = clock_();
   Match();
 }
@@ -174,7 +186,9 @@ void WorkerPool::Forget(const WorkerID& id) { workers_.erase(id); }
 
 int WorkerPool::Running() const {
   int running = 0;
-  for (const auto& [id, w] : workers_) running += w.state != State::kStopping;
+  for (const auto& [id, w] : workers_) {
+    running += w.state != State::kStopping && w.state != State::kDedicated && !w.for_actor;
+  }
   return running;
 }
 

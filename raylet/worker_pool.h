@@ -16,7 +16,7 @@
 // `on_worker_died`.
 //
 //   WorkerPool pool(options, [](const JobID& job) { return command_of(job); });
-//   pool.PopWorker(job, {}, [](absl::StatusOr<WorkerHandle> w) { ... });
+//   pool.PopWorker(job, {}, /*dedicated=*/false, [](absl::StatusOr<WorkerHandle> w) { ... });
 //   loop.RunEvery("WorkerPool.Tick", 100ms, [&] { pool.Tick(); });
 //
 // Runs only on the raylet loop.
@@ -62,7 +62,7 @@ class WorkerPool : public WorkerSource {
 
   // `gpu_ids` are not the pool's business: the lease reply carries them and
   // the worker sets CUDA_VISIBLE_DEVICES before running the lease's tasks.
-  void PopWorker(const JobID& job, const std::vector<int>& gpu_ids,
+  void PopWorker(const JobID& job, const std::vector<int>& gpu_ids, bool dedicated,
                  std::function<void(absl::StatusOr<WorkerHandle>)> done) override;
   void PushWorker(const WorkerHandle& worker, bool worker_died) override;
 
@@ -84,19 +84,23 @@ class WorkerPool : public WorkerSource {
   int num_idle() const;
 
  private:
-  enum class State { kStarting, kIdle, kLeased, kStopping };
+  // kDedicated: an actor's worker (not counted against max_workers).
+  enum class State { kStarting, kIdle, kLeased, kDedicated, kStopping };
   struct Worker {
     WorkerHandle handle;
     JobID job;
     State state = State::kStarting;
+    // Started for an actor: not counted against max_workers while starting.
+    bool for_actor = false;
     std::chrono::steady_clock::time_point since;
   };
   struct Waiting {
     JobID job;
+    bool dedicated = false;
     std::function<void(absl::StatusOr<WorkerHandle>)> done;
   };
 
-  absl::Status Start(const JobID& job);
+  absl::Status Start(const JobID& job, bool for_actor);
   // Hands idle or newly registered workers to waiting requests.
   void Match();
   void Forget(const WorkerID& id);

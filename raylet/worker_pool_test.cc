@@ -54,7 +54,7 @@ TEST_F(WorkerPoolTest, StartsOnDemandAndReusesIdleWorkers) {
     ASSERT_TRUE(w.ok()) << w.status();
     got.push_back(*w);
   };
-  pool_->PopWorker(job, {}, collect);
+  pool_->PopWorker(job, {}, false, collect);
   EXPECT_TRUE(got.empty());  // started, not registered yet
   ASSERT_EQ(pool_->Starting().size(), 1u);
   RegisterAll();
@@ -62,7 +62,7 @@ TEST_F(WorkerPoolTest, StartsOnDemandAndReusesIdleWorkers) {
   EXPECT_EQ(got[0].address, "127.0.0.1:40000");
   EXPECT_GT(got[0].pid, 0);
   pool_->PushWorker(got[0], false);
-  pool_->PopWorker(job, {}, collect);
+  pool_->PopWorker(job, {}, false, collect);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[1].id, got[0].id);  // reused, nothing new started
   EXPECT_EQ(pool_->num_workers(), 1);
@@ -81,8 +81,8 @@ TEST_F(WorkerPoolTest, PrestartedWorkersServeLaterRequests) {
     ASSERT_TRUE(w.ok()) << w.status();
     got.push_back(*w);
   };
-  pool_->PopWorker(job, {}, collect);
-  pool_->PopWorker(job, {}, collect);
+  pool_->PopWorker(job, {}, false, collect);
+  pool_->PopWorker(job, {}, false, collect);
   EXPECT_EQ(got.size(), 2u);                 // at once, from the prestarted ones
   EXPECT_TRUE(pool_->Starting().empty());    // nothing new started
   EXPECT_EQ(pool_->num_workers(), 3);
@@ -94,10 +94,10 @@ TEST_F(WorkerPoolTest, CapStopsAnIdleWorkerOfAnotherJob) {
   Make(1);
   std::vector<WorkerHandle> got;
   auto collect = [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); };
-  pool_->PopWorker(JobID::FromInt(1), {}, collect);
+  pool_->PopWorker(JobID::FromInt(1), {}, false, collect);
   RegisterAll();
   pool_->PushWorker(got[0], false);  // idle
-  pool_->PopWorker(JobID::FromInt(2), {}, collect);
+  pool_->PopWorker(JobID::FromInt(2), {}, false, collect);
   ASSERT_EQ(pool_->Starting().size(), 1u);  // job 1's idle worker made room
   RegisterAll();
   ASSERT_EQ(got.size(), 2u);
@@ -109,7 +109,7 @@ TEST_F(WorkerPoolTest, CapStopsAnIdleWorkerOfAnotherJob) {
 TEST_F(WorkerPoolTest, ALeasedWorkerThatDiesIsReported) {
   Make(2);
   std::vector<WorkerHandle> got;
-  pool_->PopWorker(JobID::FromInt(1), {}, [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); });
+  pool_->PopWorker(JobID::FromInt(1), {}, false, [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); });
   RegisterAll();
   ASSERT_EQ(got.size(), 1u);
   kill(got[0].pid, SIGKILL);
@@ -121,7 +121,7 @@ TEST_F(WorkerPoolTest, ALeasedWorkerThatDiesIsReported) {
 TEST_F(WorkerPoolTest, AWorkerThatExitsBeforeRegisteringFailsItsRequest) {
   Make(2, {"/bin/false"});
   absl::Status result = absl::UnknownError("no answer");
-  pool_->PopWorker(JobID::FromInt(1), {}, [&](absl::StatusOr<WorkerHandle> w) { result = w.status(); });
+  pool_->PopWorker(JobID::FromInt(1), {}, false, [&](absl::StatusOr<WorkerHandle> w) { result = w.status(); });
   ASSERT_TRUE(TickUntil([&] { return result.code() != absl::StatusCode::kUnknown; }));
   EXPECT_EQ(result.code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(result.message().find("exited with code 1 before it registered"), std::string::npos) << result;
@@ -130,7 +130,7 @@ TEST_F(WorkerPoolTest, AWorkerThatExitsBeforeRegisteringFailsItsRequest) {
 TEST_F(WorkerPoolTest, IdleWorkersAreStoppedAfterTheTimeout) {
   Make(2);
   std::vector<WorkerHandle> got;
-  pool_->PopWorker(JobID::FromInt(1), {}, [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); });
+  pool_->PopWorker(JobID::FromInt(1), {}, false, [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); });
   RegisterAll();
   pool_->PushWorker(got[0], false);
   pool_->Tick();

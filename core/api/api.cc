@@ -30,6 +30,38 @@ ObjectID Submit(const std::string& name, std::vector<core::TaskArg> args, const 
   return *id;
 }
 
+ActorID CreateActor(const std::string& factory, std::vector<core::TaskArg> args, const core::ActorOptions& options) {
+  absl::StatusOr<ActorID> id = Worker().CreateActor(factory, std::move(args), options);
+  if (!id.ok()) {
+    if (id.status().code() == absl::StatusCode::kInvalidArgument) throw SchedulingError(id.status().ToString());
+    ThrowIfError(id.status());
+  }
+  return *id;
+}
+
+ObjectID SubmitActorTask(const ActorID& actor, const std::string& method, std::vector<core::TaskArg> args) {
+  if (actor.IsNil()) throw Error("photon: a call on an empty ActorHandle");
+  absl::StatusOr<ObjectID> id = Worker().SubmitActorTask(actor, method, std::move(args));
+  ThrowIfError(id.status());
+  return *id;
+}
+
+void KillActor(const ActorID& actor, bool no_restart) {
+  if (actor.IsNil()) throw Error("photon: Kill on an empty ActorHandle");
+  ThrowIfError(Worker().KillActor(actor, no_restart));
+}
+
+ActorID GetNamedActor(const std::string& name, const std::string& ns) {
+  absl::StatusOr<ActorID> id = Worker().GetNamedActor(name, ns);
+  ThrowIfError(id.status());
+  return *id;
+}
+
+std::string RequireMethodName(const std::optional<std::string>& name) {
+  if (!name) throw Error("photon: this actor method is not registered; add PHOTON_REMOTE(&Class::Method) in a .cc file");
+  return *name;
+}
+
 ObjectID PutBytes(const std::string& bytes) {
   absl::StatusOr<ObjectID> id = Worker().Put(bytes);
   ThrowIfError(id.status());

@@ -17,6 +17,7 @@ void ThrowIfError(const absl::Status& status) {
     case core::ErrorKind::kTaskCancelled: throw TaskCancelledError(message);
     case core::ErrorKind::kGetTimeout: throw GetTimeoutError(message);
     case core::ErrorKind::kScheduling: throw SchedulingError(message);
+    case core::ErrorKind::kActorDied: throw ActorDiedError(message);
     case core::ErrorKind::kNone: break;
   }
   throw Error(status.ToString());

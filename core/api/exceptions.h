@@ -30,6 +30,9 @@ class TaskCancelledError : public Error { using Error::Error; };
 class GetTimeoutError : public Error { using Error::Error; };
 // No worker could be started for the task, or its options were refused.
 class SchedulingError : public Error { using Error::Error; };
+// A call to an actor that is dead, or that died running it (the message
+// names the cause: crashed, killed, node died, owner died, constructor failed).
+class ActorDiedError : public Error { using Error::Error; };
 
 namespace api_internal {
 // Throws the exception matching `status` (its error kind, else photon::Error)

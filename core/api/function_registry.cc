@@ -19,12 +19,16 @@ absl::Status FunctionRegistry::Add(Entry entry) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_name_.find(entry.name);
   if (it != by_name_.end()) {
-    if (it->second->address == entry.address) return absl::OkStatus();
+    if (it->second->address == entry.address && it->second->method_key == entry.method_key) return absl::OkStatus();
     return absl::AlreadyExistsError(
         absl::StrCat("remote function name \"", entry.name,
                      "\" is registered twice, for two different functions"));
   }
-  by_address_.emplace(entry.address, entry.name);  // Keeps an earlier name.
+  if (entry.method_key.empty()) {
+    by_address_.emplace(entry.address, entry.name);  // Keeps an earlier name.
+  } else {
+    by_method_key_.emplace(entry.method_key, entry.name);
+  }
   std::string name = entry.name;
   by_name_.emplace(std::move(name), std::make_unique<const Entry>(std::move(entry)));
   return absl::OkStatus();
@@ -34,6 +38,13 @@ const FunctionRegistry::Entry* FunctionRegistry::Find(const std::string& name) c
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+std::optional<std::string> FunctionRegistry::NameOfMethodKey(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_method_key_.find(key);
+  if (it == by_method_key_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<std::string> FunctionRegistry::NameOfAddress(const void* address) const {

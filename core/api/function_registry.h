@@ -48,6 +48,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -60,14 +61,21 @@ namespace photon {
 class FunctionRegistry {
  public:
   using Invoker = api_internal::Invoker;
+  using MethodInvoker = api_internal::MethodInvoker;
+  using FactoryInvoker = api_internal::FactoryInvoker;
 
+  // Exactly one of invoke, factory, method is set: a remote function, an
+  // actor factory (returns T*: registered as the actor's constructor), or
+  // an actor method.
   struct Entry {
     std::string name;
-    // The function's address: what NameOf looks up.
+    // The function's address (or a method's key): what NameOf looks up.
     const void* address = nullptr;
+    std::string method_key;
     std::size_t arity = 0;
-    // Never empty.
     Invoker invoke;
+    FactoryInvoker factory;
+    MethodInvoker method;
   };
 
   // The registry PHOTON_REMOTE fills, shared by the whole process. Safe to use
@@ -88,8 +96,21 @@ class FunctionRegistry {
   template <typename F>
   absl::Status Register(const std::string& name, F* f) {
     static_assert(std::is_function_v<F>, "FunctionRegistry::Register takes a function pointer");
-    return Add(Entry{name, Address(f), FunctionTraits<F>::kArity,
-                     api_internal::MakeInvoker(name, f)});
+    Entry entry{name, Address(f), "", FunctionTraits<F>::kArity};
+    if constexpr (IsActorFactory<F>::value) {
+      entry.factory = api_internal::MakeFactoryInvoker(name, f);
+    } else {
+      entry.invoke = api_internal::MakeInvoker(name, f);
+    }
+    return Add(std::move(entry));
+  }
+  // An actor method (&Counter::Add).
+  template <typename M>
+  absl::Status RegisterMethod(const std::string& name, M method) {
+    static_assert(std::is_member_function_pointer_v<M>, "RegisterMethod takes a member function pointer");
+    Entry entry{name, nullptr, MethodKey(method), FunctionTraits<typename MethodTraits<M>::Function>::kArity};
+    entry.method = api_internal::MakeMethodInvoker(name, method);
+    return Add(std::move(entry));
   }
 
   // The entry registered under `name`, or nullptr.
@@ -102,6 +123,11 @@ class FunctionRegistry {
     return NameOfAddress(Address(f));
   }
   std::optional<std::string> NameOfAddress(const void* address) const;
+  template <typename M>
+  std::optional<std::string> NameOfMethod(M method) const {
+    return NameOfMethodKey(MethodKey(method));
+  }
+  std::optional<std::string> NameOfMethodKey(const std::string& key) const;
 
   // All registered names, sorted; for diagnostics ("no remote function X; known: ...").
   std::vector<std::string> Names() const;
@@ -113,12 +139,21 @@ class FunctionRegistry {
     return reinterpret_cast<const void*>(f);
   }
 
+  // Member function pointers have no address to compare: their bytes and
+  // type name identify them.
+  template <typename M>
+  static std::string MethodKey(M method) {
+    std::string key(reinterpret_cast<const char*>(&method), sizeof(method));
+    return key + typeid(M).name();
+  }
+
   absl::Status Add(Entry entry);
 
   mutable std::mutex mu_;
   // unique_ptr keeps each Entry at a fixed address for Find's callers.
   std::map<std::string, std::unique_ptr<const Entry>> by_name_ ABSL_GUARDED_BY(mu_);
   std::map<const void*, std::string> by_address_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> by_method_key_ ABSL_GUARDED_BY(mu_);
 };
 
 namespace api_internal {
@@ -135,12 +170,21 @@ void DieUnlessOk(const absl::Status& status, const char* file, int line);
 void CheckNameCount(const std::vector<std::string>& names, std::size_t count,
                     const char* stringized, const char* file, int line);
 
+template <typename F>
+absl::Status RegisterOne(const std::string& name, F f) {
+  if constexpr (std::is_member_function_pointer_v<F>) {
+    return FunctionRegistry::Global().RegisterMethod(name, f);
+  } else {
+    return FunctionRegistry::Global().Register(name, f);
+  }
+}
+
 template <typename... Fs>
-bool RegisterRemote(const char* stringized, const char* file, int line, Fs*... fs) {
+bool RegisterRemote(const char* stringized, const char* file, int line, Fs... fs) {
   std::vector<std::string> names = SplitRemoteNames(stringized);
   CheckNameCount(names, sizeof...(Fs), stringized, file, line);
   std::size_t i = 0;
-  (DieUnlessOk(FunctionRegistry::Global().Register(names[i++], fs), file, line), ...);
+  (DieUnlessOk(RegisterOne(names[i++], fs), file, line), ...);
   return true;
 }
 

@@ -38,4 +38,41 @@ struct FunctionTraits<R(Params...)> {
 template <typename R, typename... Params>
 struct FunctionTraits<R(Params...) noexcept> : FunctionTraits<R(Params...)> {};
 
+// MethodTraits<M>: the class and the plain function type of a member
+// function pointer (actor methods).
+//
+//   using T = photon::MethodTraits<decltype(&Counter::Add)>;
+//   T::Class       // Counter
+//   T::Function    // int(int)
+template <typename M>
+struct MethodTraits;
+
+template <typename C, typename R, typename... Params>
+struct MethodTraits<R (C::*)(Params...)> {
+  using Class = C;
+  using Function = R(Params...);
+};
+template <typename C, typename R, typename... Params>
+struct MethodTraits<R (C::*)(Params...) const> : MethodTraits<R (C::*)(Params...)> {};
+template <typename C, typename R, typename... Params>
+struct MethodTraits<R (C::*)(Params...) noexcept> : MethodTraits<R (C::*)(Params...)> {};
+template <typename C, typename R, typename... Params>
+struct MethodTraits<R (C::*)(Params...) const noexcept> : MethodTraits<R (C::*)(Params...)> {};
+
+// The same parameters returning void (what a factory's arguments need).
+template <typename F>
+struct VoidResult;
+template <typename R, typename... Params>
+struct VoidResult<R(Params...)> {
+  using type = void(Params...);
+};
+template <typename R, typename... Params>
+struct VoidResult<R(Params...) noexcept> : VoidResult<R(Params...)> {};
+
+// A function returning a pointer to a class makes actors (an actor factory).
+template <typename F>
+struct IsActorFactory
+    : std::bool_constant<std::is_pointer_v<typename FunctionTraits<F>::Result> &&
+                         std::is_class_v<std::remove_pointer_t<typename FunctionTraits<F>::Result>>> {};
+
 }  // namespace photon

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/api/actor.h"
 #include "core/api/exceptions.h"
 #include "core/api/function_registry.h"
 #include "core/api/object_ref.h"

@@ -14,8 +14,10 @@
 #include "core/api/exceptions.h"
 #include "core/api/function_registry.h"
 #include "core/api/local_cluster.h"
+#include "core/api/serialization.h"
 #include "core/common/logging.h"
 #include "core/common/session.h"
+#include "core/common/status_macros.h"
 #include "core/core_worker/core_worker.h"
 
 namespace photon {
@@ -52,15 +54,37 @@ std::vector<std::string> SelfCommand() {
   return argv;
 }
 
-absl::StatusOr<std::string> RunFunction(const std::string& name, const std::vector<std::string>& args) {
+// The actor this worker process is, once its constructor ran.
+std::shared_ptr<void> actor_instance;
+
+absl::StatusOr<std::string> RunFunction(const rpc::TaskSpec& spec, const std::vector<std::string>& args) {
+  const std::string& name = spec.function_name();
   const FunctionRegistry::Entry* entry = FunctionRegistry::Global().Find(name);
   if (entry == nullptr) {
     return absl::NotFoundError(absl::StrCat("no remote function '", name,
                                             "' in this worker's executable: register it with PHOTON_REMOTE"));
   }
+  if (spec.actor_creation()) {
+    if (!entry->factory) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", name, "' is not an actor factory (a registered function returning T*)"));
+    }
+    ASSIGN_OR_RETURN(actor_instance, entry->factory(args));
+    return Serialize(msgpack::type::nil_t());
+  }
+  if (!spec.actor_id().empty()) {
+    if (!entry->method) {
+      return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not an actor method (register &Class::Method)"));
+    }
+    if (actor_instance == nullptr) return absl::FailedPreconditionError("this worker holds no actor");
+    return entry->method(actor_instance.get(), args);
+  }
+  if (!entry->invoke) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", name, "' is an actor factory or method: call it through photon::Actor"));
+  }
   return entry->invoke(args);
 }
-
 
 }  // namespace
 

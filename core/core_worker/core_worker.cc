@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "core/common/logging.h"
 #include "core/common/status_macros.h"
+#include "core/core_worker/actor_submitter.h"
 #include "core/core_worker/node_directory.h"
 #include "core/core_worker/owner_service.h"
 #include "core/core_worker/task_event_buffer.h"
@@ -21,6 +22,7 @@
 #include "core/rpc/grpc_server.h"
 #include "core/rpc/status_util.h"
 #include "gcs/client/gcs_client.h"
+#include "gcs/client/gcs_subscriber.h"
 #include "object_store/object_store_client.h"
 
 namespace photon {
@@ -161,6 +163,10 @@ absl::Status CoreWorker::Connect() {
     RecordEvent(spec, rpc::SCHEDULED, node, worker);
   };
   submitter_ = std::make_unique<TaskSubmitter>(loop_, submit, *nodes_, callbacks);
+  ActorSubmitter::Callbacks actor_callbacks;
+  actor_callbacks.on_reply = callbacks.on_reply;
+  actor_callbacks.on_failure = callbacks.on_failure;
+  actor_submitter_ = std::make_unique<ActorSubmitter>(loop_, options_.token, actor_callbacks);
   PHOTON_LOG(INFO) << (driver ? "driver" : "worker") << " " << Short(worker_id_.Hex()) << " of job " << job_.Hex()
                    << " on node " << Short(node_id_.Hex()) << ", owner service on port " << server_->port();
   return absl::OkStatus();
@@ -174,6 +180,7 @@ void CoreWorker::Shutdown() {
     std::promise<void> done;
     loop_.Post("CoreWorker.Shutdown", [&] {
       submitter_->Shutdown();
+      actor_submitter_->Shutdown();
       done.set_value();
     });
     done.get_future().wait_for(std::chrono::seconds(5));
@@ -187,6 +194,7 @@ void CoreWorker::Shutdown() {
   }
   if (events_) events_->Stop();
   if (nodes_) nodes_->Stop();
+  if (actor_subscriber_) actor_subscriber_->Stop();
   if (server_) server_->Shutdown(std::chrono::milliseconds(200));
   loop_.Stop();
 }

@@ -38,6 +38,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/base/call_once.h"
 #include "absl/synchronization/mutex.h"
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
@@ -51,6 +52,7 @@
 namespace photon {
 namespace gcs {
 class GcsClient;
+class GcsSubscriber;
 }
 namespace object_store {
 class ObjectStoreClient;
@@ -60,6 +62,7 @@ class GrpcServer;
 }
 namespace core {
 
+class ActorSubmitter;
 class NodeDirectory;
 class TaskEventBuffer;
 class TaskReceiver;
@@ -87,9 +90,11 @@ struct CoreWorkerOptions {
   // Driver: shown in the job table.
   std::string entrypoint;
   std::string namespace_name;
-  // Worker: runs a function on its arguments; returns the serialized result,
-  // or an error whose message reaches the caller's get as a TaskError.
-  std::function<absl::StatusOr<std::string>(const std::string& function, const std::vector<std::string>& args)>
+  // Worker: runs a task's function on its arguments (spec.actor_creation:
+  // constructs the actor; spec.actor_id set: calls a method of it); returns
+  // the serialized result, or an error whose message reaches the caller's
+  // get as a TaskError.
+  std::function<absl::StatusOr<std::string>(const rpc::TaskSpec& spec, const std::vector<std::string>& args)>
       execute;
 };
 
@@ -121,6 +126,23 @@ struct TaskOptions {
   rpc::LeaseSchedulingStrategy strategy;
   // Attempts after the first for system failures; -1: unlimited.
   int max_retries = 3;
+};
+
+struct ActorOptions {
+  // Held for the actor's life. Default: none (as in Ray, an actor holds no
+  // CPU while it runs); set {"CPU": 1} to reserve one.
+  std::map<std::string, double> resources;
+  rpc::LeaseSchedulingStrategy strategy;
+  // Named actors are found with GetNamedActor; names are unique per namespace.
+  std::string name;
+  // Empty: the creator's namespace.
+  std::string namespace_name;
+  // A detached actor outlives its creator's job (until killed).
+  bool detached = false;
+  int max_restarts = 0;      // -1: unlimited
+  int max_task_retries = 0;  // -1: unlimited
+  int max_concurrency = 1;
+  std::string class_name;
 };
 
 class CoreWorker {
@@ -158,6 +180,21 @@ class CoreWorker {
   // Cancels the task that makes `id`; NotFound when it already finished.
   absl::Status Cancel(const ObjectID& id, bool force);
 
+  // --- actors (core_worker_actors.cc) ---
+  // Registers the actor with the GCS, which creates it by running `factory`.
+  // AlreadyExists when its name is taken.
+  absl::StatusOr<ActorID> CreateActor(const std::string& factory, std::vector<TaskArg> args,
+                                      const ActorOptions& options);
+  // Calls `method` on the actor; the reference is to its result.
+  absl::StatusOr<ObjectID> SubmitActorTask(const ActorID& actor, const std::string& method,
+                                           std::vector<TaskArg> args);
+  // Ends the actor now; without `no_restart` it restarts if it may.
+  absl::Status KillActor(const ActorID& actor, bool no_restart);
+  // `ns` empty: this job's namespace. NotFound when no live actor has the name.
+  absl::StatusOr<ActorID> GetNamedActor(const std::string& name, const std::string& ns);
+  // This process's namespace.
+  const std::string& namespace_name() const { return options_.namespace_name; }
+
   // --- context ---
   const JobID& job() const { return job_; }
   const NodeID& node_id() const { return node_id_; }
@@ -179,6 +216,16 @@ class CoreWorker {
 
   explicit CoreWorker(CoreWorkerOptions options);
   absl::Status Connect();
+
+  // Fills `task` (spec already has ids, function, options) with `args`,
+  // takes the references, and queues it for the loop.
+  absl::StatusOr<ObjectID> Enqueue(std::shared_ptr<PendingTask> task, const TaskID& task_id,
+                                   std::vector<TaskArg> args);
+  // Adds `args` to `spec` and takes submitted-task references on the
+  // objects they name (appended to `refs`).
+  absl::Status FillArgs(rpc::TaskSpec& spec, std::vector<TaskArg> args, std::vector<ObjectID>* refs);
+  // Follows the GCS ACTOR channel (from the first actor this process meets).
+  void FollowActors();
 
   // Submission (loop).
   void DrainSubmissions();
@@ -227,6 +274,9 @@ class CoreWorker {
   MemoryStore memory_store_;
   std::unique_ptr<TaskEventBuffer> events_;
   std::unique_ptr<TaskSubmitter> submitter_;
+  std::unique_ptr<ActorSubmitter> actor_submitter_;
+  std::unique_ptr<gcs::GcsSubscriber> actor_subscriber_;
+  absl::once_flag follow_actors_once_;
   std::unique_ptr<TaskReceiver> receiver_;
   std::unique_ptr<OwnerService> owner_service_;
   std::unique_ptr<rpc::GrpcServer> server_;

@@ -113,7 +113,7 @@ rpc::TaskReply CoreWorker::Execute(const rpc::TaskSpec& spec) {
     reply.set_outcome(rpc::TaskReply::SYSTEM_ERROR);
     reply.set_error_message(std::string(arg_status.message()));
   } else {
-    absl::StatusOr<std::string> result = options_.execute(spec.function_name(), args);
+    absl::StatusOr<std::string> result = options_.execute(spec, args);
     if (!result.ok()) {
       reply.set_outcome(rpc::TaskReply::APPLICATION_ERROR);
       char host[256] = {0};

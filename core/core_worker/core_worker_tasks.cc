@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "core/common/logging.h"
 #include "core/common/status_macros.h"
+#include "core/core_worker/actor_submitter.h"
 #include "core/core_worker/node_directory.h"
 #include "core/core_worker/owner_service.h"
 #include "core/core_worker/task_event_buffer.h"
@@ -56,6 +57,11 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
   }
   *spec.mutable_strategy() = options.strategy;
   spec.set_max_retries(options.max_retries);
+  return Enqueue(std::move(task), task_id, std::move(args));
+}
+
+absl::Status CoreWorker::FillArgs(rpc::TaskSpec& spec, std::vector<TaskArg> args, std::vector<ObjectID>* refs) {
+  const std::string& function = spec.function_name();
   for (TaskArg& a : args) {
     rpc::TaskArg* arg = spec.add_args();
     if (a.is_ref) {
@@ -65,7 +71,7 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
       arg->set_is_ref(true);
       arg->mutable_ref()->set_object_id(a.ref.Binary());
       *arg->mutable_ref()->mutable_owner() = *owner;
-      task->arg_refs.push_back(a.ref);
+      refs->push_back(a.ref);
     } else {
       arg->set_value(std::move(a.value));
       for (const ObjectID& nested : a.nested_refs) {
@@ -74,11 +80,17 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
         rpc::ObjectRefInfo* info = arg->add_nested_refs();
         info->set_object_id(nested.Binary());
         *info->mutable_owner() = *owner;
-        task->arg_refs.push_back(nested);
+        refs->push_back(nested);
       }
     }
   }
-  RETURN_IF_ERROR(refs_->AddSubmittedTaskReferences(task->arg_refs));
+  return refs_->AddSubmittedTaskReferences(*refs);
+}
+
+absl::StatusOr<ObjectID> CoreWorker::Enqueue(std::shared_ptr<PendingTask> task, const TaskID& task_id,
+                                             std::vector<TaskArg> args) {
+  rpc::TaskSpec& spec = *task->spec;
+  RETURN_IF_ERROR(FillArgs(spec, std::move(args), &task->arg_refs));
   task->return_id = ObjectID::FromIndex(task_id, 1);
   RETURN_IF_ERROR(refs_->AddOwnedObject(task->return_id, -1, task_id));
   RETURN_IF_ERROR(refs_->AddLocalReference(task->return_id));
@@ -86,7 +98,7 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
     absl::MutexLock lock(&mu_);
     return_to_task_[task->return_id] = task_id;
   }
-  RecordEvent(spec, rpc::SUBMITTED, NodeID::Nil(), WorkerID::Nil(), "", function);
+  RecordEvent(spec, rpc::SUBMITTED, NodeID::Nil(), WorkerID::Nil(), "", spec.function_name());
   const ObjectID return_id = task->return_id;
   // Tasks submitted while the loop is busy go over in one handler.
   bool first;
@@ -146,7 +158,11 @@ void CoreWorker::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
       loc->set_object_manager_address(nodes_->ObjectManagerAddress(node));
     }
   }
-  submitter_->Submit(task->spec);
+  if (!task->spec->actor_id().empty() && !task->spec->actor_creation()) {
+    actor_submitter_->Submit(task->spec);
+  } else {
+    submitter_->Submit(task->spec);
+  }
 }
 
 void CoreWorker::RecordEvent(const rpc::TaskSpec& spec, rpc::TaskState state, const NodeID& node,
@@ -202,7 +218,8 @@ void CoreWorker::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& re
     }
     RecordEvent(spec, rpc::FAILED, node, worker, reply.error_message());
   }
-  if (in_store && refs_->Has(task->return_id)) lineage_[task->return_id] = spec;
+  // (An actor call cannot be re-run to rebuild its result: no lineage.)
+  if (in_store && refs_->Has(task->return_id) && spec.actor_id().empty()) lineage_[task->return_id] = spec;
   FinishTask(spec.task_id());
 }
 

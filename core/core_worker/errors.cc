@@ -22,6 +22,7 @@ const char* ErrorKindName(ErrorKind kind) {
     case ErrorKind::kTaskCancelled: return "TaskCancelledError";
     case ErrorKind::kGetTimeout: return "GetTimeoutError";
     case ErrorKind::kScheduling: return "SchedulingError";
+    case ErrorKind::kActorDied: return "ActorDiedError";
   }
   return "None";
 }
@@ -29,7 +30,7 @@ const char* ErrorKindName(ErrorKind kind) {
 std::optional<ErrorKind> ErrorKindFromName(const std::string& name) {
   for (ErrorKind k : {ErrorKind::kTaskError, ErrorKind::kWorkerCrashed, ErrorKind::kNodeDied,
                       ErrorKind::kObjectLost, ErrorKind::kOwnerDied, ErrorKind::kTaskCancelled,
-                      ErrorKind::kGetTimeout, ErrorKind::kScheduling}) {
+                      ErrorKind::kGetTimeout, ErrorKind::kScheduling, ErrorKind::kActorDied}) {
     if (name == ErrorKindName(k)) return k;
   }
   return std::nullopt;
@@ -53,7 +54,8 @@ absl::Status ErrorStatus(ErrorKind kind, const std::string& message) {
     case ErrorKind::kObjectLost:
     case ErrorKind::kOwnerDied: code = absl::StatusCode::kDataLoss; break;
     case ErrorKind::kWorkerCrashed:
-    case ErrorKind::kNodeDied: code = absl::StatusCode::kUnavailable; break;
+    case ErrorKind::kNodeDied:
+    case ErrorKind::kActorDied: code = absl::StatusCode::kUnavailable; break;
     case ErrorKind::kScheduling: code = absl::StatusCode::kFailedPrecondition; break;
     default: break;
   }

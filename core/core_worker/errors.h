@@ -35,6 +35,8 @@ enum class ErrorKind {
   kGetTimeout,
   // The task could not be scheduled or its worker could not start.
   kScheduling,
+  // The actor a call went to is dead (or died running it, retries spent).
+  kActorDied,
 };
 
 const char* ErrorKindName(ErrorKind kind);

@@ -11,17 +11,32 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
+#include "core/core_worker/actor_receiver.h"
 #include "core/rpc/auth.h"
 
 namespace photon {
 namespace core {
 namespace {
 
-constexpr uint32_t kMaxFrameBytes = 512u << 20;
 // Replies held back while more tasks of the same burst are queued.
 constexpr int kMaxBatchedReplies = 128;
 
 }  // namespace
+
+bool WriteTaskFrame(int fd, const rpc::TaskStreamFrame& frame) {
+  const size_t size = frame.ByteSizeLong();
+  std::string out(4 + size, '\0');
+  for (int i = 0; i < 4; i++) out[i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  frame.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&out[4]));
+  size_t sent = 0;
+  while (sent < out.size()) {
+    ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
 
 TaskReceiver::TaskReceiver(std::string token, Execute execute, LeaseDone on_lease_done)
     : token_(std::move(token)), execute_(std::move(execute)), on_lease_done_(std::move(on_lease_done)) {}
@@ -94,6 +109,12 @@ void TaskReceiver::Serve(int fd) {
     rpc::TaskSpec spec = std::move(queue_.front());
     queue_.pop_front();
     *replies_.add_replies() = execute_(spec);
+    if (spec.actor_creation()) {
+      const bool created = replies_.replies(replies_.replies_size() - 1).outcome() == rpc::TaskReply::OK;
+      if (!Flush(fd) || !created) break;  // a failed constructor: the creator ends this worker
+      BecomeActor(fd, spec.max_concurrency());
+      return;  // RunExecutionLoop closes fd
+    }
     if (queue_.empty() || replies_.replies_size() >= kMaxBatchedReplies) open = Flush(fd);
   }
   queue_.clear();
@@ -107,7 +128,7 @@ bool TaskReceiver::ReadFrames(int fd, bool block) {
     while (inbox_.size() - inbox_start_ >= 4) {
       const auto* p = reinterpret_cast<const uint8_t*>(inbox_.data() + inbox_start_);
       const uint32_t size = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
-      if (size > kMaxFrameBytes) {
+      if (size > kMaxTaskFrameBytes) {
         PHOTON_LOG(WARNING) << "task stream: frame of " << size << " bytes; closing";
         return false;
       }
@@ -167,23 +188,21 @@ void TaskReceiver::Apply(rpc::TaskStreamFrame frame) {
 
 bool TaskReceiver::Flush(int fd) {
   if (replies_.replies_size() == 0) return true;
-  const size_t size = replies_.ByteSizeLong();
-  std::string out(4 + size, '\0');
-  for (int i = 0; i < 4; i++) out[i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  replies_.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&out[4]));
+  const bool ok = WriteTaskFrame(fd, replies_);
   replies_.Clear();
-  size_t sent = 0;
-  while (sent < out.size()) {
-    ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
-  }
-  return true;
+  return ok;
+}
+
+void TaskReceiver::BecomeActor(int fd, int max_concurrency) {
+  ActorReceiver actor(token_, execute_, max_concurrency);
+  actor_ = &actor;
+  if (!stopped_) actor.Run(listen_fd_, fd);
+  actor_ = nullptr;
 }
 
 void TaskReceiver::Stop() {
   stopped_ = true;
+  if (ActorReceiver* actor = actor_.load()) actor->Stop();
   int lfd = listen_fd_;
   if (lfd >= 0) shutdown(lfd, SHUT_RDWR);
   int cfd = conn_fd_;

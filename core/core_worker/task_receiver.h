@@ -12,6 +12,11 @@
 // (a no-op when the submitter already returned it), and the next
 // submitter is accepted.
 //
+// A constructor call (spec.actor_creation) that succeeds turns the worker
+// into that actor: the stream and the listening socket go to an
+// ActorReceiver for the rest of the process's life, and the lease stays
+// with whoever created the actor (the GCS).
+//
 // Cancel: a queued task is answered CANCELLED unrun. A running task cannot
 // be interrupted here; the submitter force-cancels it by asking the raylet
 // to end this worker.
@@ -33,6 +38,15 @@
 
 namespace photon {
 namespace core {
+
+// The largest frame either side accepts.
+inline constexpr uint32_t kMaxTaskFrameBytes = 512u << 20;
+
+// Writes `frame` (4-byte little-endian length, then the message) to a
+// blocking socket; false when the socket broke.
+bool WriteTaskFrame(int fd, const rpc::TaskStreamFrame& frame);
+
+class ActorReceiver;
 
 class TaskReceiver {
  public:
@@ -57,6 +71,8 @@ class TaskReceiver {
   bool ReadFrames(int fd, bool block);
   bool Flush(int fd);
   void Apply(rpc::TaskStreamFrame frame);
+  // After a successful constructor call: this worker is that actor now.
+  void BecomeActor(int fd, int max_concurrency);
 
   const std::string token_;
   const Execute execute_;
@@ -64,6 +80,7 @@ class TaskReceiver {
   std::atomic<int> listen_fd_{-1};
   std::atomic<int> conn_fd_{-1};
   std::atomic<bool> stopped_{false};
+  std::atomic<ActorReceiver*> actor_{nullptr};
 
   // Per connection (execution thread only).
   bool authenticated_ = false;

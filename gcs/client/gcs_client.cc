@@ -15,7 +15,8 @@ GcsClient::GcsClient(Options options)
       kv_(rpc::InternalKVGcsService::NewStub(channel_)),
       functions_(rpc::FunctionGcsService::NewStub(channel_)),
       pubsub_(rpc::PubsubGcsService::NewStub(channel_)),
-      task_events_(rpc::TaskEventsGcsService::NewStub(channel_)) {}
+      task_events_(rpc::TaskEventsGcsService::NewStub(channel_)),
+      actors_(rpc::ActorInfoGcsService::NewStub(channel_)) {}
 
 absl::Status GcsClient::Call(const char* what,
                              const std::function<grpc::Status(grpc::ClientContext*)>& call,
@@ -193,6 +194,39 @@ absl::StatusOr<rpc::GetTaskEventsReply> GcsClient::GetTaskEvents(const JobID& jo
   rpc::GetTaskEventsReply reply;
   RETURN_IF_ERROR(Call("GetTaskEvents", [&](grpc::ClientContext* c) { return task_events_->GetTaskEvents(c, req, &reply); }));
   return reply;
+}
+
+absl::Status GcsClient::RegisterActor(const rpc::ActorTableData& actor) {
+  rpc::RegisterActorRequest req;
+  *req.mutable_actor() = actor;
+  rpc::RegisterActorReply reply;
+  return Call("RegisterActor", [&](grpc::ClientContext* c) { return actors_->RegisterActor(c, req, &reply); });
+}
+
+absl::StatusOr<rpc::ActorTableData> GcsClient::GetActorInfo(const ActorID& actor) {
+  rpc::GetActorInfoRequest req;
+  req.set_actor_id(actor.Binary());
+  rpc::GetActorInfoReply reply;
+  RETURN_IF_ERROR(Call("GetActorInfo", [&](grpc::ClientContext* c) { return actors_->GetActorInfo(c, req, &reply); }));
+  return reply.actor();
+}
+
+absl::StatusOr<rpc::ActorTableData> GcsClient::GetNamedActor(const std::string& name, const std::string& ns) {
+  rpc::GetNamedActorRequest req;
+  req.set_name(name);
+  req.set_namespace_(ns);
+  rpc::GetNamedActorReply reply;
+  RETURN_IF_ERROR(
+      Call("GetNamedActor", [&](grpc::ClientContext* c) { return actors_->GetNamedActor(c, req, &reply); }));
+  return reply.actor();
+}
+
+absl::Status GcsClient::KillActor(const ActorID& actor, bool no_restart) {
+  rpc::KillActorRequest req;
+  req.set_actor_id(actor.Binary());
+  req.set_no_restart(no_restart);
+  rpc::KillActorReply reply;
+  return Call("KillActor", [&](grpc::ClientContext* c) { return actors_->KillActor(c, req, &reply); });
 }
 
 absl::StatusOr<rpc::PollReply> GcsClient::Poll(const rpc::PollRequest& request) {

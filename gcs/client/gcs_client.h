@@ -63,6 +63,11 @@ class GcsClient {
   // `job` nil: every job.
   absl::StatusOr<rpc::GetTaskEventsReply> GetTaskEvents(const JobID& job, int limit);
 
+  absl::Status RegisterActor(const rpc::ActorTableData& actor);
+  absl::StatusOr<rpc::ActorTableData> GetActorInfo(const ActorID& actor);
+  absl::StatusOr<rpc::ActorTableData> GetNamedActor(const std::string& name, const std::string& ns);
+  absl::Status KillActor(const ActorID& actor, bool no_restart);
+
   // One long poll (see PubsubGcsService.Poll). The deadline covers its timeout.
   absl::StatusOr<rpc::PollReply> Poll(const rpc::PollRequest& request);
 
@@ -82,6 +87,7 @@ class GcsClient {
   std::unique_ptr<rpc::FunctionGcsService::Stub> functions_;
   std::unique_ptr<rpc::PubsubGcsService::Stub> pubsub_;
   std::unique_ptr<rpc::TaskEventsGcsService::Stub> task_events_;
+  std::unique_ptr<rpc::ActorInfoGcsService::Stub> actors_;
 };
 
 }  // namespace gcs

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -34,6 +35,12 @@ namespace api_internal {
 // Deserializes the arguments, calls the function, serializes the result.
 using Invoker =
     std::function<absl::StatusOr<std::string>(const std::vector<std::string>& serialized_args)>;
+// The same for an actor method, on the actor instance `self`.
+using MethodInvoker =
+    std::function<absl::StatusOr<std::string>(void* self, const std::vector<std::string>& serialized_args)>;
+// Runs an actor factory: the new instance (owning it), or the failure.
+using FactoryInvoker =
+    std::function<absl::StatusOr<std::shared_ptr<void>>(const std::vector<std::string>& serialized_args)>;
 
 // Status builders, out of line (invoker.cc).
 absl::Status ArgumentCountError(const std::string& name, std::size_t expected, std::size_t got);
@@ -93,8 +100,9 @@ constexpr bool CheckSignature(std::index_sequence<I...>) {
   return (CheckParam<I, typename FunctionTraits<F>::template Param<I>>() && ... && true);
 }
 
-template <typename F, std::size_t... I>
-absl::StatusOr<std::string> Invoke(const std::string& name, F* f,
+// Calls `f` (anything callable with F's parameters) on the decoded args.
+template <typename F, typename Callable, std::size_t... I>
+absl::StatusOr<std::string> Invoke(const std::string& name, const Callable& f,
                                    const std::vector<std::string>& args,
                                    std::index_sequence<I...>) {
   using Traits = FunctionTraits<F>;
@@ -140,10 +148,55 @@ Invoker MakeInvoker(std::string name, F* f) {
   static_assert(CheckSignature<F>(std::make_index_sequence<kArity>()));
   if constexpr (SignatureOk<F>::value) {
     return [name = std::move(name), f](const std::vector<std::string>& args) {
-      return Invoke(name, f, args, std::make_index_sequence<kArity>());
+      return Invoke<F>(name, f, args, std::make_index_sequence<kArity>());
     };
   } else {
     return Invoker();  // Unreachable: the static_asserts above have failed.
+  }
+}
+
+// REQUIRES: M is a pointer to a member function.
+template <typename M>
+MethodInvoker MakeMethodInvoker(std::string name, M method) {
+  using F = typename MethodTraits<M>::Function;
+  using C = typename MethodTraits<M>::Class;
+  constexpr std::size_t kArity = FunctionTraits<F>::kArity;
+  static_assert(CheckSignature<F>(std::make_index_sequence<kArity>()));
+  if constexpr (SignatureOk<F>::value) {
+    return [name = std::move(name), method](void* self, const std::vector<std::string>& args) {
+      C* object = static_cast<C*>(self);
+      auto call = [object, method](auto&&... a) -> decltype(auto) {
+        return (object->*method)(std::forward<decltype(a)>(a)...);
+      };
+      return Invoke<F>(name, call, args, std::make_index_sequence<kArity>());
+    };
+  } else {
+    return MethodInvoker();  // Unreachable: the static_asserts above have failed.
+  }
+}
+
+// REQUIRES: F returns a pointer to a class (IsActorFactory).
+template <typename F>
+FactoryInvoker MakeFactoryInvoker(std::string name, F* factory) {
+  using Args = typename VoidResult<F>::type;  // the result is the instance, not a value to ship
+  using T = std::remove_pointer_t<typename FunctionTraits<F>::Result>;
+  constexpr std::size_t kArity = FunctionTraits<F>::kArity;
+  static_assert(CheckSignature<Args>(std::make_index_sequence<kArity>()));
+  if constexpr (SignatureOk<Args>::value) {
+    return [name = std::move(name), factory](
+               const std::vector<std::string>& args) -> absl::StatusOr<std::shared_ptr<void>> {
+      std::shared_ptr<void> instance;
+      auto call = [&instance, factory](auto&&... a) {
+        T* made = factory(std::forward<decltype(a)>(a)...);
+        instance = std::shared_ptr<void>(made, [](void* p) { delete static_cast<T*>(p); });
+      };
+      absl::StatusOr<std::string> done = Invoke<Args>(name, call, args, std::make_index_sequence<kArity>());
+      if (!done.ok()) return done.status();
+      if (instance == nullptr) return absl::InvalidArgumentError("actor factory " + name + " returned a null pointer");
+      return instance;
+    };
+  } else {
+    return FactoryInvoker();  // Unreachable: the static_asserts above have failed.
   }
 }
 

@@ -1,0 +1,361 @@
+#include "gcs/actor_manager.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/common/logging.h"
+#include "core/core_worker/task_stream.h"
+#include "core/rpc/client_call.h"
+
+namespace photon {
+namespace gcs {
+namespace {
+
+std::string Short(const ActorID& id) { return id.Hex().substr(0, 12); }
+
+}  // namespace
+
+rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message) {
+  rpc::ActorDeathCause cause;
+  cause.set_kind(kind);
+  cause.set_message(std::move(message));
+  return cause;
+}
+
+ActorManager::ActorManager(EventLoop& loop, std::string token, NodeManager& nodes, Publisher& publisher)
+    : loop_(loop), token_(std::move(token)), nodes_(nodes), publisher_(publisher) {}
+
+ActorManager::~ActorManager() = default;
+
+absl::Status ActorManager::Register(rpc::ActorTableData data) {
+  absl::StatusOr<ActorID> id = ActorID::FromBinary(data.actor_id());
+  if (!id.ok()) return absl::InvalidArgumentError(absl::StrCat("register actor: ", id.status().message()));
+  if (!data.creation_spec().actor_creation()) {
+    return absl::InvalidArgumentError("register actor " + id->Hex() + ": no constructor call (creation_spec)");
+  }
+  if (actors_.contains(*id)) return absl::AlreadyExistsError("actor " + id->Hex() + " is already registered");
+  if (!data.name().empty()) {
+    auto key = std::make_pair(data.namespace_(), data.name());
+    if (named_.count(key) > 0) {
+      return absl::AlreadyExistsError(absl::StrCat("an actor named '", data.name(), "' already exists in namespace '",
+                                                   data.namespace_(), "'"));
+    }
+    named_[key] = *id;
+  }
+  data.set_state(rpc::PENDING_CREATION);
+  data.set_num_restarts(0);
+  Actor& actor = actors_[*id];
+  actor.data = std::move(data);
+  PHOTON_LOG(INFO) << "actor " << Short(*id) << " (" << actor.data.class_name() << ") registered";
+  Publish(actor);
+  Schedule(actor);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<rpc::ActorTableData> ActorManager::Get(const ActorID& id) const {
+  auto it = actors_.find(id);
+  if (it == actors_.end()) return absl::NotFoundError("no actor " + id.Hex());
+  return Public(it->second.data);
+}
+
+absl::StatusOr<rpc::ActorTableData> ActorManager::GetNamed(const std::string& name, const std::string& ns) const {
+  auto it = named_.find({ns, name});
+  if (it == named_.end()) {
+    return absl::NotFoundError(absl::StrCat("no actor named '", name, "' in namespace '", ns, "'"));
+  }
+  return Get(it->second);
+}
+
+std::vector<rpc::PubMessage> ActorManager::Snapshot() const {
+  std::vector<rpc::PubMessage> out;
+  for (const auto& [id, actor] : actors_) {
+    rpc::PubMessage m;
+    m.set_channel(rpc::ACTOR);
+    *m.mutable_actor() = Public(actor.data);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+rpc::ActorTableData ActorManager::Public(const rpc::ActorTableData& data) {
+  rpc::ActorTableData out = data;
+  out.clear_creation_spec();  // arguments can be large; nobody outside needs them
+  out.clear_worker_command();
+  return out;
+}
+
+void ActorManager::Publish(const Actor& actor) {
+  rpc::PubMessage m;
+  m.set_channel(rpc::ACTOR);
+  *m.mutable_actor() = Public(actor.data);
+  publisher_.Publish(std::move(m));
+}
+
+rpc::RayletService::Stub& ActorManager::Raylet(const std::string& address) {
+  auto& stub = raylets_[address];
+  if (!stub) stub = rpc::RayletService::NewStub(rpc::MakeChannel(address));
+  return *stub;
+}
+
+std::string ActorManager::RayletFor(const Actor& actor) const {
+  // The owner's node first (its raylet spills the lease on when it must).
+  absl::StatusOr<NodeID> owner_node = NodeID::FromBinary(actor.data.owner().node_id());
+  if (owner_node.ok() && nodes_.IsAlive(*owner_node)) {
+    const rpc::GcsNodeInfo* n = nodes_.Find(*owner_node);
+    return absl::StrCat(n->node_ip(), ":", n->raylet_port());
+  }
+  for (const rpc::GcsNodeInfo& n : nodes_.All()) {
+    if (n.state() == rpc::GcsNodeInfo::ALIVE) return absl::StrCat(n.node_ip(), ":", n.raylet_port());
+  }
+  return "";
+}
+
+void ActorManager::Schedule(Actor& actor) {
+  const ActorID id = *ActorID::FromBinary(actor.data.actor_id());
+  const uint64_t generation = ++actor.generation;
+  actor.lease_id = 0;
+  actor.stream.reset();
+  const std::string raylet = RayletFor(actor);
+  if (raylet.empty()) {
+    // No node yet: try again when one may have joined.
+    loop_.RunAfter("Actors.Reschedule", std::chrono::seconds(1), [this, id, generation] {
+      auto it = actors_.find(id);
+      if (it != actors_.end() && it->second.generation == generation && it->second.data.state() != rpc::DEAD) {
+        Schedule(it->second);
+      }
+    });
+    return;
+  }
+  RequestLease(id, generation, raylet, false);
+}
+
+void ActorManager::RequestLease(const ActorID& id, uint64_t generation, const std::string& raylet_address,
+                                bool spilled_back) {
+  const Actor& actor = actors_.at(id);
+  auto request = std::make_shared<rpc::RequestWorkerLeaseRequest>();
+  request->set_job_id(actor.data.job_id());
+  *request->mutable_resources() = actor.data.creation_spec().resources();
+  *request->mutable_strategy() = actor.data.creation_spec().strategy();
+  request->set_spilled_back(spilled_back);
+  *request->mutable_worker_command() = actor.data.worker_command();
+  request->set_for_actor(true);
+  rpc::RetryPolicy policy;
+  policy.attempt_timeout = std::chrono::hours(24 * 7);  // waits while resources are busy
+  policy.max_attempts = 1;
+  rpc::RayletService::Stub* stub = &Raylet(raylet_address);
+  rpc::CallAsync<rpc::RequestWorkerLeaseReply>(
+      loop_, "Actors.LeaseReply", token_, policy,
+      [stub, request](grpc::ClientContext* ctx, rpc::RequestWorkerLeaseReply* reply, auto on_done) {
+        stub->async()->RequestWorkerLease(ctx, request.get(), reply, std::move(on_done));
+      },
+      [this, id, generation, raylet_address](grpc::Status status, rpc::RequestWorkerLeaseReply reply) {
+        auto it = actors_.find(id);
+        const bool current = it != actors_.end() && it->second.generation == generation &&
+                             it->second.data.state() != rpc::DEAD;
+        if (!current) {
+          if (status.ok() && reply.lease_id() != 0) ReturnLease(raylet_address, reply.lease_id(), false);
+          return;
+        }
+        if (!status.ok()) {
+          PHOTON_LOG(WARNING) << "actor " << Short(id) << ": lease request to " << raylet_address
+                              << " failed (" << status.error_message() << "); trying again";
+          loop_.RunAfter("Actors.Reschedule", std::chrono::milliseconds(500), [this, id, generation] {
+            auto again = actors_.find(id);
+            if (again != actors_.end() && again->second.generation == generation) Schedule(again->second);
+          });
+          return;
+        }
+        if (reply.lease_id() == 0) {
+          RequestLease(id, generation, reply.spillback_raylet_address(), true);
+          return;
+        }
+        OnLeaseGranted(id, generation, raylet_address, reply);
+      });
+}
+
+void ActorManager::OnLeaseGranted(const ActorID& id, uint64_t generation, const std::string& raylet_address,
+                                  const rpc::RequestWorkerLeaseReply& reply) {
+  Actor& actor = actors_.at(id);
+  actor.lease_id = reply.lease_id();
+  actor.raylet_address = raylet_address;
+  rpc::Address address;
+  const std::string worker_address = reply.worker_address();
+  address.set_ip(worker_address.substr(0, worker_address.rfind(':')));
+  address.set_port(std::stoi(worker_address.substr(worker_address.rfind(':') + 1)));
+  address.set_worker_id(reply.worker_id());
+  for (const rpc::GcsNodeInfo& n : nodes_.All()) {
+    if (absl::StrCat(n.node_ip(), ":", n.raylet_port()) == raylet_address) address.set_node_id(n.node_id());
+  }
+  *actor.data.mutable_address() = address;
+  core::TaskStream::Connect(
+      loop_, worker_address,
+      [this, id, generation, worker_address](absl::StatusOr<std::shared_ptr<core::TaskStream>> stream) {
+        auto it = actors_.find(id);
+        if (it == actors_.end() || it->second.generation != generation) return;
+        if (!stream.ok()) return OnWorkerLost(id, generation, std::string(stream.status().message()));
+        Actor& a = it->second;
+        a.stream = *stream;
+        a.stream->Start(
+            [this, id, generation, worker_address](rpc::TaskStreamFrame frame) {
+              for (const rpc::TaskReply& r : frame.replies()) OnCreated(id, generation, r, worker_address);
+            },
+            [this, id, generation](const absl::Status& why) {
+              OnWorkerLost(id, generation, std::string(why.message()));
+            });
+        rpc::TaskStreamFrame frame;
+        frame.set_token(token_);
+        frame.set_lease_id(a.lease_id);
+        rpc::TaskSpec& spec = *frame.add_push();
+        spec = a.data.creation_spec();
+        spec.set_attempt(a.data.num_restarts());
+        a.stream->Send(frame);
+      });
+}
+
+void ActorManager::OnCreated(const ActorID& id, uint64_t generation, const rpc::TaskReply& reply,
+                             const std::string& worker_address) {
+  auto it = actors_.find(id);
+  if (it == actors_.end() || it->second.generation != generation) return;
+  Actor& actor = it->second;
+  if (reply.outcome() != rpc::TaskReply::OK) {
+    // A constructor that throws would throw again: no restart.
+    const int64_t lease = actor.lease_id;
+    actor.generation++;
+    actor.stream.reset();
+    ReturnLease(actor.raylet_address, lease, true);
+    End(actor, DeathCause(rpc::ActorDeathCause::CREATION_FAILED,
+                          "the actor's constructor failed: " + reply.error_message()));
+    return;
+  }
+  if (actor.kill_requested) {
+    // Killed while being created: end the new worker too.
+    ReturnLease(actor.raylet_address, actor.lease_id, true);
+    return;
+  }
+  actor.data.set_state(rpc::ALIVE);
+  PHOTON_LOG(INFO) << "actor " << Short(id) << " is alive at " << worker_address
+                   << (actor.data.num_restarts() > 0 ? absl::StrCat(" (restart ", actor.data.num_restarts(), ")") : "");
+  Publish(actor);
+}
+
+void ActorManager::OnWorkerLost(const ActorID& id, uint64_t generation, const std::string& why) {
+  auto it = actors_.find(id);
+  if (it == actors_.end() || it->second.generation != generation || it->second.data.state() == rpc::DEAD) return;
+  Actor& actor = it->second;
+  actor.generation++;  // callbacks of the lost worker are stale from now on
+  actor.stream.reset();
+  if (actor.lease_id != 0) ReturnLease(actor.raylet_address, actor.lease_id, true);
+  actor.lease_id = 0;
+  if (actor.kill_requested) {
+    rpc::ActorDeathCause cause = actor.kill_cause;
+    actor.kill_requested = false;
+    if (actor.no_restart) return End(actor, cause);
+    return RestartOrEnd(actor, cause);
+  }
+  // Was it the worker or its whole node? Ask the node's raylet.
+  auto request = std::make_shared<rpc::HealthCheckRequest>();
+  rpc::RetryPolicy policy;
+  policy.attempt_timeout = std::chrono::milliseconds(1000);
+  policy.max_attempts = 1;
+  rpc::RayletService::Stub* stub = &Raylet(actor.raylet_address);
+  const uint64_t now = actor.generation;
+  rpc::CallAsync<rpc::HealthCheckReply>(
+      loop_, "Actors.ProbeRaylet", token_, policy,
+      [stub, request](grpc::ClientContext* ctx, rpc::HealthCheckReply* reply, auto on_done) {
+        stub->async()->HealthCheck(ctx, request.get(), reply, std::move(on_done));
+      },
+      [this, id, now, why](grpc::Status status, rpc::HealthCheckReply) {
+        auto a = actors_.find(id);
+        if (a == actors_.end() || a->second.generation != now || a->second.data.state() == rpc::DEAD) return;
+        if (status.ok()) {
+          RestartOrEnd(a->second, DeathCause(rpc::ActorDeathCause::WORKER_DIED,
+                                             "the actor's worker process died (" + why + ")"));
+        } else {
+          RestartOrEnd(a->second, DeathCause(rpc::ActorDeathCause::NODE_DIED,
+                                             "the node running the actor died (its raylet does not answer)"));
+        }
+      });
+}
+
+void ActorManager::RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause) {
+  const int max = actor.data.max_restarts();
+  if (max != -1 && actor.data.num_restarts() >= max) return End(actor, std::move(cause));
+  actor.data.set_num_restarts(actor.data.num_restarts() + 1);
+  actor.data.set_state(rpc::RESTARTING);
+  actor.data.clear_address();
+  PHOTON_LOG(INFO) << "actor " << Short(*ActorID::FromBinary(actor.data.actor_id())) << " restarting ("
+                   << actor.data.num_restarts() << (max == -1 ? "" : absl::StrCat(" of ", max)) << "): "
+                   << cause.message();
+  Publish(actor);
+  Schedule(actor);
+}
+
+void ActorManager::End(Actor& actor, rpc::ActorDeathCause cause) {
+  actor.generation++;
+  actor.data.set_state(rpc::DEAD);
+  *actor.data.mutable_death_cause() = std::move(cause);
+  if (!actor.data.name().empty()) {
+    auto key = std::make_pair(actor.data.namespace_(), actor.data.name());
+    auto it = named_.find(key);
+    if (it != named_.end() && it->second.Binary() == actor.data.actor_id()) named_.erase(it);
+  }
+  PHOTON_LOG(INFO) << "actor " << Short(*ActorID::FromBinary(actor.data.actor_id()))
+                   << " is dead: " << actor.data.death_cause().message();
+  Publish(actor);
+}
+
+absl::Status ActorManager::Kill(const ActorID& id, bool no_restart) {
+  auto it = actors_.find(id);
+  if (it == actors_.end()) return absl::NotFoundError("kill: no actor " + id.Hex());
+  Actor& actor = it->second;
+  if (actor.data.state() == rpc::DEAD) return absl::OkStatus();
+  rpc::ActorDeathCause cause = DeathCause(rpc::ActorDeathCause::KILLED, "the actor was killed");
+  if (actor.stream == nullptr) {
+    // Not running (being scheduled): nothing to end but the bookkeeping.
+    if (no_restart) End(actor, cause);
+    return absl::OkStatus();
+  }
+  actor.kill_requested = true;
+  actor.no_restart = no_restart;
+  actor.kill_cause = cause;
+  // Ending the lease as "worker died" makes the raylet kill the process;
+  // its stream then closes and OnWorkerLost finishes the job.
+  ReturnLease(actor.raylet_address, actor.lease_id, true);
+  actor.lease_id = 0;
+  return absl::OkStatus();
+}
+
+void ActorManager::OnJobFinished(const JobID& job) {
+  for (auto& [id, actor] : actors_) {
+    if (actor.data.detached() || actor.data.state() == rpc::DEAD || actor.data.job_id() != job.Binary()) continue;
+    rpc::ActorDeathCause cause =
+        DeathCause(rpc::ActorDeathCause::OWNER_DIED, "the actor's owner (the driver of job " + job.Hex() + ") exited");
+    if (actor.stream == nullptr) {
+      End(actor, cause);
+      continue;
+    }
+    actor.kill_requested = true;
+    actor.no_restart = true;
+    actor.kill_cause = cause;
+    ReturnLease(actor.raylet_address, actor.lease_id, true);
+    actor.lease_id = 0;
+  }
+}
+
+void ActorManager::ReturnLease(const std::string& raylet_address, int64_t lease_id, bool worker_died) {
+  if (lease_id == 0 || raylet_address.empty()) return;
+  auto request = std::make_shared<rpc::ReturnWorkerRequest>();
+  request->set_lease_id(lease_id);
+  request->set_worker_died(worker_died);
+  rpc::RetryPolicy policy;
+  policy.attempt_timeout = std::chrono::milliseconds(5000);
+  policy.max_attempts = 3;
+  rpc::RayletService::Stub* stub = &Raylet(raylet_address);
+  rpc::CallAsync<rpc::ReturnWorkerReply>(
+      loop_, "Actors.ReturnLease", token_, policy,
+      [stub, request](grpc::ClientContext* ctx, rpc::ReturnWorkerReply* reply, auto on_done) {
+        stub->async()->ReturnWorker(ctx, request.get(), reply, std::move(on_done));
+      },
+      [](grpc::Status, rpc::ReturnWorkerReply) {});  // NotFound: the raylet saw the worker die first
+}
+
+}  // namespace gcs
+}  // namespace photon

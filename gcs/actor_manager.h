@@ -1,0 +1,106 @@
+#pragma once
+
+// ActorManager: the GCS side of actors (DESIGN.md, Tasks: actors).
+//
+// An owner registers an actor with its constructor call; the manager asks a
+// raylet for a worker lease (the owner's node first, following spillback),
+// opens a task stream to the leased worker and pushes the constructor. The
+// stream stays open for the actor's life: when it closes, the worker died.
+// Then the actor restarts (the constructor runs again on a new worker)
+// while restarts remain (max_restarts, -1 = unlimited), else it is DEAD
+// with a cause: the worker died, its node died, it was killed, its owner
+// went away, or its constructor threw. Every state change is published on
+// the ACTOR channel; callers follow it to find the actor's address.
+//
+// Names are unique per namespace among actors not DEAD. A non-detached
+// actor dies when its owner's job finishes (OnJobFinished); a detached one
+// lives until killed.
+//
+//   ActorManager actors(loop, token, nodes, publisher);
+//   RETURN_IF_ERROR(actors.Register(data));          // schedules it
+//   actors.Kill(id, /*no_restart=*/true);
+//
+// Runs only on the GCS loop. Actors are kept in memory (a GCS restart
+// forgets them; their workers live on, unreachable by name).
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "core/common/event_loop.h"
+#include "core/common/id.h"
+#include "gcs/node_manager.h"
+#include "gcs/publisher.h"
+#include "proto/gcs.pb.h"
+#include "proto/raylet.grpc.pb.h"
+
+namespace photon {
+namespace core {
+class TaskStream;
+}
+namespace gcs {
+
+class ActorManager {
+ public:
+  ActorManager(EventLoop& loop, std::string token, NodeManager& nodes, Publisher& publisher);
+  ~ActorManager();
+
+  // InvalidArgument for a malformed actor; AlreadyExists for a taken name.
+  absl::Status Register(rpc::ActorTableData actor);
+  // NotFound for an unknown actor. Without `no_restart` the actor restarts
+  // if it has restarts left.
+  absl::Status Kill(const ActorID& id, bool no_restart);
+  absl::StatusOr<rpc::ActorTableData> Get(const ActorID& id) const;
+  // NotFound when no actor that is not DEAD has that name.
+  absl::StatusOr<rpc::ActorTableData> GetNamed(const std::string& name, const std::string& ns) const;
+  // Ends the job's non-detached actors (their owner is gone).
+  void OnJobFinished(const JobID& job);
+
+  // One ACTOR message per actor, for pubsub snapshots.
+  std::vector<rpc::PubMessage> Snapshot() const;
+
+ private:
+  struct Actor {
+    rpc::ActorTableData data;
+    // Bumped at each scheduling attempt: callbacks of older ones are stale.
+    uint64_t generation = 0;
+    int64_t lease_id = 0;
+    std::string raylet_address;
+    std::shared_ptr<core::TaskStream> stream;
+    bool kill_requested = false;
+    bool no_restart = false;
+    rpc::ActorDeathCause kill_cause;
+  };
+
+  void Schedule(Actor& actor);
+  void RequestLease(const ActorID& id, uint64_t generation, const std::string& raylet_address, bool spilled_back);
+  void OnLeaseGranted(const ActorID& id, uint64_t generation, const std::string& raylet_address,
+                      const rpc::RequestWorkerLeaseReply& reply);
+  void OnCreated(const ActorID& id, uint64_t generation, const rpc::TaskReply& reply,
+                 const std::string& worker_address);
+  void OnWorkerLost(const ActorID& id, uint64_t generation, const std::string& why);
+  // Restarts the actor, or ends it with `cause` when no restart is left.
+  void RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause);
+  void End(Actor& actor, rpc::ActorDeathCause cause);
+  void ReturnLease(const std::string& raylet_address, int64_t lease_id, bool worker_died);
+  std::string RayletFor(const Actor& actor) const;
+  rpc::RayletService::Stub& Raylet(const std::string& address);
+  void Publish(const Actor& actor);
+  static rpc::ActorTableData Public(const rpc::ActorTableData& data);
+
+  EventLoop& loop_;
+  const std::string token_;
+  NodeManager& nodes_;
+  Publisher& publisher_;
+  absl::flat_hash_map<ActorID, Actor> actors_;
+  std::map<std::pair<std::string, std::string>, ActorID> named_;  // (namespace, name)
+  absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylets_;
+};
+
+rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message);
+
+}  // namespace gcs
+}  // namespace photon
