@@ -37,7 +37,29 @@ int SubmitMany(int n) {
   return n;
 }
 
-PHOTON_REMOTE(Noop, SubmitMany);
+// The actor of the actor_calls metrics.
+class Echo {
+ public:
+  static Echo* Create() { return new Echo(); }
+  int Noop() { return 0; }
+  int WithArg(int x) { return x; }
+};
+
+// One client of n_n_actor_calls_*: `n` calls spread over `actors`,
+// optionally each with an object reference as its argument.
+int CallActors(std::vector<photon::ActorHandle<Echo>> actors, int n, bool with_arg) {
+  std::vector<photon::ObjectRef<int>> refs;
+  refs.reserve(n);
+  photon::ObjectRef<int> arg = photon::Put(1);
+  for (int i = 0; i < n; i++) {
+    auto& actor = actors[i % actors.size()];
+    refs.push_back(with_arg ? actor.Task(&Echo::WithArg).Remote(arg) : actor.Task(&Echo::Noop).Remote());
+  }
+  photon::Get(refs);
+  return n;
+}
+
+PHOTON_REMOTE(Noop, SubmitMany, Echo::Create, &Echo::Noop, &Echo::WithArg, CallActors);
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
@@ -210,6 +232,74 @@ int main(int argc, char** argv) {
     const double s = Seconds(start);
     std::snprintf(line, sizeof(line), "(%d clients, each a task submitting %d tasks)", clients, per_client);
     Print("multi_client_tasks_async", clients * per_client / s, "tasks/s", line);
+  }
+  if (run("1_1_actor_calls_sync")) {
+    auto actor = photon::Actor(Echo::Create).Remote();
+    photon::Get(actor.Task(&Echo::Noop).Remote());  // created and connected
+    const int rounds = 7, n = 3000;
+    std::vector<double> per_call, tcp, ratio;
+    for (int r = 0; r < rounds; r++) {
+      tcp.push_back(echo.RoundTripMicros(n));
+      auto start = Clock::now();
+      for (int i = 0; i < n; i++) photon::Get(actor.Task(&Echo::Noop).Remote());
+      per_call.push_back(Seconds(start) * 1e6 / n);
+      ratio.push_back(per_call.back() / tcp.back());
+    }
+    std::snprintf(line, sizeof(line), "(%.1f us per call, TCP %.1f us beside it: %.2fx, median of %d rounds; target <= 3x)",
+                  Median(per_call), Median(tcp), Median(ratio), rounds);
+    Print("1_1_actor_calls_sync", 1e6 / Median(per_call), "calls/s", line);
+    actor.Kill();
+  }
+  auto actor_calls = [&](const char* name, int max_concurrency, const char* note) {
+    if (!run(name)) return;
+    auto actor = photon::Actor(Echo::Create).SetMaxConcurrency(max_concurrency).Remote();
+    photon::Get(actor.Task(&Echo::Noop).Remote());
+    const int n = 100000;
+    std::vector<photon::ObjectRef<int>> refs;
+    refs.reserve(n);
+    auto start = Clock::now();
+    for (int i = 0; i < n; i++) refs.push_back(actor.Task(&Echo::Noop).Remote());
+    photon::Get(refs);
+    const double s = Seconds(start);
+    std::snprintf(line, sizeof(line), "(%s; %.1f us per call)", note, s * 1e6 / n);
+    Print(name, n / s, "calls/s", line);
+    actor.Kill();
+  };
+  actor_calls("1_1_actor_calls_async", 1, "target >= 50,000");
+  actor_calls("1_1_actor_calls_concurrent", 16, "max_concurrency 16");
+  if (run("1_n_actor_calls_async")) {
+    std::vector<photon::ActorHandle<Echo>> actors;
+    for (int a = 0; a < 2; a++) actors.push_back(photon::Actor(Echo::Create).Remote());
+    for (auto& a : actors) photon::Get(a.Task(&Echo::Noop).Remote());
+    const int n = 100000;
+    std::vector<photon::ObjectRef<int>> refs;
+    refs.reserve(n);
+    auto start = Clock::now();
+    for (int i = 0; i < n; i++) refs.push_back(actors[i % actors.size()].Task(&Echo::Noop).Remote());
+    photon::Get(refs);
+    const double s = Seconds(start);
+    std::snprintf(line, sizeof(line), "(one caller, %zu actors)", actors.size());
+    Print("1_n_actor_calls_async", n / s, "calls/s", line);
+    for (auto& a : actors) a.Kill();
+  }
+  for (bool with_arg : {false, true}) {
+    const char* name = with_arg ? "n_n_actor_calls_with_arg_async" : "n_n_actor_calls_async";
+    if (!run(name)) continue;
+    std::vector<photon::ActorHandle<Echo>> actors;
+    for (int a = 0; a < 2; a++) actors.push_back(photon::Actor(Echo::Create).Remote());
+    for (auto& a : actors) photon::Get(a.Task(&Echo::Noop).Remote());
+    const int clients = 2, per_client = 20000;
+    auto start = Clock::now();
+    std::vector<photon::ObjectRef<int>> done;
+    for (int c = 0; c < clients; c++) {
+      done.push_back(photon::Task(CallActors).SetResource("CPU", 0).Remote(actors, per_client, with_arg));
+    }
+    photon::Get(done);
+    const double s = Seconds(start);
+    std::snprintf(line, sizeof(line), "(%d callers (tasks) x %zu actors%s)", clients, actors.size(),
+                  with_arg ? ", an object reference as argument" : "");
+    Print(name, clients * per_client / s, "calls/s", line);
+    for (auto& a : actors) a.Kill();
   }
   if (run("single_client_wait_1k_refs")) {
     const int rounds = 10;
