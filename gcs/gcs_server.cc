@@ -39,12 +39,14 @@ void GcsServer::WireNodeListeners() {
     health_->RemoveNode(id);  // a re-registration starts a fresh count
     health_->AddNode(id);
     resources_->OnNodeAlive(node);
+    placement_groups_->OnNodeAlive();
   };
   listener.on_dead = [this](const rpc::GcsNodeInfo& node) {
     NodeID id = *NodeID::FromBinary(node.node_id());
     health_->RemoveNode(id);
     prober_->Forget(id);
     resources_->OnNodeDead(node);
+    placement_groups_->OnNodeDead(id);
   };
   nodes_->AddListener(std::move(listener));
 }
@@ -64,6 +66,7 @@ absl::Status GcsServer::Start() {
   resources_ = std::make_unique<ResourceManager>(*nodes_, *publisher_);
   task_events_ = std::make_unique<TaskEventManager>(TaskEventManager::Options());
   actors_ = std::make_unique<ActorManager>(loop_, options_.token, *nodes_, *publisher_);
+  placement_groups_ = std::make_unique<PlacementGroupManager>(loop_, options_.token, *nodes_, *resources_);
   prober_ = std::make_unique<RayletProber>(loop_, options_.token,
                                            std::chrono::milliseconds(options_.health.timeout_ms));
   health_ = std::make_unique<HealthChecker>(
@@ -86,12 +89,16 @@ absl::Status GcsServer::Start() {
   node_service_ = std::make_unique<NodeInfoService>(*server_, *nodes_);
   resource_service_ = std::make_unique<NodeResourceService>(*server_, *resources_);
   job_service_ = std::make_unique<JobInfoService>(*server_, *jobs_,
-                                                  [this](const JobID& job) { actors_->OnJobFinished(job); });
+                                                  [this](const JobID& job) {
+                                                    actors_->OnJobFinished(job);
+                                                    placement_groups_->OnJobFinished(job);
+                                                  });
   kv_service_ = std::make_unique<InternalKVService>(*server_, *kv_);
   function_service_ = std::make_unique<FunctionService>(*server_, *functions_);
   pubsub_service_ = std::make_unique<PubsubService>(*server_, *publisher_);
   task_events_service_ = std::make_unique<TaskEventsService>(*server_, *task_events_);
   actor_service_ = std::make_unique<ActorInfoService>(*server_, *actors_);
+  placement_group_service_ = std::make_unique<PlacementGroupService>(*server_, *placement_groups_);
   server_->RegisterService(node_service_.get());
   server_->RegisterService(resource_service_.get());
   server_->RegisterService(job_service_.get());
@@ -100,6 +107,7 @@ absl::Status GcsServer::Start() {
   server_->RegisterService(pubsub_service_.get());
   server_->RegisterService(task_events_service_.get());
   server_->RegisterService(actor_service_.get());
+  server_->RegisterService(placement_group_service_.get());
   RETURN_IF_ERROR(server_->Start());
 
   loop_.RunEvery("HealthCheck.Tick", health_->tick_interval(), [this] { health_->Tick(); });

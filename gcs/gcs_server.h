@@ -70,6 +70,7 @@ class GcsServer {
   std::unique_ptr<ResourceManager> resources_;
   std::unique_ptr<TaskEventManager> task_events_;
   std::unique_ptr<ActorManager> actors_;
+  std::unique_ptr<PlacementGroupManager> placement_groups_;
   std::unique_ptr<RayletProber> prober_;
   std::unique_ptr<HealthChecker> health_;
   std::unique_ptr<rpc::GrpcServer> server_;
@@ -81,6 +82,7 @@ class GcsServer {
   std::unique_ptr<PubsubService> pubsub_service_;
   std::unique_ptr<TaskEventsService> task_events_service_;
   std::unique_ptr<ActorInfoService> actor_service_;
+  std::unique_ptr<PlacementGroupService> placement_group_service_;
 };
 
 }  // namespace gcs

@@ -255,6 +255,42 @@ grpc::ServerUnaryReactor* ActorInfoService::KillActor(grpc::CallbackServerContex
                    });
 }
 
+// ------------------------------------------------------- placement groups
+
+grpc::ServerUnaryReactor* PlacementGroupService::CreatePlacementGroup(grpc::CallbackServerContext* ctx,
+                                                                      const rpc::CreatePlacementGroupRequest* req,
+                                                                      rpc::CreatePlacementGroupReply* reply) {
+  return ServeSync(server_, "PlacementGroups.Create", ctx, req, reply,
+                   [this](const rpc::CreatePlacementGroupRequest& r, rpc::CreatePlacementGroupReply*) {
+                     return groups_.Create(r.group());
+                   });
+}
+
+grpc::ServerUnaryReactor* PlacementGroupService::RemovePlacementGroup(grpc::CallbackServerContext* ctx,
+                                                                      const rpc::RemovePlacementGroupRequest* req,
+                                                                      rpc::RemovePlacementGroupReply* reply) {
+  return ServeSync(server_, "PlacementGroups.Remove", ctx, req, reply,
+                   [this](const rpc::RemovePlacementGroupRequest& r, rpc::RemovePlacementGroupReply*) -> absl::Status {
+                     ASSIGN_OR_RETURN(PlacementGroupID id, PlacementGroupID::FromBinary(r.placement_group_id()));
+                     return groups_.Remove(id);
+                   });
+}
+
+grpc::ServerUnaryReactor* PlacementGroupService::GetPlacementGroup(grpc::CallbackServerContext* ctx,
+                                                                   const rpc::GetPlacementGroupRequest* req,
+                                                                   rpc::GetPlacementGroupReply* reply) {
+  return ServeSync(server_, "PlacementGroups.Get", ctx, req, reply,
+                   [this](const rpc::GetPlacementGroupRequest& r, rpc::GetPlacementGroupReply* out) -> absl::Status {
+                     if (!r.name().empty()) {
+                       ASSIGN_OR_RETURN(*out->mutable_group(), groups_.GetNamed(r.name(), r.namespace_()));
+                       return absl::OkStatus();
+                     }
+                     ASSIGN_OR_RETURN(PlacementGroupID id, PlacementGroupID::FromBinary(r.placement_group_id()));
+                     ASSIGN_OR_RETURN(*out->mutable_group(), groups_.Get(id));
+                     return absl::OkStatus();
+                   });
+}
+
 // ----------------------------------------------------------------- pubsub
 
 grpc::ServerUnaryReactor* PubsubService::Poll(grpc::CallbackServerContext* ctx,

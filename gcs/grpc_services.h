@@ -10,6 +10,7 @@
 #include "gcs/function_table.h"
 #include "gcs/actor_manager.h"
 #include "gcs/job_manager.h"
+#include "gcs/placement_group_manager.h"
 #include "gcs/kv_manager.h"
 #include "gcs/node_manager.h"
 #include "gcs/publisher.h"
@@ -141,6 +142,24 @@ class ActorInfoService : public rpc::ActorInfoGcsService::CallbackService {
  private:
   rpc::GrpcServer& server_;
   ActorManager& actors_;
+};
+
+class PlacementGroupService : public rpc::PlacementGroupInfoGcsService::CallbackService {
+ public:
+  PlacementGroupService(rpc::GrpcServer& server, PlacementGroupManager& groups) : server_(server), groups_(groups) {}
+  grpc::ServerUnaryReactor* CreatePlacementGroup(grpc::CallbackServerContext* ctx,
+                                                 const rpc::CreatePlacementGroupRequest* req,
+                                                 rpc::CreatePlacementGroupReply* reply) override;
+  grpc::ServerUnaryReactor* RemovePlacementGroup(grpc::CallbackServerContext* ctx,
+                                                 const rpc::RemovePlacementGroupRequest* req,
+                                                 rpc::RemovePlacementGroupReply* reply) override;
+  grpc::ServerUnaryReactor* GetPlacementGroup(grpc::CallbackServerContext* ctx,
+                                              const rpc::GetPlacementGroupRequest* req,
+                                              rpc::GetPlacementGroupReply* reply) override;
+
+ private:
+  rpc::GrpcServer& server_;
+  PlacementGroupManager& groups_;
 };
 
 class PubsubService : public rpc::PubsubGcsService::CallbackService {

@@ -13,6 +13,57 @@ SchedulingStrategy SchedulingStrategy::NodeAffinity(const std::string& node_id_h
   return s;
 }
 
+SchedulingStrategy SchedulingStrategy::PlacementGroup(const photon::PlacementGroup& group, int bundle_index) {
+  if (group.ID().IsNil()) throw Error("PlacementGroup strategy: an empty PlacementGroup");
+  if (bundle_index < -1) throw Error("PlacementGroup strategy: bundle index " + std::to_string(bundle_index));
+  SchedulingStrategy s;
+  s.proto_.set_kind(rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP);
+  s.proto_.set_placement_group_id(group.ID().Binary());
+  s.proto_.set_bundle_index(bundle_index);
+  return s;
+}
+
+bool PlacementGroup::Wait(int64_t timeout_ms) const {
+  absl::StatusOr<bool> ready = api_internal::Worker().WaitPlacementGroup(id_, std::chrono::milliseconds(timeout_ms));
+  api_internal::ThrowIfError(ready.status());
+  return *ready;
+}
+
+std::vector<std::string> PlacementGroup::BundleNodes() const {
+  absl::StatusOr<rpc::PlacementGroupTableData> group = api_internal::Worker().GetPlacementGroup(id_);
+  api_internal::ThrowIfError(group.status());
+  std::vector<std::string> nodes;
+  for (const rpc::Bundle& b : group->bundles()) {
+    nodes.push_back(b.node_id().empty() ? "" : NodeID::FromBinary(b.node_id()).value_or(NodeID::Nil()).Hex());
+  }
+  return nodes;
+}
+
+PlacementGroup CreatePlacementGroup(const std::vector<std::map<std::string, double>>& bundles,
+                                    PlacementStrategy strategy, const std::string& name, bool detached) {
+  rpc::PlacementStrategy s = rpc::PACK;
+  switch (strategy) {
+    case PlacementStrategy::kPack: s = rpc::PACK; break;
+    case PlacementStrategy::kSpread: s = rpc::SPREAD_BUNDLES; break;
+    case PlacementStrategy::kStrictPack: s = rpc::STRICT_PACK; break;
+    case PlacementStrategy::kStrictSpread: s = rpc::STRICT_SPREAD; break;
+  }
+  absl::StatusOr<PlacementGroupID> id = api_internal::Worker().CreatePlacementGroup(bundles, s, name, detached);
+  if (!id.ok() && id.status().code() == absl::StatusCode::kInvalidArgument) throw Error(id.status().ToString());
+  api_internal::ThrowIfError(id.status());
+  return PlacementGroup(*id);
+}
+
+void RemovePlacementGroup(const PlacementGroup& group) {
+  api_internal::ThrowIfError(api_internal::Worker().RemovePlacementGroup(group.ID()));
+}
+
+PlacementGroup GetPlacementGroup(const std::string& name) {
+  absl::StatusOr<rpc::PlacementGroupTableData> group = api_internal::Worker().GetPlacementGroup(PlacementGroupID::Nil(), name);
+  api_internal::ThrowIfError(group.status());
+  return PlacementGroup(*PlacementGroupID::FromBinary(group->placement_group_id()));
+}
+
 namespace api_internal {
 
 std::string RequireRemoteName(const void* address) {

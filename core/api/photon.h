@@ -22,6 +22,7 @@
 #include "core/api/exceptions.h"
 #include "core/api/function_registry.h"
 #include "core/api/object_ref.h"
+#include "core/api/placement_group.h"
 #include "core/api/runtime.h"
 #include "core/api/serialization.h"
 #include "core/api/task_caller.h"

@@ -25,6 +25,7 @@
 #include "core/api/function_registry.h"
 #include "core/api/function_traits.h"
 #include "core/api/object_ref.h"
+#include "core/api/placement_group.h"
 #include "core/api/runtime.h"
 #include "core/api/serialization.h"
 #include "core/core_worker/core_worker.h"
@@ -43,6 +44,8 @@ class SchedulingStrategy {
   }
   // Run on the node with this hex ID; with `soft`, elsewhere when it cannot.
   static SchedulingStrategy NodeAffinity(const std::string& node_id_hex, bool soft = false);
+  // Run in a bundle of the group (-1: any of its bundles), on its resources.
+  static SchedulingStrategy PlacementGroup(const photon::PlacementGroup& group, int bundle_index = -1);
   const rpc::LeaseSchedulingStrategy& proto() const { return proto_; }
 
  private:

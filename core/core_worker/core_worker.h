@@ -195,6 +195,18 @@ class CoreWorker {
   // This process's namespace.
   const std::string& namespace_name() const { return options_.namespace_name; }
 
+  // --- placement groups (core_worker_placement_groups.cc) ---
+  absl::StatusOr<PlacementGroupID> CreatePlacementGroup(const std::vector<std::map<std::string, double>>& bundles,
+                                                        rpc::PlacementStrategy strategy, const std::string& name,
+                                                        bool detached);
+  absl::Status RemovePlacementGroup(const PlacementGroupID& id);
+  // By id, or (id nil) by name in this job's namespace.
+  absl::StatusOr<rpc::PlacementGroupTableData> GetPlacementGroup(const PlacementGroupID& id,
+                                                                 const std::string& name = "");
+  // True once every bundle is reserved; false when `timeout` passed first.
+  // NotFound / FailedPrecondition for an unknown or removed group.
+  absl::StatusOr<bool> WaitPlacementGroup(const PlacementGroupID& id, std::chrono::milliseconds timeout);
+
   // --- context ---
   const JobID& job() const { return job_; }
   const NodeID& node_id() const { return node_id_; }
@@ -226,6 +238,9 @@ class CoreWorker {
   absl::Status FillArgs(rpc::TaskSpec& spec, std::vector<TaskArg> args, std::vector<ObjectID>* refs);
   // Follows the GCS ACTOR channel (from the first actor this process meets).
   void FollowActors();
+  // A PLACEMENT_GROUP strategy gets the node of its bundle (waiting for the
+  // group to be placed); other strategies pass unchanged.
+  absl::Status ResolveBundleNode(rpc::LeaseSchedulingStrategy* strategy);
 
   // Submission (loop).
   void DrainSubmissions();

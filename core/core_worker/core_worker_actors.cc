@@ -61,6 +61,7 @@ absl::StatusOr<ActorID> CoreWorker::CreateActor(const std::string& factory, std:
     if (amount > 0) (*spec.mutable_resources()->mutable_amounts())[name] = amount;
   }
   *spec.mutable_strategy() = options.strategy;
+  RETURN_IF_ERROR(ResolveBundleNode(spec.mutable_strategy()));
   spec.set_actor_id(actor_id.Binary());
   spec.set_actor_creation(true);
   spec.set_max_concurrency(options.max_concurrency);

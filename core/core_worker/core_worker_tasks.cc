@@ -56,6 +56,7 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
     if (amount > 0) (*spec.mutable_resources()->mutable_amounts())[name] = amount;
   }
   *spec.mutable_strategy() = options.strategy;
+  RETURN_IF_ERROR(ResolveBundleNode(spec.mutable_strategy()));
   spec.set_max_retries(options.max_retries);
   return Enqueue(std::move(task), task_id, std::move(args));
 }

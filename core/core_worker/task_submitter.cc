@@ -46,6 +46,10 @@ std::string TaskSubmitter::KeyOf(const rpc::TaskSpec& spec) {
   std::string key = ShapeString(spec.resources());
   absl::StrAppend(&key, "|", static_cast<int>(spec.strategy().kind()), "|",
                   absl::BytesToHexString(spec.strategy().node_id()), "|", spec.strategy().soft());
+  if (spec.strategy().kind() == rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) {
+    absl::StrAppend(&key, "|", absl::BytesToHexString(spec.strategy().placement_group_id()), "|",
+                    spec.strategy().bundle_index());
+  }
   return key;
 }
 

@@ -16,7 +16,8 @@ GcsClient::GcsClient(Options options)
       functions_(rpc::FunctionGcsService::NewStub(channel_)),
       pubsub_(rpc::PubsubGcsService::NewStub(channel_)),
       task_events_(rpc::TaskEventsGcsService::NewStub(channel_)),
-      actors_(rpc::ActorInfoGcsService::NewStub(channel_)) {}
+      actors_(rpc::ActorInfoGcsService::NewStub(channel_)),
+      placement_groups_(rpc::PlacementGroupInfoGcsService::NewStub(channel_)) {}
 
 absl::Status GcsClient::Call(const char* what,
                              const std::function<grpc::Status(grpc::ClientContext*)>& call,
@@ -227,6 +228,35 @@ absl::Status GcsClient::KillActor(const ActorID& actor, bool no_restart) {
   req.set_no_restart(no_restart);
   rpc::KillActorReply reply;
   return Call("KillActor", [&](grpc::ClientContext* c) { return actors_->KillActor(c, req, &reply); });
+}
+
+absl::Status GcsClient::CreatePlacementGroup(const rpc::PlacementGroupTableData& group) {
+  rpc::CreatePlacementGroupRequest req;
+  *req.mutable_group() = group;
+  rpc::CreatePlacementGroupReply reply;
+  return Call("CreatePlacementGroup",
+              [&](grpc::ClientContext* c) { return placement_groups_->CreatePlacementGroup(c, req, &reply); });
+}
+
+absl::Status GcsClient::RemovePlacementGroup(const PlacementGroupID& id) {
+  rpc::RemovePlacementGroupRequest req;
+  req.set_placement_group_id(id.Binary());
+  rpc::RemovePlacementGroupReply reply;
+  return Call("RemovePlacementGroup",
+              [&](grpc::ClientContext* c) { return placement_groups_->RemovePlacementGroup(c, req, &reply); });
+}
+
+absl::StatusOr<rpc::PlacementGroupTableData> GcsClient::GetPlacementGroup(const PlacementGroupID& id,
+                                                                         const std::string& name,
+                                                                         const std::string& ns) {
+  rpc::GetPlacementGroupRequest req;
+  if (!id.IsNil()) req.set_placement_group_id(id.Binary());
+  req.set_name(name);
+  req.set_namespace_(ns);
+  rpc::GetPlacementGroupReply reply;
+  RETURN_IF_ERROR(Call("GetPlacementGroup",
+                       [&](grpc::ClientContext* c) { return placement_groups_->GetPlacementGroup(c, req, &reply); }));
+  return reply.group();
 }
 
 absl::StatusOr<rpc::PollReply> GcsClient::Poll(const rpc::PollRequest& request) {

@@ -68,6 +68,13 @@ class GcsClient {
   absl::StatusOr<rpc::ActorTableData> GetNamedActor(const std::string& name, const std::string& ns);
   absl::Status KillActor(const ActorID& actor, bool no_restart);
 
+  absl::Status CreatePlacementGroup(const rpc::PlacementGroupTableData& group);
+  absl::Status RemovePlacementGroup(const PlacementGroupID& id);
+  // By id, or (id nil) by name in `ns`.
+  absl::StatusOr<rpc::PlacementGroupTableData> GetPlacementGroup(const PlacementGroupID& id,
+                                                                  const std::string& name = "",
+                                                                  const std::string& ns = "");
+
   // One long poll (see PubsubGcsService.Poll). The deadline covers its timeout.
   absl::StatusOr<rpc::PollReply> Poll(const rpc::PollRequest& request);
 
@@ -88,6 +95,7 @@ class GcsClient {
   std::unique_ptr<rpc::PubsubGcsService::Stub> pubsub_;
   std::unique_ptr<rpc::TaskEventsGcsService::Stub> task_events_;
   std::unique_ptr<rpc::ActorInfoGcsService::Stub> actors_;
+  std::unique_ptr<rpc::PlacementGroupInfoGcsService::Stub> placement_groups_;
 };
 
 }  // namespace gcs

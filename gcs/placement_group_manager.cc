@@ -1,0 +1,330 @@
+#include "gcs/placement_group_manager.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "core/common/logging.h"
+#include "core/rpc/client_call.h"
+#include "scheduler/bundle_placement.h"
+#include "scheduler/cluster_resource_view.h"
+
+namespace photon {
+namespace gcs {
+namespace {
+
+std::string Short(const PlacementGroupID& id) { return id.Hex().substr(0, 12); }
+
+std::map<std::string, double> AsMap(const rpc::ResourceSet& set) { return {set.amounts().begin(), set.amounts().end()}; }
+
+scheduler::PlacementStrategy StrategyOf(rpc::PlacementStrategy s) {
+  switch (s) {
+    case rpc::SPREAD_BUNDLES: return scheduler::PlacementStrategy::kSpread;
+    case rpc::STRICT_PACK: return scheduler::PlacementStrategy::kStrictPack;
+    case rpc::STRICT_SPREAD: return scheduler::PlacementStrategy::kStrictSpread;
+    default: return scheduler::PlacementStrategy::kPack;
+  }
+}
+
+// A unary call to a raylet from the GCS loop; `done` gets the status.
+// `issue(stub, ctx, request, reply, on_done)` starts the async call.
+template <typename Request, typename Reply, typename Issue>
+void CallRaylet(EventLoop& loop, const std::string& token, rpc::RayletService::Stub* stub, const char* name,
+                std::shared_ptr<Request> request, Issue issue, std::function<void(grpc::Status)> done) {
+  rpc::RetryPolicy policy;
+  policy.attempt_timeout = std::chrono::milliseconds(5000);
+  policy.max_attempts = 2;
+  rpc::CallAsync<Reply>(
+      loop, name, token, policy,
+      [stub, request, issue](grpc::ClientContext* ctx, Reply* reply, auto on_done) {
+        issue(stub, ctx, request.get(), reply, std::move(on_done));
+      },
+      [done](grpc::Status status, Reply) { done(status); });
+}
+
+}  // namespace
+
+PlacementGroupManager::PlacementGroupManager(EventLoop& loop, std::string token, NodeManager& nodes,
+                                             ResourceManager& resources)
+    : loop_(loop), token_(std::move(token)), nodes_(nodes), resources_(resources) {}
+
+absl::Status PlacementGroupManager::Create(rpc::PlacementGroupTableData data) {
+  absl::StatusOr<PlacementGroupID> id = PlacementGroupID::FromBinary(data.placement_group_id());
+  if (!id.ok()) return absl::InvalidArgumentError(absl::StrCat("create placement group: ", id.status().message()));
+  if (data.bundles_size() == 0) return absl::InvalidArgumentError("a placement group needs at least one bundle");
+  for (int i = 0; i < data.bundles_size(); i++) {
+    bool any = false;
+    for (const auto& [name, amount] : data.bundles(i).resources().amounts()) {
+      if (name.empty() || !(amount >= 0)) {
+        return absl::InvalidArgumentError(absl::StrCat("bundle ", i, ": bad resource '", name, "': ", amount));
+      }
+      any = any || amount > 0;
+    }
+    if (!any) return absl::InvalidArgumentError(absl::StrCat("bundle ", i, " asks for no resources"));
+  }
+  if (groups_.contains(*id)) return absl::AlreadyExistsError("placement group " + id->Hex() + " already exists");
+  if (!data.name().empty()) {
+    auto key = std::make_pair(data.namespace_(), data.name());
+    if (named_.count(key) > 0) {
+      return absl::AlreadyExistsError(absl::StrCat("a placement group named '", data.name(),
+                                                   "' already exists in namespace '", data.namespace_(), "'"));
+    }
+    named_[key] = *id;
+  }
+  for (int i = 0; i < data.bundles_size(); i++) {
+    rpc::Bundle& b = *data.mutable_bundles(i);
+    b.set_placement_group_id(id->Binary());
+    b.set_bundle_index(i);
+    b.clear_node_id();
+  }
+  data.set_state(rpc::PG_PENDING);
+  Group& group = groups_[*id];
+  group.data = std::move(data);
+  Schedule(group);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<rpc::PlacementGroupTableData> PlacementGroupManager::Get(const PlacementGroupID& id) const {
+  auto it = groups_.find(id);
+  if (it == groups_.end()) return absl::NotFoundError("no placement group " + id.Hex());
+  return it->second.data;
+}
+
+absl::StatusOr<rpc::PlacementGroupTableData> PlacementGroupManager::GetNamed(const std::string& name,
+                                                                             const std::string& ns) const {
+  auto it = named_.find({ns, name});
+  if (it == named_.end()) {
+    return absl::NotFoundError(absl::StrCat("no placement group named '", name, "' in namespace '", ns, "'"));
+  }
+  return Get(it->second);
+}
+
+std::string PlacementGroupManager::RayletAddress(const NodeID& node) const {
+  const rpc::GcsNodeInfo* n = nodes_.Find(node);
+  return n == nullptr ? "" : absl::StrCat(n->node_ip(), ":", n->raylet_port());
+}
+
+rpc::RayletService::Stub& PlacementGroupManager::Raylet(const std::string& address) {
+  auto& stub = raylets_[address];
+  if (!stub) stub = rpc::RayletService::NewStub(rpc::MakeChannel(address));
+  return *stub;
+}
+
+void PlacementGroupManager::Schedule(Group& group) {
+  if (group.committing || group.data.state() == rpc::PG_REMOVED) return;
+  const PlacementGroupID id = *PlacementGroupID::FromBinary(group.data.placement_group_id());
+  // The view as the raylets last reported it.
+  scheduler::ResourceNames& names = scheduler::ResourceNames::Global();
+  scheduler::ClusterResourceView view(names);
+  for (const rpc::ResourceUsage& u : resources_.All()) {
+    absl::StatusOr<NodeID> node = NodeID::FromBinary(u.node_id());
+    if (node.ok() && nodes_.IsAlive(*node)) view.UpdateNode(*node, AsMap(u.total()), AsMap(u.available()));
+  }
+  // Only bundles without a node are placed; for STRICT_SPREAD the nodes the
+  // group already uses are out of bounds.
+  std::vector<int> todo;
+  std::vector<scheduler::ResourceRequest> requests;
+  for (int i = 0; i < group.data.bundles_size(); i++) {
+    const rpc::Bundle& b = group.data.bundles(i);
+    if (!b.node_id().empty()) {
+      if (group.data.strategy() == rpc::STRICT_SPREAD) view.MarkDead(*NodeID::FromBinary(b.node_id()));
+      continue;
+    }
+    todo.push_back(i);
+    requests.push_back(scheduler::ResourceRequest::FromMap(AsMap(b.resources()), names));
+  }
+  if (todo.empty()) return;
+  scheduler::BundlePlacement placed = scheduler::PlaceBundles(view, requests, StrategyOf(group.data.strategy()));
+  if (placed.status != scheduler::BundlePlacement::kPlaced) {
+    if (group.data.pending_reason() != placed.reason) {
+      PHOTON_LOG(INFO) << "placement group " << Short(id) << " pending: " << placed.reason;
+    }
+    group.data.set_pending_reason(placed.reason);
+    SchedulePendingSoon();
+    return;
+  }
+  std::map<NodeID, std::vector<rpc::Bundle>> by_node;
+  for (size_t k = 0; k < todo.size(); k++) {
+    rpc::Bundle b = group.data.bundles(todo[k]);
+    const NodeID node = view.NodeAt(placed.nodes[k]);
+    b.set_node_id(node.Binary());
+    by_node[node].push_back(std::move(b));
+  }
+  group.committing = true;
+  Prepare(id, ++group.generation, std::move(by_node));
+}
+
+void PlacementGroupManager::SchedulePendingSoon() {
+  if (retry_scheduled_) return;
+  retry_scheduled_ = true;
+  loop_.RunAfter("PlacementGroups.Retry", std::chrono::milliseconds(500), [this] {
+    retry_scheduled_ = false;
+    for (auto& [id, group] : groups_) {
+      if (group.data.state() == rpc::PG_PENDING || group.data.state() == rpc::PG_RESCHEDULING) Schedule(group);
+    }
+  });
+}
+
+void PlacementGroupManager::OnNodeAlive() { SchedulePendingSoon(); }
+
+void PlacementGroupManager::Prepare(const PlacementGroupID& id, uint64_t generation,
+                                    std::map<NodeID, std::vector<rpc::Bundle>> by_node) {
+  struct Round {
+    size_t waiting = 0;
+    std::string failure;
+  };
+  auto round = std::make_shared<Round>();
+  round->waiting = by_node.size();
+  auto shared = std::make_shared<std::map<NodeID, std::vector<rpc::Bundle>>>(std::move(by_node));
+  for (const auto& [node, bundles] : *shared) {
+    auto request = std::make_shared<rpc::PrepareBundlesRequest>();
+    for (const rpc::Bundle& b : bundles) *request->add_bundles() = b;
+    const std::string address = RayletAddress(node);
+    auto on_done = [this, id, generation, round, shared, node](grpc::Status status) {
+      if (!status.ok() && round->failure.empty()) {
+        round->failure = absl::StrCat("node ", node.Hex().substr(0, 12), ": ", status.error_message());
+      }
+      if (--round->waiting > 0) return;
+      auto it = groups_.find(id);
+      if (it == groups_.end() || it->second.generation != generation || it->second.data.state() == rpc::PG_REMOVED) {
+        for (const auto& [n, b] : *shared) CancelOn(n, id);
+        return;
+      }
+      if (!round->failure.empty()) {
+        // Abort: give back what was prepared and try again later.
+        PHOTON_LOG(INFO) << "placement group " << Short(id) << ": prepare failed (" << round->failure
+                         << "); cancelling and retrying";
+        for (const auto& [n, b] : *shared) CancelOn(n, id);
+        it->second.committing = false;
+        it->second.data.set_pending_reason("prepare failed: " + round->failure);
+        SchedulePendingSoon();
+        return;
+      }
+      Commit(id, generation, *shared);
+    };
+    if (address.empty()) {
+      on_done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "node is not alive"));
+      continue;
+    }
+    CallRaylet<rpc::PrepareBundlesRequest, rpc::PrepareBundlesReply>(
+        loop_, token_, &Raylet(address), "PlacementGroups.Prepare", request,
+        [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
+          stub->async()->PrepareBundles(ctx, req, reply, std::move(on_done));
+        }, on_done);
+  }
+}
+
+void PlacementGroupManager::Commit(const PlacementGroupID& id, uint64_t generation,
+                                   std::map<NodeID, std::vector<rpc::Bundle>> by_node) {
+  auto waiting = std::make_shared<size_t>(by_node.size());
+  auto shared = std::make_shared<std::map<NodeID, std::vector<rpc::Bundle>>>(std::move(by_node));
+  for (const auto& [node, bundles] : *shared) {
+    auto request = std::make_shared<rpc::CommitBundlesRequest>();
+    for (const rpc::Bundle& b : bundles) *request->add_bundles() = b;
+    auto on_done = [this, id, generation, waiting, shared](grpc::Status status) {
+      if (!status.ok()) PHOTON_LOG(WARNING) << "placement group " << Short(id) << ": commit: " << status.error_message();
+      if (--*waiting > 0) return;
+      auto it = groups_.find(id);
+      if (it == groups_.end() || it->second.generation != generation) {
+        for (const auto& [n, b] : *shared) CancelOn(n, id);
+        return;
+      }
+      Group& group = it->second;
+      group.committing = false;
+      if (group.data.state() == rpc::PG_REMOVED) {
+        for (const auto& [n, b] : *shared) CancelOn(n, id);
+        return;
+      }
+      // (A node that died meanwhile is handled by OnNodeDead.)
+      for (const auto& [node, bundles] : *shared) {
+        for (const rpc::Bundle& b : bundles) group.data.mutable_bundles(b.bundle_index())->set_node_id(node.Binary());
+      }
+      for (const rpc::Bundle& b : group.data.bundles()) {
+        if (b.node_id().empty() || !nodes_.IsAlive(*NodeID::FromBinary(b.node_id()))) {
+          // A node died during the commit: place what it took again.
+          group.data.set_state(rpc::PG_RESCHEDULING);
+          for (rpc::Bundle& lost : *group.data.mutable_bundles()) {
+            if (!lost.node_id().empty() && !nodes_.IsAlive(*NodeID::FromBinary(lost.node_id()))) lost.clear_node_id();
+          }
+          Schedule(group);
+          return;
+        }
+      }
+      group.data.set_state(rpc::PG_CREATED);
+      group.data.clear_pending_reason();
+      PHOTON_LOG(INFO) << "placement group " << Short(id) << " created (" << group.data.bundles_size() << " bundles)";
+    };
+    const std::string address = RayletAddress(node);
+    if (address.empty()) {
+      on_done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "node is not alive"));
+      continue;
+    }
+    CallRaylet<rpc::CommitBundlesRequest, rpc::CommitBundlesReply>(
+        loop_, token_, &Raylet(address), "PlacementGroups.Commit", request,
+        [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
+          stub->async()->CommitBundles(ctx, req, reply, std::move(on_done));
+        }, on_done);
+  }
+}
+
+void PlacementGroupManager::CancelOn(const NodeID& node, const PlacementGroupID& id) {
+  const std::string address = RayletAddress(node);
+  if (address.empty() || !nodes_.IsAlive(node)) return;
+  auto request = std::make_shared<rpc::CancelBundlesRequest>();
+  request->set_placement_group_id(id.Binary());
+  CallRaylet<rpc::CancelBundlesRequest, rpc::CancelBundlesReply>(
+      loop_, token_, &Raylet(address), "PlacementGroups.Cancel", request,
+      [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
+          stub->async()->CancelBundles(ctx, req, reply, std::move(on_done));
+        }, [id](grpc::Status status) {
+        if (!status.ok()) PHOTON_LOG(WARNING) << "placement group " << Short(id) << ": cancel: " << status.error_message();
+      });
+}
+
+absl::Status PlacementGroupManager::Remove(const PlacementGroupID& id) {
+  auto it = groups_.find(id);
+  if (it == groups_.end()) return absl::NotFoundError("remove: no placement group " + id.Hex());
+  Group& group = it->second;
+  if (group.data.state() == rpc::PG_REMOVED) return absl::OkStatus();
+  group.data.set_state(rpc::PG_REMOVED);
+  std::map<NodeID, bool> nodes;
+  for (const rpc::Bundle& b : group.data.bundles()) {
+    absl::StatusOr<NodeID> node = NodeID::FromBinary(b.node_id());
+    if (node.ok()) nodes[*node] = true;
+  }
+  // (A 2PC still running cancels its own nodes when it ends.)
+  for (const auto& [node, unused] : nodes) CancelOn(node, id);
+  if (!group.data.name().empty()) named_.erase({group.data.namespace_(), group.data.name()});
+  PHOTON_LOG(INFO) << "placement group " << Short(id) << " removed";
+  return absl::OkStatus();
+}
+
+void PlacementGroupManager::OnNodeDead(const NodeID& node) {
+  for (auto& [id, group] : groups_) {
+    if (group.data.state() == rpc::PG_REMOVED) continue;
+    bool lost = false;
+    for (rpc::Bundle& b : *group.data.mutable_bundles()) {
+      if (b.node_id() != node.Binary()) continue;
+      b.clear_node_id();
+      lost = true;
+    }
+    if (!lost) continue;
+    PHOTON_LOG(INFO) << "placement group " << Short(id) << " lost bundles with node " << node.Hex().substr(0, 12)
+                     << "; placing them again";
+    group.data.set_state(rpc::PG_RESCHEDULING);
+    // (A 2PC still running places them when it ends, see Commit.)
+    Schedule(group);
+  }
+}
+
+void PlacementGroupManager::OnJobFinished(const JobID& job) {
+  std::vector<PlacementGroupID> ids;
+  for (const auto& [id, group] : groups_) {
+    if (!group.data.detached() && group.data.job_id() == job.Binary() && group.data.state() != rpc::PG_REMOVED) {
+      ids.push_back(id);
+    }
+  }
+  for (const PlacementGroupID& id : ids) (void)Remove(id);
+}
+
+}  // namespace gcs
+}  // namespace photon
