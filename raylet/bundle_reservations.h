@@ -88,6 +88,8 @@ class BundleReservations {
   absl::Status Release(const PlacementGroupID& group, int bundle_index, const scheduler::ResourceRequest& resources);
 
   State GetState(const PlacementGroupID& group, int bundle_index) const;
+  // The node holds at least one bundle of the group, in any state.
+  bool HasGroup(const PlacementGroupID& group) const { return groups_.contains(group); }
   // What tasks can still draw from a committed bundle; empty otherwise.
   scheduler::ResourceRequest PoolAvailable(const PlacementGroupID& group, int bundle_index) const;
   // Bundles in any state but kNone.

@@ -7,14 +7,34 @@ namespace raylet {
 
 using scheduler::SchedulingResult;
 
-LeaseManager::LeaseManager(scheduler::ClusterResourceView& view, scheduler::SchedulingPolicy& policy,
-                           int local_node, WorkerSource& workers, scheduler::GpuInstances& gpus,
-                           InfeasibleWarning warn)
-    : view_(view), policy_(policy), local_node_(local_node), workers_(workers), gpus_(gpus), warn_(std::move(warn)) {}
+LeaseManager::LeaseManager(Deps deps)
+    : view_(deps.view),
+      policy_(deps.policy),
+      local_node_(deps.local_node),
+      workers_(deps.workers),
+      gpus_(deps.gpus),
+      bundles_(deps.bundles),
+      warn_(std::move(deps.warn)) {}
+
+LeaseManager::QueueKey LeaseManager::KeyOf(const LeaseRequest& request) {
+  if (!request.bundle.has_value()) return {request.resources, ""};
+  return {request.resources, request.bundle->group.Binary() + ":" + std::to_string(request.bundle->bundle_index)};
+}
+
+bool LeaseManager::SameQueue(const LeaseRequest& a, const LeaseRequest& b) {
+  if (!(a.resources == b.resources) || a.bundle.has_value() != b.bundle.has_value()) return false;
+  return !a.bundle.has_value() ||
+         (a.bundle->group == b.bundle->group && a.bundle->bundle_index == b.bundle->bundle_index);
+}
 
 void LeaseManager::RequestLease(LeaseRequest request) {
   bool same_shape_waiting = false;
-  for (const Queued& q : queue_) same_shape_waiting = same_shape_waiting || q.request.resources == request.resources;
+  for (const Queued& q : queue_) same_shape_waiting = same_shape_waiting || SameQueue(q.request, request);
+  if (request.bundle.has_value()) {
+    if (!same_shape_waiting && !dispatching_ && PlaceInBundle(request)) return;
+    queue_.push_back(Queued{std::move(request), false});
+    return;
+  }
   SchedulingResult r = policy_.Schedule(request.resources, request.strategy, local_node_);
   // Requests of the same shape keep their order: a new one waits behind them.
   if (!same_shape_waiting && !dispatching_ && Place(request, r)) return;
@@ -56,15 +76,68 @@ bool LeaseManager::Place(LeaseRequest& request, const SchedulingResult& r) {
   return true;
 }
 
+bool LeaseManager::PlaceInBundle(LeaseRequest& request) {
+  BundleTarget& target = *request.bundle;
+  const std::string here = " on node " + view_.NodeAt(local_node_).Hex();
+  if (bundles_ == nullptr || !bundles_->HasGroup(target.group)) {
+    Fail(request, absl::StatusCode::kFailedPrecondition,
+         "placement group " + target.group.Hex() + " has no bundle" + here);
+    return true;
+  }
+  absl::StatusOr<int> index = bundles_->Acquire(target.group, target.bundle_index, request.resources);
+  if (absl::IsUnavailable(index.status())) return false;  // not committed yet, or busy: retried on Dispatch
+  if (absl::IsNotFound(index.status())) {
+    Fail(request, absl::StatusCode::kFailedPrecondition,
+         "placement group " + target.group.Hex() + " has no bundle " + std::to_string(target.bundle_index) + here);
+    return true;
+  }
+  if (!index.ok()) {  // can never fit, or the group is being returned
+    Fail(request, index.status().code(), std::string(index.status().message()) + here);
+    return true;
+  }
+  std::vector<int> gpu_ids;
+  const scheduler::FixedPoint gpus = request.resources.Get(scheduler::kGpu);
+  if (gpus.units() > 0) {
+    std::optional<std::vector<int>> ids = gpus_.Allocate(gpus);
+    if (!ids.has_value()) {  // the bundle holds the GPU count; the instances are fragmented
+      bundles_->Release(target.group, *index, request.resources).IgnoreError();
+      return false;
+    }
+    gpu_ids = *ids;
+  }
+  target.bundle_index = *index;
+  Grant(std::move(request), std::move(gpu_ids));
+  return true;
+}
+
+void LeaseManager::Fail(LeaseRequest& request, absl::StatusCode code, const std::string& error) {
+  LeaseReply failed;
+  failed.kind = LeaseReply::kFailed;
+  failed.error = error;
+  failed.error_code = code;
+  request.reply(failed);
+}
+
+void LeaseManager::FreeResources(const scheduler::ResourceRequest& resources, const std::vector<int>& gpu_ids,
+                                 const std::optional<BundleTarget>& bundle) {
+  if (!gpu_ids.empty()) gpus_.Free(gpu_ids, resources.Get(scheduler::kGpu));
+  if (!bundle.has_value()) {
+    view_.Free(local_node_, resources);
+    return;
+  }
+  absl::Status released = bundles_->Release(bundle->group, bundle->bundle_index, resources);
+  if (!released.ok()) PHOTON_LOG(ERROR) << "a lease's bundle resources were lost: " << released;
+}
+
 void LeaseManager::Grant(LeaseRequest request, std::vector<int> gpu_ids) {
   const int64_t lease_id = next_lease_id_++;
   auto reply = std::move(request.reply);
   scheduler::ResourceRequest resources = request.resources;
+  std::optional<BundleTarget> bundle = request.bundle;
   workers_.PopWorker(request.job, gpu_ids, request.for_actor,
-                     [this, lease_id, resources, gpu_ids, reply](absl::StatusOr<WorkerHandle> worker) {
+                     [this, lease_id, resources, gpu_ids, bundle, reply](absl::StatusOr<WorkerHandle> worker) {
                        if (!worker.ok()) {
-                         view_.Free(local_node_, resources);
-                         if (!gpu_ids.empty()) gpus_.Free(gpu_ids, resources.Get(scheduler::kGpu));
+                         FreeResources(resources, gpu_ids, bundle);
                          LeaseReply failed;
                          failed.kind = LeaseReply::kFailed;
                          failed.error = "no worker could be started: " + std::string(worker.status().message());
@@ -72,7 +145,7 @@ void LeaseManager::Grant(LeaseRequest request, std::vector<int> gpu_ids) {
                          Dispatch();
                          return;
                        }
-                       leases_[lease_id] = Lease{*worker, resources, gpu_ids};
+                       leases_[lease_id] = Lease{*worker, resources, gpu_ids, bundle};
                        LeaseReply granted;
                        granted.kind = LeaseReply::kGranted;
                        granted.lease_id = lease_id;
@@ -87,8 +160,7 @@ absl::Status LeaseManager::ReturnLease(int64_t lease_id, bool worker_died) {
   if (it == leases_.end()) return absl::NotFoundError("unknown lease " + std::to_string(lease_id));
   Lease lease = std::move(it->second);
   leases_.erase(it);
-  view_.Free(local_node_, lease.resources);
-  if (!lease.gpu_ids.empty()) gpus_.Free(lease.gpu_ids, lease.resources.Get(scheduler::kGpu));
+  FreeResources(lease.resources, lease.gpu_ids, lease.bundle);
   workers_.PushWorker(lease.worker, worker_died);
   Dispatch();
   return absl::OkStatus();
@@ -100,8 +172,7 @@ void LeaseManager::OnWorkerDied(const WorkerID& worker) {
       ++it;
       continue;
     }
-    view_.Free(local_node_, it->second.resources);
-    if (!it->second.gpu_ids.empty()) gpus_.Free(it->second.gpu_ids, it->second.resources.Get(scheduler::kGpu));
+    FreeResources(it->second.resources, it->second.gpu_ids, it->second.bundle);
     leases_.erase(it++);
   }
   Dispatch();
@@ -125,17 +196,24 @@ void LeaseManager::Dispatch() {
 void LeaseManager::DispatchOnce() {
   // In order. A request that cannot go blocks later ones of its shape (FIFO
   // per shape), but not requests of other shapes: a big request must not
-  // starve small ones that fit.
-  std::map<scheduler::ResourceRequest, bool> blocked_shapes;
+  // starve small ones that fit. Requests into a bundle queue apart from
+  // ordinary ones of the same shape (they draw on different resources).
+  std::map<QueueKey, bool> blocked_shapes;
   for (auto it = queue_.begin(); it != queue_.end();) {
-    const scheduler::ResourceRequest& shape = it->request.resources;
+    const QueueKey shape = KeyOf(it->request);
     if (blocked_shapes[shape]) {
       ++it;
       continue;
     }
-    SchedulingResult r = policy_.Schedule(it->request.resources, it->request.strategy, local_node_);
-    it->infeasible = r.status == SchedulingResult::kInfeasible;
-    if (Place(it->request, r)) {
+    bool placed = false;
+    if (it->request.bundle.has_value()) {
+      placed = PlaceInBundle(it->request);
+    } else {
+      SchedulingResult r = policy_.Schedule(it->request.resources, it->request.strategy, local_node_);
+      it->infeasible = r.status == SchedulingResult::kInfeasible;
+      placed = Place(it->request, r);
+    }
+    if (placed) {
       it = queue_.erase(it);
       continue;
     }
@@ -147,6 +225,7 @@ void LeaseManager::DispatchOnce() {
 std::vector<DemandEntry> LeaseManager::Demand() const {
   std::map<std::string, DemandEntry> by_shape;
   for (const Queued& q : queue_) {
+    if (q.request.bundle.has_value()) continue;
     const std::string key = q.request.resources.DebugString(view_.names());
     DemandEntry& entry = by_shape[key];
     if (entry.shape.empty()) {

@@ -16,7 +16,15 @@
 //     autoscaler), and is retried whenever the view changes.
 // Returning a lease frees its resources and dispatches the queue.
 //
-//   LeaseManager leases(view, policy, local_index, pool, gpus, on_infeasible);
+// A request into a placement group (LeaseRequest::bundle) is not scheduled
+// against the view: it is granted from the group's bundle on this node
+// (BundleReservations::Acquire), so the node's general available resources
+// do not change, and it never spills back. It waits while the bundle is not
+// committed yet or has no room, and fails at once when this node holds no
+// such bundle (or it can never fit, or the group is being returned).
+// Returning it Releases to the bundle.
+//
+//   LeaseManager leases({view, policy, local_index, pool, gpus, &bundles, on_infeasible});
 //   leases.RequestLease(std::move(request));      // reply comes through request.reply
 //   leases.ReturnLease(lease_id, /*worker_died=*/false);
 //   leases.OnClusterViewChanged();                // after resource reports / node death
@@ -28,12 +36,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "core/common/id.h"
+#include "raylet/bundle_reservations.h"
 #include "scheduler/cluster_resource_view.h"
 #include "scheduler/gpu_instances.h"
 #include "scheduler/scheduling_policy.h"
@@ -69,6 +79,14 @@ struct LeaseReply {
   std::vector<int> gpu_ids;  // for CUDA_VISIBLE_DEVICES
   NodeID spillback_node;
   std::string error;  // kFailed: why (no worker could be started, ...)
+  absl::StatusCode error_code = absl::StatusCode::kUnavailable;  // kFailed
+};
+
+// Where a placement group lease draws its resources from.
+struct BundleTarget {
+  PlacementGroupID group;
+  // In a request: kAnyBundle or one bundle; in a granted lease: the bundle it holds.
+  int bundle_index = kAnyBundle;
 };
 
 struct LeaseRequest {
@@ -79,6 +97,9 @@ struct LeaseRequest {
   bool spilled_back = false;
   // An actor's lease: its worker is dedicated (see WorkerSource).
   bool for_actor = false;
+  // Set for a lease into a placement group's bundle on this node; `strategy`
+  // and `spilled_back` are then unused.
+  std::optional<BundleTarget> bundle;
   std::function<void(const LeaseReply&)> reply;
 };
 
@@ -93,17 +114,33 @@ class LeaseManager {
  public:
   using InfeasibleWarning = std::function<void(const std::string& message)>;
 
-  LeaseManager(scheduler::ClusterResourceView& view, scheduler::SchedulingPolicy& policy, int local_node,
-               WorkerSource& workers, scheduler::GpuInstances& gpus, InfeasibleWarning warn);
+  // What the manager works with; every reference must outlive it.
+  struct Deps {
+    scheduler::ClusterResourceView& view;
+    scheduler::SchedulingPolicy& policy;
+    int local_node;  // this node's index in `view`
+    WorkerSource& workers;
+    scheduler::GpuInstances& gpus;
+    // This node's placement group bundles; nullptr: every bundle request
+    // fails as "no bundle on this node".
+    BundleReservations* bundles = nullptr;
+    // Told once per resource shape that cannot be scheduled; may be empty.
+    InfeasibleWarning warn;
+  };
+
+  explicit LeaseManager(Deps deps);
 
   void RequestLease(LeaseRequest request);
   // Ends a granted lease. NotFound for an unknown lease id.
   absl::Status ReturnLease(int64_t lease_id, bool worker_died);
   // Ends every lease held by a worker that died (the pool already knows).
   void OnWorkerDied(const WorkerID& worker);
-  // Re-schedules waiting requests (resources reported, a node joined or died).
+  // Re-schedules waiting requests (resources reported, a node joined or
+  // died, bundles committed or given back).
   void OnClusterViewChanged() { Dispatch(); }
 
+  // Queued ordinary requests by shape. Placement group requests wait for
+  // their bundle, not for the cluster: they are no demand for other nodes.
   std::vector<DemandEntry> Demand() const;
   size_t num_queued() const { return queue_.size(); }
   size_t num_leases() const { return leases_.size(); }
@@ -113,7 +150,11 @@ class LeaseManager {
     WorkerHandle worker;
     scheduler::ResourceRequest resources;
     std::vector<int> gpu_ids;
+    std::optional<BundleTarget> bundle;  // held from this bundle, not the node
   };
+  // Requests that keep their order among themselves: the same resources
+  // and the same bundle target (none for an ordinary request).
+  using QueueKey = std::pair<scheduler::ResourceRequest, std::string>;
   struct Queued {
     LeaseRequest request;
     bool infeasible = false;
@@ -122,7 +163,17 @@ class LeaseManager {
   // Grants or spills back `request` as `r` says; false when it must wait.
   // On true, `request` has been consumed.
   bool Place(LeaseRequest& request, const scheduler::SchedulingResult& r);
+  // Grants `request` from its bundle or fails it; false when it must wait.
+  // On true, `request` has been consumed.
+  bool PlaceInBundle(LeaseRequest& request);
   void Grant(LeaseRequest request, std::vector<int> gpu_ids);
+  void Fail(LeaseRequest& request, absl::StatusCode code, const std::string& error);
+  // Gives a lease's resources back: to its bundle, or to the node.
+  void FreeResources(const scheduler::ResourceRequest& resources, const std::vector<int>& gpu_ids,
+                     const std::optional<BundleTarget>& bundle);
+  static QueueKey KeyOf(const LeaseRequest& request);
+  // KeyOf(a) == KeyOf(b), without building the keys.
+  static bool SameQueue(const LeaseRequest& a, const LeaseRequest& b);
   void Dispatch();
   void DispatchOnce();
 
@@ -131,6 +182,7 @@ class LeaseManager {
   const int local_node_;
   WorkerSource& workers_;
   scheduler::GpuInstances& gpus_;
+  BundleReservations* const bundles_;
   InfeasibleWarning warn_;
   std::deque<Queued> queue_;
   absl::flat_hash_map<int64_t, Lease> leases_;

@@ -34,13 +34,11 @@ class FakeWorkers : public WorkerSource {
 
 class LeaseManagerTest : public ::testing::Test {
  protected:
-  LeaseManagerTest() {
-    local_ = view_.UpdateNode(local_id_, {{"CPU", 2}, {"GPU", 2}}, {{"CPU", 2}, {"GPU", 2}});
-  }
   LeaseManager& Manager() {
     if (!manager_) {
-      manager_ = std::make_unique<LeaseManager>(view_, policy_, local_, workers_, gpus_,
-                                                [this](const std::string& m) { warnings_.push_back(m); });
+      manager_ = std::make_unique<LeaseManager>(
+          LeaseManager::Deps{view_, policy_, local_, workers_, gpus_, &bundles_,
+                             [this](const std::string& m) { warnings_.push_back(m); }});
     }
     return *manager_;
   }
@@ -53,11 +51,20 @@ class LeaseManagerTest : public ::testing::Test {
     r.reply = [replies](const LeaseReply& reply) { replies->push_back(reply); };
     return r;
   }
+  // A request into `group`'s bundle `index` (kAnyBundle: any of them).
+  LeaseRequest BundleRequest(const PlacementGroupID& group, int index, std::map<std::string, double> shape,
+                             std::vector<LeaseReply>* replies) {
+    LeaseRequest r = Request(shape, replies);
+    r.bundle = BundleTarget{group, index};
+    return r;
+  }
+  ResourceRequest Cpus(double n) { return ResourceRequest::FromMap({{"CPU", n}}, ResourceNames::Global()); }
 
   ClusterResourceView view_{ResourceNames::Global()};
   SchedulingPolicy policy_{view_};
   NodeID local_id_ = NodeID::FromRandom();
-  int local_ = 0;
+  int local_ = view_.UpdateNode(local_id_, {{"CPU", 2}, {"GPU", 2}}, {{"CPU", 2}, {"GPU", 2}});
+  BundleReservations bundles_{view_, local_};
   GpuInstances gpus_{2};
   FakeWorkers workers_;
   std::vector<std::string> warnings_;
@@ -152,6 +159,77 @@ TEST_F(LeaseManagerTest, AWorkerThatCannotStartFailsTheLeaseAndFreesItsResources
   EXPECT_EQ(replies[0].error, "no worker could be started: exec failed");
   EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 2);
   EXPECT_EQ(Manager().num_leases(), 0u);
+}
+
+TEST_F(LeaseManagerTest, ALeaseFromACommittedBundleLeavesTheNodesAvailableResourcesAlone) {
+  const PlacementGroupID group = PlacementGroupID::Of(JobID::FromInt(1));
+  ASSERT_TRUE(bundles_.Prepare(group, 0, Cpus(1)).ok());
+  ASSERT_TRUE(bundles_.Commit(group, 0).ok());
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 1);  // the bundle's CPU is reserved
+  std::vector<LeaseReply> replies;
+  Manager().RequestLease(BundleRequest(group, kAnyBundle, {{"CPU", 1}}, &replies));
+  ASSERT_EQ(replies.size(), 1u);
+  ASSERT_EQ(replies[0].kind, LeaseReply::kGranted);
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 1);
+  EXPECT_TRUE(bundles_.PoolAvailable(group, 0).empty());
+  // Returning it refills the bundle, not the node.
+  ASSERT_TRUE(Manager().ReturnLease(replies[0].lease_id, false).ok());
+  EXPECT_EQ(bundles_.PoolAvailable(group, 0), Cpus(1));
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 1);
+}
+
+TEST_F(LeaseManagerTest, ASecondBundleLeaseWaitsUntilTheFirstReturns) {
+  const PlacementGroupID group = PlacementGroupID::Of(JobID::FromInt(1));
+  ASSERT_TRUE(bundles_.Prepare(group, 0, Cpus(1)).ok());
+  ASSERT_TRUE(bundles_.Commit(group, 0).ok());
+  std::vector<LeaseReply> first, second, plain;
+  Manager().RequestLease(BundleRequest(group, 0, {{"CPU", 1}}, &first));
+  Manager().RequestLease(BundleRequest(group, 0, {{"CPU", 1}}, &second));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(second.empty());  // the bundle is full; it never spills or takes the node's CPU
+  EXPECT_EQ(Manager().num_queued(), 1u);
+  EXPECT_TRUE(Manager().Demand().empty());  // no demand for other nodes
+  // An ordinary request of the same shape is not held up behind it.
+  Manager().RequestLease(Request({{"CPU", 1}}, &plain));
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].kind, LeaseReply::kGranted);
+  ASSERT_TRUE(Manager().ReturnLease(first[0].lease_id, false).ok());
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].kind, LeaseReply::kGranted);
+  EXPECT_EQ(Manager().num_queued(), 0u);
+}
+
+TEST_F(LeaseManagerTest, ALeaseForAnUncommittedBundleWaitsForTheCommit) {
+  const PlacementGroupID group = PlacementGroupID::Of(JobID::FromInt(1));
+  ASSERT_TRUE(bundles_.Prepare(group, 0, Cpus(1)).ok());
+  std::vector<LeaseReply> replies;
+  Manager().RequestLease(BundleRequest(group, kAnyBundle, {{"CPU", 1}}, &replies));
+  EXPECT_TRUE(replies.empty());
+  ASSERT_TRUE(bundles_.Commit(group, 0).ok());
+  Manager().OnClusterViewChanged();  // what the node scheduler does after a commit
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].kind, LeaseReply::kGranted);
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 1);
+}
+
+TEST_F(LeaseManagerTest, ALeaseForAGroupWithNoBundleHereFailsAtOnce) {
+  const PlacementGroupID group = PlacementGroupID::Of(JobID::FromInt(1));
+  std::vector<LeaseReply> replies;
+  Manager().RequestLease(BundleRequest(group, kAnyBundle, {{"CPU", 1}}, &replies));
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].kind, LeaseReply::kFailed);
+  EXPECT_EQ(replies[0].error_code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(replies[0].error, "placement group " + group.Hex() + " has no bundle on node " + local_id_.Hex());
+  EXPECT_EQ(Manager().num_queued(), 0u);
+  // A waiting request fails too once its group is given back.
+  ASSERT_TRUE(bundles_.Prepare(group, 0, Cpus(1)).ok());
+  Manager().RequestLease(BundleRequest(group, 0, {{"CPU", 1}}, &replies));
+  EXPECT_EQ(replies.size(), 1u);
+  ASSERT_TRUE(bundles_.Return(group).ok());
+  Manager().OnClusterViewChanged();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[1].kind, LeaseReply::kFailed);
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 2);
 }
 
 }  // namespace

@@ -45,7 +45,9 @@ NodeScheduler::NodeScheduler(Options options, EventLoop& loop)
   pool.node_id = options_.node_id;
   pool.log_dir = options_.log_dir;
   pool_ = std::make_unique<WorkerPool>(pool, [this](const JobID& job) { return CommandFor(job); });
-  leases_ = std::make_unique<LeaseManager>(view_, policy_, local_, *pool_, *gpus_, nullptr);
+  bundles_ = std::make_unique<BundleReservations>(view_, local_);
+  leases_ = std::make_unique<LeaseManager>(
+      LeaseManager::Deps{view_, policy_, local_, *pool_, *gpus_, bundles_.get(), nullptr});
   pool_->set_on_worker_died([this](const WorkerHandle& worker, const std::string& how) {
     PHOTON_LOG(WARNING) << "worker " << worker.id.Hex() << " (pid " << worker.pid << ") " << how;
     leases_->OnWorkerDied(worker.id);
@@ -138,6 +140,15 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
   lease.strategy = ToStrategy(request.strategy());
   lease.spilled_back = request.spilled_back();
   lease.for_actor = request.for_actor();
+  if (request.strategy().kind() == rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) {
+    absl::StatusOr<PlacementGroupID> group = PlacementGroupID::FromBinary(request.strategy().placement_group_id());
+    if (!group.ok()) return done(absl::InvalidArgumentError("lease request: " + std::string(group.status().message())));
+    const int index = request.strategy().bundle_index();
+    if (index < kAnyBundle) {
+      return done(absl::InvalidArgumentError(absl::StrCat("lease request: bad bundle index ", index)));
+    }
+    lease.bundle = BundleTarget{*group, index};
+  }
   lease.reply = [this, done](const LeaseReply& r) {
     rpc::RequestWorkerLeaseReply reply;
     switch (r.kind) {
@@ -154,7 +165,7 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
         return done(reply);
       }
       case LeaseReply::kFailed:
-        return done(absl::UnavailableError(r.error));
+        return done(absl::Status(r.error_code, r.error));
     }
   };
   leases_->RequestLease(std::move(lease));
@@ -166,6 +177,51 @@ absl::Status NodeScheduler::ReturnLease(int64_t lease_id, bool worker_died) {
 
 absl::Status NodeScheduler::RegisterWorker(const WorkerID& worker, int port) {
   return pool_->RegisterWorker(worker, port);
+}
+
+absl::Status NodeScheduler::PrepareBundles(const std::vector<BundleSpec>& bundles) {
+  std::vector<const BundleSpec*> prepared;  // by this call, undone on failure
+  for (const BundleSpec& b : bundles) {
+    for (const auto& [name, amount] : b.resources.amounts()) {
+      if (name.empty() || !(amount >= 0)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bundle ", b.index, " of placement group ", b.group.Hex(), ": bad resource '", name, "'"));
+      }
+    }
+  }
+  absl::Status failed;
+  for (const BundleSpec& b : bundles) {
+    const bool known = bundles_->GetState(b.group, b.index) != BundleReservations::State::kNone;
+    failed = bundles_->Prepare(b.group, b.index,
+                               scheduler::ResourceRequest::FromMap(ToMap(b.resources), view_.names()));
+    if (!failed.ok()) break;
+    if (!known) prepared.push_back(&b);
+  }
+  if (failed.ok()) return absl::OkStatus();
+  for (const BundleSpec* b : prepared) bundles_->Cancel(b->group, b->index).IgnoreError();
+  return absl::Status(failed.code(),
+                      absl::StrCat("preparing bundles on node ", options_.node_id.Hex(), ": ", failed.message()));
+}
+
+absl::Status NodeScheduler::CommitBundles(const std::vector<BundleSpec>& bundles) {
+  absl::Status status;
+  for (const BundleSpec& b : bundles) {
+    status = bundles_->Commit(b.group, b.index);
+    if (!status.ok()) break;
+  }
+  leases_->OnClusterViewChanged();  // requests waiting for these bundles
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat("committing bundles on node ", options_.node_id.Hex(), ": ", status.message()));
+}
+
+absl::Status NodeScheduler::CancelBundles(const PlacementGroupID& group) {
+  absl::Status status = bundles_->Return(group);
+  if (!status.ok() && !absl::IsNotFound(status)) return status;
+  // Freed resources go to waiting requests; requests waiting for the
+  // group's bundles fail now.
+  leases_->OnClusterViewChanged();
+  return absl::OkStatus();
 }
 
 rpc::ResourceSet NodeScheduler::Available() const {

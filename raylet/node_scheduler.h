@@ -4,8 +4,10 @@
 //
 // It keeps the cluster view current from the GCS (NODE and RESOURCES
 // pubsub; this node's own entry is authoritative locally), and owns the GPU
-// instances, the worker pool and the lease manager. The raylet's RPC
-// handlers forward to it; its resource report and demand go to the GCS.
+// instances, the worker pool, the lease manager and this node's placement
+// group bundles. The raylet's RPC handlers forward to it; its resource
+// report and demand go to the GCS. Prepared bundles are taken out of the
+// node's available resources, so the report never offers them to others.
 //
 //   NodeScheduler scheduler(options, loop);
 //   scheduler.Start();
@@ -24,6 +26,7 @@
 #include "gcs/client/gcs_client.h"
 #include "gcs/client/gcs_subscriber.h"
 #include "proto/raylet.pb.h"
+#include "raylet/bundle_reservations.h"
 #include "raylet/lease_manager.h"
 #include "raylet/worker_pool.h"
 #include "scheduler/cluster_resource_view.h"
@@ -45,6 +48,12 @@ class NodeScheduler {
     int max_workers = 0;         // 0: twice the CPUs, at least 4
   };
   using LeaseDone = std::function<void(absl::StatusOr<rpc::RequestWorkerLeaseReply>)>;
+  // One bundle of a placement group that the GCS places on this node.
+  struct BundleSpec {
+    PlacementGroupID group;
+    int index = 0;
+    rpc::ResourceSet resources;
+  };
 
   NodeScheduler(Options options, EventLoop& loop);
   ~NodeScheduler();
@@ -56,7 +65,17 @@ class NodeScheduler {
   absl::Status ReturnLease(int64_t lease_id, bool worker_died);
   absl::Status RegisterWorker(const WorkerID& worker, int port);
 
-  // This node's available resources and queued demand, for the GCS report.
+  // The GCS's two-phase commit of placement group bundles (see
+  // BundleReservations). Prepare is all-or-nothing: when one bundle fails,
+  // the bundles this call prepared are cancelled and the error names the
+  // bundle. Commit makes prepared bundles usable by the group's leases.
+  // Cancel gives every bundle of the group back; OK when none is here.
+  absl::Status PrepareBundles(const std::vector<BundleSpec>& bundles);
+  absl::Status CommitBundles(const std::vector<BundleSpec>& bundles);
+  absl::Status CancelBundles(const PlacementGroupID& group);
+
+  // This node's available resources (reserved bundles excluded) and queued
+  // demand, for the GCS report.
   rpc::ResourceSet Available() const;
   std::vector<rpc::ResourceDemand> Demand() const;
 
@@ -72,6 +91,7 @@ class NodeScheduler {
   int local_ = 0;
   std::unique_ptr<scheduler::GpuInstances> gpus_;
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<BundleReservations> bundles_;
   std::unique_ptr<LeaseManager> leases_;
   std::map<JobID, std::vector<std::string>> commands_;
   std::map<NodeID, std::string> raylet_addresses_;

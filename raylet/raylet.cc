@@ -4,13 +4,42 @@
 
 #include <filesystem>
 #include <future>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
 #include "core/rpc/client_call.h"
 #include "core/rpc/status_util.h"
 
 namespace photon {
 namespace raylet {
+namespace {
+
+// The bundles of a Prepare/CommitBundles request that the GCS placed on
+// `self` (one naming no node is taken as ours: the request came here).
+absl::StatusOr<std::vector<NodeScheduler::BundleSpec>> LocalBundles(
+    const google::protobuf::RepeatedPtrField<rpc::Bundle>& bundles, const NodeID& self) {
+  std::vector<NodeScheduler::BundleSpec> out;
+  for (const rpc::Bundle& b : bundles) {
+    absl::StatusOr<PlacementGroupID> group = PlacementGroupID::FromBinary(b.placement_group_id());
+    if (!group.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bundle ", b.bundle_index(), ": bad placement group id: ", group.status().message()));
+    }
+    if (!b.node_id().empty()) {
+      absl::StatusOr<NodeID> node = NodeID::FromBinary(b.node_id());
+      if (!node.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("bundle ", b.bundle_index(), " of placement group ",
+                                                       group->Hex(), ": bad node id: ", node.status().message()));
+      }
+      if (*node != self) continue;
+    }
+    out.push_back(NodeScheduler::BundleSpec{*group, b.bundle_index(), b.resources()});
+  }
+  return out;
+}
+
+}  // namespace
 
 // RayletService, answered on the raylet loop.
 class Raylet::Service : public rpc::RayletService::CallbackService {
@@ -83,6 +112,39 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
     return rpc::ServeSync(server_, "Raylet.ReturnWorker", ctx, req, reply,
                           [this](const rpc::ReturnWorkerRequest& r, rpc::ReturnWorkerReply*) {
                             return raylet_.scheduler_->ReturnLease(r.lease_id(), r.worker_died());
+                          });
+  }
+
+  grpc::ServerUnaryReactor* PrepareBundles(grpc::CallbackServerContext* ctx, const rpc::PrepareBundlesRequest* req,
+                                           rpc::PrepareBundlesReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.PrepareBundles", ctx, req, reply,
+                          [this](const rpc::PrepareBundlesRequest& r, rpc::PrepareBundlesReply*) -> absl::Status {
+                            auto bundles = LocalBundles(r.bundles(), raylet_.node_id());
+                            if (!bundles.ok()) return bundles.status();
+                            return raylet_.scheduler_->PrepareBundles(*bundles);
+                          });
+  }
+
+  grpc::ServerUnaryReactor* CommitBundles(grpc::CallbackServerContext* ctx, const rpc::CommitBundlesRequest* req,
+                                          rpc::CommitBundlesReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.CommitBundles", ctx, req, reply,
+                          [this](const rpc::CommitBundlesRequest& r, rpc::CommitBundlesReply*) -> absl::Status {
+                            auto bundles = LocalBundles(r.bundles(), raylet_.node_id());
+                            if (!bundles.ok()) return bundles.status();
+                            return raylet_.scheduler_->CommitBundles(*bundles);
+                          });
+  }
+
+  grpc::ServerUnaryReactor* CancelBundles(grpc::CallbackServerContext* ctx, const rpc::CancelBundlesRequest* req,
+                                          rpc::CancelBundlesReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.CancelBundles", ctx, req, reply,
+                          [this](const rpc::CancelBundlesRequest& r, rpc::CancelBundlesReply*) -> absl::Status {
+                            auto group = PlacementGroupID::FromBinary(r.placement_group_id());
+                            if (!group.ok()) {
+                              return absl::InvalidArgumentError(
+                                  absl::StrCat("bad placement group id: ", group.status().message()));
+                            }
+                            return raylet_.scheduler_->CancelBundles(*group);
                           });
   }
 

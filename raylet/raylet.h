@@ -3,7 +3,8 @@
 // Raylet: the node daemon. It runs the node's object store (shared memory,
 // spilling, transfers to and from other nodes), joins the cluster and keeps
 // the GCS informed:
-//   - serves RayletService (HealthCheck, GetNodeStats) on its loop;
+//   - serves RayletService (health, stats, worker leases, placement group
+//     bundles, object pulls and frees) on its loop;
 //   - registers its node with the GCS, retrying until the GCS answers;
 //   - reports its resources every `report_period`;
 //   - survives a GCS restart: while the GCS is unreachable it keeps running,

@@ -1,7 +1,7 @@
 // Worker leases on a real cluster: spillback to the node that has the
 // resources, an infeasible request that waits (and shows as demand) without
-// holding up others, a worker that cannot start, and a grant whose requester
-// gave up meanwhile.
+// holding up others, a worker that cannot start, a grant whose requester
+// gave up meanwhile, and leases into a placement group's bundle.
 
 #include <unistd.h>
 
@@ -41,16 +41,45 @@ class LeaseTest : public ::testing::Test {
 
   grpc::Status Lease(int node, std::map<std::string, double> shape, std::vector<std::string> command,
                      rpc::RequestWorkerLeaseReply* reply, milliseconds deadline = milliseconds(20000),
-                     bool spilled_back = false) {
+                     bool spilled_back = false, const rpc::LeaseSchedulingStrategy& strategy = {}) {
     rpc::RequestWorkerLeaseRequest request;
     request.set_spilled_back(spilled_back);
     request.set_job_id(JobID::FromInt(1).Binary());
     for (const auto& [k, v] : shape) (*request.mutable_resources()->mutable_amounts())[k] = v;
     for (const std::string& c : command) request.add_worker_command(c);
+    *request.mutable_strategy() = strategy;
     grpc::ClientContext ctx;
     rpc::SetAuthToken(&ctx, cluster_->token());
     ctx.set_deadline(std::chrono::system_clock::now() + deadline);
     return raylets_[node]->RequestWorkerLease(&ctx, request, reply);
+  }
+
+  // Node `node`'s RayletService.Method(request), with the cluster token.
+  template <typename Request, typename Reply>
+  grpc::Status Call(int node,
+                    grpc::Status (rpc::RayletService::Stub::*method)(grpc::ClientContext*, const Request&, Reply*),
+                    const Request& request) {
+    Reply reply;
+    grpc::ClientContext ctx;
+    rpc::SetAuthToken(&ctx, cluster_->token());
+    ctx.set_deadline(std::chrono::system_clock::now() + seconds(10));
+    return (raylets_[node].get()->*method)(&ctx, request, &reply);
+  }
+
+  double AvailableCpus(int node) {
+    rpc::GetNodeStatsReply stats;
+    grpc::ClientContext ctx;
+    rpc::SetAuthToken(&ctx, cluster_->token());
+    grpc::Status s = raylets_[node]->GetNodeStats(&ctx, rpc::GetNodeStatsRequest(), &stats);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return stats.available().amounts().at("CPU");
+  }
+
+  // The test binary, which leased workers run in worker mode.
+  static std::vector<std::string> WorkerCommand() {
+    char self[4096];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    return {std::string(self, n > 0 ? static_cast<size_t>(n) : 0)};
   }
 
   std::unique_ptr<Cluster> cluster_;
@@ -138,6 +167,64 @@ TEST_F(LeaseTest, AGrantWhoseRequesterGaveUpIsReturned) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_NE(next.lease_id(), 0);
   EXPECT_NE(cluster_->ReadLog("raylet-0").find("granted after its requester gave up; returned"), std::string::npos);
+}
+
+// A committed bundle holds node 0's only CPU: leases of its group are granted
+// from it, a plain request waits, and the CPU is the node's again once the
+// group is cancelled and its lease returned.
+TEST_F(LeaseTest, APlacementGroupLeaseRunsInItsBundleWhileThePlainRequestWaits) {
+  const std::vector<std::string> worker = WorkerCommand();
+  const PlacementGroupID group = PlacementGroupID::Of(JobID::FromInt(1));
+  rpc::PrepareBundlesRequest prepare;
+  rpc::Bundle* bundle = prepare.add_bundles();
+  bundle->set_placement_group_id(group.Binary());
+  bundle->set_bundle_index(0);
+  (*bundle->mutable_resources()->mutable_amounts())["CPU"] = 1;
+  bundle->set_node_id(cluster_->node_ids()[0].Binary());
+  grpc::Status s = Call(0, &rpc::RayletService::Stub::PrepareBundles, prepare);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(AvailableCpus(0), 0);  // reserved: not offered to anyone else
+  rpc::CommitBundlesRequest commit;
+  *commit.mutable_bundles() = prepare.bundles();
+  s = Call(0, &rpc::RayletService::Stub::CommitBundles, commit);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  rpc::LeaseSchedulingStrategy in_group;
+  in_group.set_kind(rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP);
+  in_group.set_node_id(cluster_->node_ids()[0].Binary());
+  in_group.set_placement_group_id(group.Binary());
+  in_group.set_bundle_index(-1);
+  rpc::RequestWorkerLeaseReply pg_lease;
+  s = Lease(0, {{"CPU", 1}}, worker, &pg_lease, seconds(30), false, in_group);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_NE(pg_lease.lease_id(), 0);
+  EXPECT_EQ(AvailableCpus(0), 0);
+  // The node's only CPU is the bundle's: a plain request that may not move on waits.
+  rpc::RequestWorkerLeaseReply plain;
+  EXPECT_EQ(Lease(0, {{"CPU", 1}}, worker, &plain, milliseconds(500), true).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  // A group with no bundle here fails at once.
+  rpc::LeaseSchedulingStrategy elsewhere = in_group;
+  const PlacementGroupID other = PlacementGroupID::Of(JobID::FromInt(1));
+  elsewhere.set_placement_group_id(other.Binary());
+  s = Lease(0, {{"CPU", 1}}, worker, &plain, seconds(10), false, elsewhere);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message(), "placement group " + other.Hex() + " has no bundle on node " +
+                                   cluster_->node_ids()[0].Hex());
+
+  rpc::CancelBundlesRequest cancel;
+  cancel.set_placement_group_id(group.Binary());
+  ASSERT_TRUE(Call(0, &rpc::RayletService::Stub::CancelBundles, cancel).ok());
+  ASSERT_TRUE(Call(0, &rpc::RayletService::Stub::CancelBundles, cancel).ok());  // idempotent
+  cancel.set_placement_group_id("short");
+  EXPECT_EQ(Call(0, &rpc::RayletService::Stub::CancelBundles, cancel).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  rpc::ReturnWorkerRequest give_back;
+  give_back.set_lease_id(pg_lease.lease_id());
+  ASSERT_TRUE(Call(0, &rpc::RayletService::Stub::ReturnWorker, give_back).ok());
+  s = Lease(0, {{"CPU", 1}}, worker, &plain, seconds(10), true);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_NE(plain.lease_id(), 0);
 }
 
 TEST_F(LeaseTest, ReturningAnUnknownLeaseIsAClearError) {
