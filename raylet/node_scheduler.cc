@@ -148,6 +148,20 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
       return done(absl::InvalidArgumentError(absl::StrCat("lease request: bad bundle index ", index)));
     }
     lease.bundle = BundleTarget{*group, index};
+    // The submitter names the bundle's node; sent here instead (a local
+    // raylet asked first), it goes on there.
+    absl::StatusOr<NodeID> target = NodeID::FromBinary(request.strategy().node_id());
+    if (target.ok() && !target->IsNil() && *target != options_.node_id) {
+      auto address = raylet_addresses_.find(*target);
+      if (address == raylet_addresses_.end()) {
+        return done(absl::UnavailableError(absl::StrCat("placement group ", group->Hex(), ": its bundle's node ",
+                                                        target->Hex(), " is not alive")));
+      }
+      rpc::RequestWorkerLeaseReply reply;
+      reply.set_spillback_node_id(target->Binary());
+      reply.set_spillback_raylet_address(address->second);
+      return done(reply);
+    }
   }
   lease.reply = [this, done](const LeaseReply& r) {
     rpc::RequestWorkerLeaseReply reply;
