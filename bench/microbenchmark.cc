@@ -301,6 +301,22 @@ int main(int argc, char** argv) {
     Print(name, clients * per_client / s, "calls/s", line);
     for (auto& a : actors) a.Kill();
   }
+  if (run("placement_group_create/removal")) {
+    // Ray's workload: create a batch of groups, wait for each, remove each.
+    auto round = [](int n) {
+      std::vector<photon::PlacementGroup> groups;
+      for (int i = 0; i < n; i++) groups.push_back(photon::CreatePlacementGroup({{{"CPU", 0.001}}}));
+      for (auto& g : groups) g.Wait(-1);
+      for (auto& g : groups) photon::RemovePlacementGroup(g);
+    };
+    round(10);  // warm up (and let the leases of the task metrics above go)
+    const int n = 1000;
+    auto start = Clock::now();
+    round(n);
+    const double s = Seconds(start);
+    std::snprintf(line, sizeof(line), "(target >= 1,000; %d groups created, waited for, removed in %.2f s)", n, s);
+    Print("placement_group_create/removal", n / s, "groups/s", line);
+  }
   if (run("single_client_wait_1k_refs")) {
     const int rounds = 10;
     double total = 0;

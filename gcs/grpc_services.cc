@@ -291,6 +291,22 @@ grpc::ServerUnaryReactor* PlacementGroupService::GetPlacementGroup(grpc::Callbac
                    });
 }
 
+grpc::ServerUnaryReactor* PlacementGroupService::WaitPlacementGroupReady(
+    grpc::CallbackServerContext* ctx, const rpc::WaitPlacementGroupReadyRequest* req,
+    rpc::WaitPlacementGroupReadyReply* reply) {
+  return ServeOnLoop(server_, "PlacementGroups.WaitReady", ctx, req, reply,
+                     [this](const rpc::WaitPlacementGroupReadyRequest& r, rpc::WaitPlacementGroupReadyReply* out,
+                            rpc::ReplyFn done) {
+                       absl::StatusOr<PlacementGroupID> id = PlacementGroupID::FromBinary(r.placement_group_id());
+                       if (!id.ok()) return done(rpc::ToGrpcStatus(id.status()));
+                       groups_.WhenReady(*id, std::chrono::milliseconds(r.timeout_ms()),
+                                         [out, done](absl::StatusOr<bool> ready) {
+                                           if (ready.ok()) out->set_ready(*ready);
+                                           done(rpc::ToGrpcStatus(ready.status()));
+                                         });
+                     });
+}
+
 // ----------------------------------------------------------------- pubsub
 
 grpc::ServerUnaryReactor* PubsubService::Poll(grpc::CallbackServerContext* ctx,

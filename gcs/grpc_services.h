@@ -156,6 +156,9 @@ class PlacementGroupService : public rpc::PlacementGroupInfoGcsService::Callback
   grpc::ServerUnaryReactor* GetPlacementGroup(grpc::CallbackServerContext* ctx,
                                               const rpc::GetPlacementGroupRequest* req,
                                               rpc::GetPlacementGroupReply* reply) override;
+  grpc::ServerUnaryReactor* WaitPlacementGroupReady(grpc::CallbackServerContext* ctx,
+                                                    const rpc::WaitPlacementGroupReadyRequest* req,
+                                                    rpc::WaitPlacementGroupReadyReply* reply) override;
 
  private:
   rpc::GrpcServer& server_;

@@ -156,7 +156,7 @@ void PlacementGroupManager::Schedule(Group& group) {
 void PlacementGroupManager::SchedulePendingSoon() {
   if (retry_scheduled_) return;
   retry_scheduled_ = true;
-  loop_.RunAfter("PlacementGroups.Retry", std::chrono::milliseconds(500), [this] {
+  loop_.RunAfter("PlacementGroups.Retry", std::chrono::milliseconds(100), [this] {
     retry_scheduled_ = false;
     for (auto& [id, group] : groups_) {
       if (group.data.state() == rpc::PG_PENDING || group.data.state() == rpc::PG_RESCHEDULING) Schedule(group);
@@ -165,6 +165,35 @@ void PlacementGroupManager::SchedulePendingSoon() {
 }
 
 void PlacementGroupManager::OnNodeAlive() { SchedulePendingSoon(); }
+
+void PlacementGroupManager::WhenReady(const PlacementGroupID& id, std::chrono::milliseconds timeout,
+                                      std::function<void(absl::StatusOr<bool>)> done) {
+  auto it = groups_.find(id);
+  if (it == groups_.end()) return done(absl::NotFoundError("no placement group " + id.Hex()));
+  Group& group = it->second;
+  if (group.data.state() == rpc::PG_CREATED) return done(true);
+  if (group.data.state() == rpc::PG_REMOVED) {
+    return done(absl::FailedPreconditionError("placement group " + id.Hex() + " was removed"));
+  }
+  if (timeout.count() <= 0) return done(false);
+  const uint64_t waiter = next_waiter_++;
+  group.waiters[waiter] = std::move(done);
+  loop_.RunAfter("PlacementGroups.WaitTimeout", timeout, [this, id, waiter] {
+    auto g = groups_.find(id);
+    if (g == groups_.end()) return;
+    auto w = g->second.waiters.find(waiter);
+    if (w == g->second.waiters.end()) return;
+    auto fn = std::move(w->second);
+    g->second.waiters.erase(w);
+    fn(false);
+  });
+}
+
+void PlacementGroupManager::Notify(Group& group, const absl::StatusOr<bool>& result) {
+  auto waiters = std::move(group.waiters);
+  group.waiters.clear();
+  for (auto& [n, fn] : waiters) fn(result);
+}
 
 void PlacementGroupManager::Prepare(const PlacementGroupID& id, uint64_t generation,
                                     std::map<NodeID, std::vector<rpc::Bundle>> by_node) {
@@ -178,8 +207,10 @@ void PlacementGroupManager::Prepare(const PlacementGroupID& id, uint64_t generat
   for (const auto& [node, bundles] : *shared) {
     auto request = std::make_shared<rpc::PrepareBundlesRequest>();
     for (const rpc::Bundle& b : bundles) *request->add_bundles() = b;
+    const bool one_node = shared->size() == 1;
+    request->set_commit(one_node);  // one participant: one phase
     const std::string address = RayletAddress(node);
-    auto on_done = [this, id, generation, round, shared, node](grpc::Status status) {
+    auto on_done = [this, id, generation, round, shared, node, one_node](grpc::Status status) {
       if (!status.ok() && round->failure.empty()) {
         round->failure = absl::StrCat("node ", node.Hex().substr(0, 12), ": ", status.error_message());
       }
@@ -199,6 +230,7 @@ void PlacementGroupManager::Prepare(const PlacementGroupID& id, uint64_t generat
         SchedulePendingSoon();
         return;
       }
+      if (one_node) return Committed(id, generation, *shared);
       Commit(id, generation, *shared);
     };
     if (address.empty()) {
@@ -223,35 +255,7 @@ void PlacementGroupManager::Commit(const PlacementGroupID& id, uint64_t generati
     auto on_done = [this, id, generation, waiting, shared](grpc::Status status) {
       if (!status.ok()) PHOTON_LOG(WARNING) << "placement group " << Short(id) << ": commit: " << status.error_message();
       if (--*waiting > 0) return;
-      auto it = groups_.find(id);
-      if (it == groups_.end() || it->second.generation != generation) {
-        for (const auto& [n, b] : *shared) CancelOn(n, id);
-        return;
-      }
-      Group& group = it->second;
-      group.committing = false;
-      if (group.data.state() == rpc::PG_REMOVED) {
-        for (const auto& [n, b] : *shared) CancelOn(n, id);
-        return;
-      }
-      // (A node that died meanwhile is handled by OnNodeDead.)
-      for (const auto& [node, bundles] : *shared) {
-        for (const rpc::Bundle& b : bundles) group.data.mutable_bundles(b.bundle_index())->set_node_id(node.Binary());
-      }
-      for (const rpc::Bundle& b : group.data.bundles()) {
-        if (b.node_id().empty() || !nodes_.IsAlive(*NodeID::FromBinary(b.node_id()))) {
-          // A node died during the commit: place what it took again.
-          group.data.set_state(rpc::PG_RESCHEDULING);
-          for (rpc::Bundle& lost : *group.data.mutable_bundles()) {
-            if (!lost.node_id().empty() && !nodes_.IsAlive(*NodeID::FromBinary(lost.node_id()))) lost.clear_node_id();
-          }
-          Schedule(group);
-          return;
-        }
-      }
-      group.data.set_state(rpc::PG_CREATED);
-      group.data.clear_pending_reason();
-      PHOTON_LOG(INFO) << "placement group " << Short(id) << " created (" << group.data.bundles_size() << " bundles)";
+      Committed(id, generation, *shared);
     };
     const std::string address = RayletAddress(node);
     if (address.empty()) {
@@ -264,6 +268,39 @@ void PlacementGroupManager::Commit(const PlacementGroupID& id, uint64_t generati
           stub->async()->CommitBundles(ctx, req, reply, std::move(on_done));
         }, on_done);
   }
+}
+
+void PlacementGroupManager::Committed(const PlacementGroupID& id, uint64_t generation,
+                                      const std::map<NodeID, std::vector<rpc::Bundle>>& by_node) {
+  auto it = groups_.find(id);
+  if (it == groups_.end() || it->second.generation != generation) {
+    for (const auto& [n, b] : by_node) CancelOn(n, id);
+    return;
+  }
+  Group& group = it->second;
+  group.committing = false;
+  if (group.data.state() == rpc::PG_REMOVED) {
+    for (const auto& [n, b] : by_node) CancelOn(n, id);
+    return;
+  }
+  for (const auto& [node, bundles] : by_node) {
+    for (const rpc::Bundle& b : bundles) group.data.mutable_bundles(b.bundle_index())->set_node_id(node.Binary());
+  }
+  for (const rpc::Bundle& b : group.data.bundles()) {
+    if (b.node_id().empty() || !nodes_.IsAlive(*NodeID::FromBinary(b.node_id()))) {
+      // A node died during the commit: place what it took again.
+      group.data.set_state(rpc::PG_RESCHEDULING);
+      for (rpc::Bundle& lost : *group.data.mutable_bundles()) {
+        if (!lost.node_id().empty() && !nodes_.IsAlive(*NodeID::FromBinary(lost.node_id()))) lost.clear_node_id();
+      }
+      Schedule(group);
+      return;
+    }
+  }
+  group.data.set_state(rpc::PG_CREATED);
+  group.data.clear_pending_reason();
+  Notify(group, true);
+  PHOTON_LOG(INFO) << "placement group " << Short(id) << " created (" << group.data.bundles_size() << " bundles)";
 }
 
 void PlacementGroupManager::CancelOn(const NodeID& node, const PlacementGroupID& id) {
@@ -286,6 +323,7 @@ absl::Status PlacementGroupManager::Remove(const PlacementGroupID& id) {
   Group& group = it->second;
   if (group.data.state() == rpc::PG_REMOVED) return absl::OkStatus();
   group.data.set_state(rpc::PG_REMOVED);
+  Notify(group, absl::FailedPreconditionError("placement group " + id.Hex() + " was removed"));
   std::map<NodeID, bool> nodes;
   for (const rpc::Bundle& b : group.data.bundles()) {
     absl::StatusOr<NodeID> node = NodeID::FromBinary(b.node_id());

@@ -17,6 +17,8 @@
 //   ASSIGN_OR_RETURN(rpc::PlacementGroupTableData g, groups.Get(id));   // PG_CREATED once placed
 //
 // Runs only on the GCS loop; groups are kept in memory.
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,6 +48,11 @@ class PlacementGroupManager {
   absl::StatusOr<rpc::PlacementGroupTableData> Get(const PlacementGroupID& id) const;
   absl::StatusOr<rpc::PlacementGroupTableData> GetNamed(const std::string& name, const std::string& ns) const;
 
+  // `done` runs (on the loop) once the group is placed: OK(true); after
+  // `timeout`: OK(false); when it is removed: FailedPrecondition.
+  void WhenReady(const PlacementGroupID& id, std::chrono::milliseconds timeout,
+                 std::function<void(absl::StatusOr<bool>)> done);
+
   void OnNodeAlive();
   void OnNodeDead(const NodeID& node);
   void OnJobFinished(const JobID& job);
@@ -56,6 +63,8 @@ class PlacementGroupManager {
     // A two-phase commit is running (callbacks of older ones are stale).
     bool committing = false;
     uint64_t generation = 0;
+    // WhenReady callers, by a number of their own (for their timeouts).
+    std::map<uint64_t, std::function<void(absl::StatusOr<bool>)>> waiters;
   };
 
   // Places the bundles that have no node yet and starts the 2PC.
@@ -63,7 +72,12 @@ class PlacementGroupManager {
   void SchedulePendingSoon();
   void Prepare(const PlacementGroupID& id, uint64_t generation, std::map<NodeID, std::vector<rpc::Bundle>> by_node);
   void Commit(const PlacementGroupID& id, uint64_t generation, std::map<NodeID, std::vector<rpc::Bundle>> by_node);
+  // Every node committed: the group is placed (or, when a node died
+  // meanwhile, goes on placing what it lost).
+  void Committed(const PlacementGroupID& id, uint64_t generation,
+                 const std::map<NodeID, std::vector<rpc::Bundle>>& by_node);
   void CancelOn(const NodeID& node, const PlacementGroupID& id);
+  void Notify(Group& group, const absl::StatusOr<bool>& result);
   std::string RayletAddress(const NodeID& node) const;
   rpc::RayletService::Stub& Raylet(const std::string& address);
 
@@ -75,6 +89,7 @@ class PlacementGroupManager {
   std::map<std::pair<std::string, std::string>, PlacementGroupID> named_;  // (namespace, name)
   absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylets_;
   bool retry_scheduled_ = false;
+  uint64_t next_waiter_ = 0;
 };
 
 }  // namespace gcs

@@ -121,7 +121,9 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                           [this](const rpc::PrepareBundlesRequest& r, rpc::PrepareBundlesReply*) -> absl::Status {
                             auto bundles = LocalBundles(r.bundles(), raylet_.node_id());
                             if (!bundles.ok()) return bundles.status();
-                            return raylet_.scheduler_->PrepareBundles(*bundles);
+                            absl::Status prepared = raylet_.scheduler_->PrepareBundles(*bundles);
+                            if (!prepared.ok() || !r.commit()) return prepared;
+                            return raylet_.scheduler_->CommitBundles(*bundles);
                           });
   }
 

@@ -1,7 +1,8 @@
 // Placement groups end to end on a real cluster: each strategy places its
 // bundles as defined, tasks run in their bundle, a STRICT_SPREAD group that
 // needs a fourth node waits for it, removing a group frees its resources,
-// and a node killed under a bundle has that bundle placed again.
+// and a node killed under a bundle has that bundle placed again. Tasks and
+// actors scheduled into a bundle run on its node.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -17,7 +18,13 @@ namespace {
 
 std::string NodeOf() { return photon::GetNodeId(); }
 
-PHOTON_REMOTE(NodeOf);
+class Where {
+ public:
+  static Where* Create() { return new Where(); }
+  std::string Node() { return photon::GetNodeId(); }
+};
+
+PHOTON_REMOTE(NodeOf, Where::Create, &Where::Node);
 
 constexpr int64_t kWaitMs = 30000;
 
@@ -102,6 +109,13 @@ TEST_F(PlacementGroupTest, TasksRunInTheirBundles) {
                      .Remote();
     EXPECT_EQ(photon::Get(where, kWaitMs), nodes[bundle]);
   }
+  // Actors too.
+  auto actor = photon::Actor(Where::Create)
+                   .SetResource("CPU", 1)
+                   .SetSchedulingStrategy(photon::SchedulingStrategy::PlacementGroup(group, 1))
+                   .Remote();
+  EXPECT_EQ(photon::Get(actor.Task(&Where::Node).Remote(), kWaitMs), nodes[1]);
+  actor.Kill();
   photon::RemovePlacementGroup(group);
 }
 

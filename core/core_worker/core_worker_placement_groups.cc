@@ -41,17 +41,19 @@ absl::StatusOr<rpc::PlacementGroupTableData> CoreWorker::GetPlacementGroup(const
 }
 
 absl::StatusOr<bool> CoreWorker::WaitPlacementGroup(const PlacementGroupID& id, std::chrono::milliseconds timeout) {
+  // The GCS holds each call until the group is placed (rounds of at most
+  // 10 s, so a restarted GCS is noticed).
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::milliseconds(5);
   while (true) {
-    ASSIGN_OR_RETURN(rpc::PlacementGroupTableData group, gcs_->GetPlacementGroup(id));
-    if (group.state() == rpc::PG_CREATED) return true;
-    if (group.state() == rpc::PG_REMOVED) {
-      return absl::FailedPreconditionError("placement group " + id.Hex() + " was removed");
+    std::chrono::milliseconds round(10000);
+    if (timeout.count() >= 0) {
+      round = std::min(round, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  deadline - std::chrono::steady_clock::now()));
+      round = std::max(round, std::chrono::milliseconds(0));
     }
+    ASSIGN_OR_RETURN(bool ready, gcs_->WaitPlacementGroupReady(id, round));
+    if (ready) return true;
     if (timeout.count() >= 0 && std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(100));
   }
 }
 

@@ -259,6 +259,20 @@ absl::StatusOr<rpc::PlacementGroupTableData> GcsClient::GetPlacementGroup(const 
   return reply.group();
 }
 
+absl::StatusOr<bool> GcsClient::WaitPlacementGroupReady(const PlacementGroupID& id,
+                                                        std::chrono::milliseconds timeout) {
+  rpc::WaitPlacementGroupReadyRequest req;
+  req.set_placement_group_id(id.Binary());
+  req.set_timeout_ms(static_cast<int32_t>(timeout.count()));
+  rpc::WaitPlacementGroupReadyReply reply;
+  rpc::RetryPolicy policy = options_.retry;
+  policy.attempt_timeout = timeout + std::chrono::seconds(5);
+  RETURN_IF_ERROR(Call(
+      "WaitPlacementGroupReady",
+      [&](grpc::ClientContext* c) { return placement_groups_->WaitPlacementGroupReady(c, req, &reply); }, &policy));
+  return reply.ready();
+}
+
 absl::StatusOr<rpc::PollReply> GcsClient::Poll(const rpc::PollRequest& request) {
   rpc::RetryPolicy policy = options_.retry;
   policy.attempt_timeout = std::chrono::milliseconds(request.timeout_ms()) + std::chrono::seconds(5);

@@ -75,6 +75,9 @@ class GcsClient {
                                                                   const std::string& name = "",
                                                                   const std::string& ns = "");
 
+  // Waits at the GCS up to `timeout` for the group to be placed.
+  absl::StatusOr<bool> WaitPlacementGroupReady(const PlacementGroupID& id, std::chrono::milliseconds timeout);
+
   // One long poll (see PubsubGcsService.Poll). The deadline covers its timeout.
   absl::StatusOr<rpc::PollReply> Poll(const rpc::PollRequest& request);
 
