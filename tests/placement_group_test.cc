@@ -95,6 +95,13 @@ TEST_F(PlacementGroupTest, EachStrategyPlacesBundlesAsDefined) {
   photon::RemovePlacementGroup(spread);
 
   EXPECT_THROW(photon::CreatePlacementGroup({}, photon::PlacementStrategy::kPack), photon::Error);
+  auto empty_bundle = photon::CreatePlacementGroup({{{"CPU", 0}}});
+  try {
+    empty_bundle.Wait(kWaitMs);
+    FAIL() << "a bundle asking for nothing was accepted";
+  } catch (const photon::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bundle 0 asks for no resources"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(PlacementGroupTest, TasksRunInTheirBundles) {
@@ -102,6 +109,13 @@ TEST_F(PlacementGroupTest, TasksRunInTheirBundles) {
                                             "for-tasks");
   ASSERT_TRUE(group.Wait(kWaitMs));
   EXPECT_EQ(photon::GetPlacementGroup("for-tasks").ID(), group.ID());
+  auto same_name = photon::CreatePlacementGroup({{{"CPU", 1}}}, photon::PlacementStrategy::kPack, "for-tasks");
+  try {
+    same_name.Wait(kWaitMs);
+    FAIL() << "a second group took a name in use";
+  } catch (const photon::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("already exists"), std::string::npos) << e.what();
+  }
   const std::vector<std::string> nodes = group.BundleNodes();
   for (int bundle = 0; bundle < 2; bundle++) {
     auto where = photon::Task(NodeOf)

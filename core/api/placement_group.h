@@ -29,7 +29,8 @@ class PlacementGroup {
   PlacementGroup() = default;
   explicit PlacementGroup(const PlacementGroupID& id) : id_(id) {}
   const PlacementGroupID& ID() const { return id_; }
-  // True once every bundle is reserved; false after `timeout_ms` (-1: no limit).
+  // True once every bundle has been reserved (known from the creation reply
+  // when it was placed at once); false after `timeout_ms` (-1: no limit).
   bool Wait(int64_t timeout_ms) const;
   // The node (hex) holding each bundle; empty for bundles not placed.
   std::vector<std::string> BundleNodes() const;
@@ -38,7 +39,9 @@ class PlacementGroup {
   PlacementGroupID id_;
 };
 
-// Throws photon::Error for bad bundles or a taken name.
+// Returns at once; throws photon::Error for no bundles. What the GCS refuses
+// (a taken name, a bundle asking for nothing or a negative amount) is
+// thrown by the group's Wait, BundleNodes and RemovePlacementGroup.
 PlacementGroup CreatePlacementGroup(const std::vector<std::map<std::string, double>>& bundles,
                                     PlacementStrategy strategy = PlacementStrategy::kPack,
                                     const std::string& name = "", bool detached = false);

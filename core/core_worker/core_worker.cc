@@ -136,6 +136,7 @@ absl::Status CoreWorker::Connect() {
     options_.gcs_address = reply.gcs_address();
     gcs_ = std::make_unique<gcs::GcsClient>(gcs::GcsClient::Options{options_.gcs_address, options_.token, {}});
   }
+  placement_groups_ = rpc::PlacementGroupInfoGcsService::NewStub(rpc::MakeChannel(options_.gcs_address));
   refs_ = std::make_unique<ReferenceCounter>(
       address_, [this](const ObjectID& id, const Reference& ref) { OnOutOfScope(id, ref); });
 

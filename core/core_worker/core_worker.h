@@ -29,6 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,7 +47,7 @@
 #include "core/core_worker/memory_store.h"
 #include "core/core_worker/reference_counter.h"
 #include "proto/core_worker.grpc.pb.h"
-#include "proto/gcs.pb.h"
+#include "proto/gcs.grpc.pb.h"
 #include "proto/raylet.grpc.pb.h"
 
 namespace photon {
@@ -241,6 +242,9 @@ class CoreWorker {
   // A PLACEMENT_GROUP strategy gets the node of its bundle (waiting for the
   // group to be placed); other strategies pass unchanged.
   absl::Status ResolveBundleNode(rpc::LeaseSchedulingStrategy* strategy);
+  // The GCS's answer to this process's creation of `id` (OK(PG_PENDING) for
+  // groups made elsewhere), once it came.
+  absl::StatusOr<rpc::PlacementGroupState> AwaitCreation(const PlacementGroupID& id);
 
   // Submission (loop).
   void DrainSubmissions();
@@ -296,6 +300,7 @@ class CoreWorker {
   std::unique_ptr<OwnerService> owner_service_;
   std::unique_ptr<rpc::GrpcServer> server_;
   std::unique_ptr<rpc::RayletService::Stub> local_raylet_;
+  std::unique_ptr<rpc::PlacementGroupInfoGcsService::Stub> placement_groups_;
   bool shut_down_ = false;
 
   // Loop-only state.
@@ -318,6 +323,10 @@ class CoreWorker {
   absl::flat_hash_map<ObjectID, TaskID> return_to_task_ ABSL_GUARDED_BY(mu_);
   // Borrowed objects this worker reported to their owners (RemoveBorrower due).
   absl::flat_hash_set<ObjectID> reported_borrows_ ABSL_GUARDED_BY(mu_);
+  // Placement groups this process created, by the GCS's answer to the
+  // creation (sent without waiting): PG_CREATED, PG_PENDING, or an error.
+  absl::flat_hash_map<PlacementGroupID, std::shared_future<absl::StatusOr<rpc::PlacementGroupState>>> created_groups_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace core

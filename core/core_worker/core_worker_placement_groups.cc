@@ -4,6 +4,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
 #include "core/core_worker/core_worker.h"
+#include "core/rpc/client_call.h"
+#include "core/rpc/status_util.h"
 #include "gcs/client/gcs_client.h"
 
 namespace photon {
@@ -13,8 +15,10 @@ absl::StatusOr<PlacementGroupID> CoreWorker::CreatePlacementGroup(
     const std::vector<std::map<std::string, double>>& bundles, rpc::PlacementStrategy strategy,
     const std::string& name, bool detached) {
   if (shut_down_) return absl::FailedPreconditionError("photon is shut down");
+  if (bundles.empty()) return absl::InvalidArgumentError("a placement group needs at least one bundle");
   const PlacementGroupID id = PlacementGroupID::Of(job_);
-  rpc::PlacementGroupTableData data;
+  auto request = std::make_shared<rpc::CreatePlacementGroupRequest>();
+  rpc::PlacementGroupTableData& data = *request->mutable_group();
   data.set_placement_group_id(id.Binary());
   data.set_job_id(job_.Binary());
   data.set_name(name);
@@ -25,22 +29,66 @@ absl::StatusOr<PlacementGroupID> CoreWorker::CreatePlacementGroup(
     rpc::Bundle* b = data.add_bundles();
     for (const auto& [resource, amount] : bundle) (*b->mutable_resources()->mutable_amounts())[resource] = amount;
   }
-  RETURN_IF_ERROR(gcs_->CreatePlacementGroup(data));
+  // Sent without waiting: a batch of groups is created at the GCS's pace,
+  // not one round trip each. What the GCS answers (a taken name, a bad
+  // bundle) comes back from Wait, Get and Remove of the group.
+  auto answer = std::make_shared<std::promise<absl::StatusOr<rpc::PlacementGroupState>>>();
+  {
+    absl::MutexLock lock(&mu_);
+    created_groups_[id] = answer->get_future().share();
+  }
+  rpc::PlacementGroupInfoGcsService::Stub* stub = placement_groups_.get();
+  rpc::RetryPolicy policy;
+  policy.attempt_timeout = std::chrono::seconds(30);
+  policy.max_attempts = 1;  // not idempotent: a retry would find the group taken
+  rpc::CallAsync<rpc::CreatePlacementGroupReply>(
+      loop_, "CoreWorker.CreatePlacementGroup", options_.token, policy,
+      [stub, request](grpc::ClientContext* ctx, rpc::CreatePlacementGroupReply* reply, auto on_done) {
+        stub->async()->CreatePlacementGroup(ctx, request.get(), reply, std::move(on_done));
+      },
+      [answer](grpc::Status status, rpc::CreatePlacementGroupReply reply) {
+        if (!status.ok()) {
+          answer->set_value(rpc::FromGrpcStatus(status));
+        } else {
+          answer->set_value(reply.state());
+        }
+      });
   return id;
+}
+
+absl::StatusOr<rpc::PlacementGroupState> CoreWorker::AwaitCreation(const PlacementGroupID& id) {
+  std::shared_future<absl::StatusOr<rpc::PlacementGroupState>> answer;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = created_groups_.find(id);
+    if (it == created_groups_.end()) return rpc::PG_PENDING;
+    answer = it->second;
+  }
+  return answer.get();
 }
 
 absl::Status CoreWorker::RemovePlacementGroup(const PlacementGroupID& id) {
   if (shut_down_) return absl::FailedPreconditionError("photon is shut down");
+  absl::StatusOr<rpc::PlacementGroupState> created = AwaitCreation(id);
+  {
+    absl::MutexLock lock(&mu_);
+    created_groups_.erase(id);
+  }
+  if (!created.ok()) return created.status();
   return gcs_->RemovePlacementGroup(id);
 }
 
 absl::StatusOr<rpc::PlacementGroupTableData> CoreWorker::GetPlacementGroup(const PlacementGroupID& id,
                                                                            const std::string& name) {
   if (shut_down_) return absl::FailedPreconditionError("photon is shut down");
+  if (!id.IsNil()) RETURN_IF_ERROR(AwaitCreation(id).status());
   return gcs_->GetPlacementGroup(id, name, options_.namespace_name);
 }
 
 absl::StatusOr<bool> CoreWorker::WaitPlacementGroup(const PlacementGroupID& id, std::chrono::milliseconds timeout) {
+  // Placed already when this process created it (the GCS said so).
+  ASSIGN_OR_RETURN(rpc::PlacementGroupState created, AwaitCreation(id));
+  if (created == rpc::PG_CREATED) return true;
   // The GCS holds each call until the group is placed (rounds of at most
   // 10 s, so a restarted GCS is noticed).
   const auto deadline = std::chrono::steady_clock::now() + timeout;

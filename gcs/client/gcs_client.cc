@@ -230,12 +230,14 @@ absl::Status GcsClient::KillActor(const ActorID& actor, bool no_restart) {
   return Call("KillActor", [&](grpc::ClientContext* c) { return actors_->KillActor(c, req, &reply); });
 }
 
-absl::Status GcsClient::CreatePlacementGroup(const rpc::PlacementGroupTableData& group) {
+absl::StatusOr<rpc::PlacementGroupState> GcsClient::CreatePlacementGroup(const rpc::PlacementGroupTableData& group) {
   rpc::CreatePlacementGroupRequest req;
   *req.mutable_group() = group;
   rpc::CreatePlacementGroupReply reply;
-  return Call("CreatePlacementGroup",
-              [&](grpc::ClientContext* c) { return placement_groups_->CreatePlacementGroup(c, req, &reply); });
+  RETURN_IF_ERROR(Call("CreatePlacementGroup", [&](grpc::ClientContext* c) {
+    return placement_groups_->CreatePlacementGroup(c, req, &reply);
+  }));
+  return reply.state();
 }
 
 absl::Status GcsClient::RemovePlacementGroup(const PlacementGroupID& id) {

@@ -68,7 +68,8 @@ class GcsClient {
   absl::StatusOr<rpc::ActorTableData> GetNamedActor(const std::string& name, const std::string& ns);
   absl::Status KillActor(const ActorID& actor, bool no_restart);
 
-  absl::Status CreatePlacementGroup(const rpc::PlacementGroupTableData& group);
+  // PG_CREATED when the group was placed before the GCS answered, else PG_PENDING.
+  absl::StatusOr<rpc::PlacementGroupState> CreatePlacementGroup(const rpc::PlacementGroupTableData& group);
   absl::Status RemovePlacementGroup(const PlacementGroupID& id);
   // By id, or (id nil) by name in `ns`.
   absl::StatusOr<rpc::PlacementGroupTableData> GetPlacementGroup(const PlacementGroupID& id,
