@@ -77,16 +77,16 @@ void ActorSubmitter::Pump(Actor& actor) {
   if (actor.state == rpc::DEAD) return FailAll(actor, actor.death);
   if (actor.state != rpc::ALIVE || actor.queued.empty()) return;
   if (!actor.stream) return Connect(actor);
-  std::shared_ptr<rpc::TaskStreamFrame> frame = std::make_shared<rpc::TaskStreamFrame>();
+  std::string frame;
   while (!actor.queued.empty()) {
     Call call = std::move(actor.queued.front());
     actor.queued.pop_front();
-    *frame->add_push() = *call.spec;
+    AppendPush(*call.spec, &frame);
     const uint64_t seq = actor.next_seq++;
     actor.seq_of[call.spec->task_id()] = seq;
     actor.in_flight.emplace(seq, std::move(call));
   }
-  actor.stream->Send(*frame);
+  actor.stream->SendEncoded(frame);
 }
 
 void ActorSubmitter::Connect(Actor& actor) {

@@ -23,6 +23,22 @@ void AppendFrame(const rpc::TaskStreamFrame& frame, std::string* out) {
 
 }  // namespace
 
+// Appends `spec` as one `push` entry (field 2) of a TaskStreamFrame.
+void AppendPush(const rpc::TaskSpec& spec, std::string* frame) {
+  const size_t size = spec.ByteSizeLong();
+  frame->push_back(static_cast<char>((2 << 3) | 2));  // field 2, length-delimited
+  uint64_t v = size;
+  while (v >= 0x80) {
+    frame->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  frame->push_back(static_cast<char>(v));
+  const size_t at = frame->size();
+  frame->resize(at + size);
+  spec.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*frame)[at]));
+}
+
+
 void TaskStream::Connect(EventLoop& loop, const std::string& host_port, OnConnected done) {
   const size_t colon = host_port.rfind(':');
   int port = 0;

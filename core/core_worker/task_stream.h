@@ -28,6 +28,10 @@
 namespace photon {
 namespace core {
 
+// Appends `spec` as one `push` entry of a TaskStreamFrame being encoded by
+// hand (for SendEncoded): each spec is serialized straight into the frame.
+void AppendPush(const rpc::TaskSpec& spec, std::string* frame);
+
 class TaskStream : public std::enable_shared_from_this<TaskStream> {
  public:
   using OnFrame = std::function<void(rpc::TaskStreamFrame)>;

@@ -20,21 +20,6 @@ std::string ShapeString(const rpc::ResourceSet& resources) {
   return "{" + absl::StrJoin(parts, ", ") + "}";
 }
 
-// Appends `spec` as one `push` entry (field 2) of a TaskStreamFrame.
-void AppendPush(const rpc::TaskSpec& spec, std::string* frame) {
-  const size_t size = spec.ByteSizeLong();
-  frame->push_back(static_cast<char>((2 << 3) | 2));  // field 2, length-delimited
-  uint64_t v = size;
-  while (v >= 0x80) {
-    frame->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  frame->push_back(static_cast<char>(v));
-  const size_t at = frame->size();
-  frame->resize(at + size);
-  spec.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*frame)[at]));
-}
-
 }  // namespace
 
 TaskSubmitter::TaskSubmitter(EventLoop& loop, Options options, NodeDirectory& nodes, Callbacks callbacks)
