@@ -204,6 +204,9 @@ TEST_F(ActorTest, NamesAreUniqueAndErrorsNameTheProblem) {
                         kGetTimeoutMs),
             3);
   EXPECT_EQ(photon::GetActor<Counter>("only-one").ID(), first.ID());
+  EXPECT_EQ(photon::Actor(Counter::Create).SetName("only-one").SetGetIfExists().Remote(9).ID(), first.ID());
+  auto fresh = photon::Actor(Counter::Create).SetName("made-if-missing").SetGetIfExists().Remote(4);
+  EXPECT_EQ(photon::Get(fresh.Task(&Counter::Value).Remote(), kGetTimeoutMs), 4);
   try {
     photon::GetActor<Counter>("nobody");
     FAIL() << "found an actor that does not exist";

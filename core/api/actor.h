@@ -123,6 +123,12 @@ class ActorCreator {
     options_.namespace_name = ns;
     return *this;
   }
+  // With SetName: the live actor of that name when there is one (its
+  // constructor arguments are then ignored), else a new one.
+  ActorCreator& SetGetIfExists(bool get_if_exists = true) {
+    options_.get_if_exists = get_if_exists;
+    return *this;
+  }
   // Outlives this job (until killed); usually with a name.
   ActorCreator& SetDetached(bool detached = true) {
     options_.detached = detached;

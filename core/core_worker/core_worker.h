@@ -140,6 +140,8 @@ struct ActorOptions {
   std::string namespace_name;
   // A detached actor outlives its creator's job (until killed).
   bool detached = false;
+  // With a name: the live actor of that name if there is one, else a new one.
+  bool get_if_exists = false;
   int max_restarts = 0;      // -1: unlimited
   int max_task_retries = 0;  // -1: unlimited
   int max_concurrency = 1;

@@ -39,6 +39,10 @@ absl::StatusOr<ActorID> CoreWorker::CreateActor(const std::string& factory, std:
         absl::StrCat("actor ", factory, ": max_concurrency must be at least 1, not ", options.max_concurrency));
   }
   FollowActors();
+  if (options.get_if_exists && !options.name.empty()) {
+    absl::StatusOr<ActorID> existing = GetNamedActor(options.name, options.namespace_name);
+    if (existing.ok() || existing.status().code() != absl::StatusCode::kNotFound) return existing;
+  }
   const ActorID actor_id = ActorID::Of(job_);
   rpc::ActorTableData data;
   data.set_actor_id(actor_id.Binary());
@@ -69,7 +73,11 @@ absl::StatusOr<ActorID> CoreWorker::CreateActor(const std::string& factory, std:
   // with them again.
   std::vector<ObjectID> arg_refs;
   RETURN_IF_ERROR(FillArgs(spec, std::move(args), &arg_refs));
-  RETURN_IF_ERROR(gcs_->RegisterActor(data));
+  absl::Status registered = gcs_->RegisterActor(data);
+  if (registered.code() == absl::StatusCode::kAlreadyExists && options.get_if_exists && !options.name.empty()) {
+    return GetNamedActor(options.name, options.namespace_name);  // another creator was first
+  }
+  RETURN_IF_ERROR(registered);
   return actor_id;
 }
 
