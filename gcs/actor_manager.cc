@@ -89,12 +89,6 @@ void ActorManager::Publish(const Actor& actor) {
   publisher_.Publish(std::move(m));
 }
 
-rpc::RayletService::Stub& ActorManager::Raylet(const std::string& address) {
-  auto& stub = raylets_[address];
-  if (!stub) stub = rpc::RayletService::NewStub(rpc::MakeChannel(address));
-  return *stub;
-}
-
 std::string ActorManager::RayletFor(const Actor& actor) const {
   // The owner's node first (its raylet spills the lease on when it must).
   absl::StatusOr<NodeID> owner_node = NodeID::FromBinary(actor.data.owner().node_id());
@@ -140,7 +134,7 @@ void ActorManager::RequestLease(const ActorID& id, uint64_t generation, const st
   rpc::RetryPolicy policy;
   policy.attempt_timeout = std::chrono::hours(24 * 7);  // waits while resources are busy
   policy.max_attempts = 1;
-  rpc::RayletService::Stub* stub = &Raylet(raylet_address);
+  rpc::RayletService::Stub* stub = &raylets_.For(raylet_address);
   rpc::CallAsync<rpc::RequestWorkerLeaseReply>(
       loop_, "Actors.LeaseReply", token_, policy,
       [stub, request](grpc::ClientContext* ctx, rpc::RequestWorkerLeaseReply* reply, auto on_done) {
@@ -255,7 +249,7 @@ void ActorManager::OnWorkerLost(const ActorID& id, uint64_t generation, const st
   rpc::RetryPolicy policy;
   policy.attempt_timeout = std::chrono::milliseconds(1000);
   policy.max_attempts = 1;
-  rpc::RayletService::Stub* stub = &Raylet(actor.raylet_address);
+  rpc::RayletService::Stub* stub = &raylets_.For(actor.raylet_address);
   const uint64_t now = actor.generation;
   rpc::CallAsync<rpc::HealthCheckReply>(
       loop_, "Actors.ProbeRaylet", token_, policy,
@@ -307,36 +301,31 @@ absl::Status ActorManager::Kill(const ActorID& id, bool no_restart) {
   if (it == actors_.end()) return absl::NotFoundError("kill: no actor " + id.Hex());
   Actor& actor = it->second;
   if (actor.data.state() == rpc::DEAD) return absl::OkStatus();
-  rpc::ActorDeathCause cause = DeathCause(rpc::ActorDeathCause::KILLED, "the actor was killed");
+  EndWorker(actor, no_restart, DeathCause(rpc::ActorDeathCause::KILLED, "the actor was killed"));
+  return absl::OkStatus();
+}
+
+void ActorManager::EndWorker(Actor& actor, bool no_restart, rpc::ActorDeathCause cause) {
   if (actor.stream == nullptr) {
     // Not running (being scheduled): nothing to end but the bookkeeping.
-    if (no_restart) End(actor, cause);
-    return absl::OkStatus();
+    if (no_restart) End(actor, std::move(cause));
+    return;
   }
   actor.kill_requested = true;
   actor.no_restart = no_restart;
-  actor.kill_cause = cause;
+  actor.kill_cause = std::move(cause);
   // Ending the lease as "worker died" makes the raylet kill the process;
   // its stream then closes and OnWorkerLost finishes the job.
   ReturnLease(actor.raylet_address, actor.lease_id, true);
   actor.lease_id = 0;
-  return absl::OkStatus();
 }
 
 void ActorManager::OnJobFinished(const JobID& job) {
   for (auto& [id, actor] : actors_) {
     if (actor.data.detached() || actor.data.state() == rpc::DEAD || actor.data.job_id() != job.Binary()) continue;
-    rpc::ActorDeathCause cause =
-        DeathCause(rpc::ActorDeathCause::OWNER_DIED, "the actor's owner (the driver of job " + job.Hex() + ") exited");
-    if (actor.stream == nullptr) {
-      End(actor, cause);
-      continue;
-    }
-    actor.kill_requested = true;
-    actor.no_restart = true;
-    actor.kill_cause = cause;
-    ReturnLease(actor.raylet_address, actor.lease_id, true);
-    actor.lease_id = 0;
+    EndWorker(actor, /*no_restart=*/true,
+              DeathCause(rpc::ActorDeathCause::OWNER_DIED,
+                         "the actor's owner (the driver of job " + job.Hex() + ") exited"));
   }
 }
 
@@ -348,7 +337,7 @@ void ActorManager::ReturnLease(const std::string& raylet_address, int64_t lease_
   rpc::RetryPolicy policy;
   policy.attempt_timeout = std::chrono::milliseconds(5000);
   policy.max_attempts = 3;
-  rpc::RayletService::Stub* stub = &Raylet(raylet_address);
+  rpc::RayletService::Stub* stub = &raylets_.For(raylet_address);
   rpc::CallAsync<rpc::ReturnWorkerReply>(
       loop_, "Actors.ReturnLease", token_, policy,
       [stub, request](grpc::ClientContext* ctx, rpc::ReturnWorkerReply* reply, auto on_done) {

@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
+#include "core/rpc/client_call.h"
 #include "gcs/node_manager.h"
 #include "gcs/publisher.h"
 #include "proto/gcs.pb.h"
@@ -85,9 +86,11 @@ class ActorManager {
   // Restarts the actor, or ends it with `cause` when no restart is left.
   void RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause);
   void End(Actor& actor, rpc::ActorDeathCause cause);
+  // Kills the actor's worker (or, while it has none, ends the actor when
+  // `no_restart`); OnWorkerLost then restarts or ends it with `cause`.
+  void EndWorker(Actor& actor, bool no_restart, rpc::ActorDeathCause cause);
   void ReturnLease(const std::string& raylet_address, int64_t lease_id, bool worker_died);
   std::string RayletFor(const Actor& actor) const;
-  rpc::RayletService::Stub& Raylet(const std::string& address);
   void Publish(const Actor& actor);
   static rpc::ActorTableData Public(const rpc::ActorTableData& data);
 
@@ -97,7 +100,7 @@ class ActorManager {
   Publisher& publisher_;
   absl::flat_hash_map<ActorID, Actor> actors_;
   std::map<std::pair<std::string, std::string>, ActorID> named_;  // (namespace, name)
-  absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylets_;
+  rpc::StubCache<rpc::RayletService> raylets_;
 };
 
 rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message);

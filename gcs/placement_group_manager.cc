@@ -103,12 +103,6 @@ std::string PlacementGroupManager::RayletAddress(const NodeID& node) const {
   return n == nullptr ? "" : absl::StrCat(n->node_ip(), ":", n->raylet_port());
 }
 
-rpc::RayletService::Stub& PlacementGroupManager::Raylet(const std::string& address) {
-  auto& stub = raylets_[address];
-  if (!stub) stub = rpc::RayletService::NewStub(rpc::MakeChannel(address));
-  return *stub;
-}
-
 void PlacementGroupManager::Schedule(Group& group) {
   if (group.committing || group.data.state() == rpc::PG_REMOVED) return;
   const PlacementGroupID id = *PlacementGroupID::FromBinary(group.data.placement_group_id());
@@ -238,7 +232,7 @@ void PlacementGroupManager::Prepare(const PlacementGroupID& id, uint64_t generat
       continue;
     }
     CallRaylet<rpc::PrepareBundlesRequest, rpc::PrepareBundlesReply>(
-        loop_, token_, &Raylet(address), "PlacementGroups.Prepare", request,
+        loop_, token_, &raylets_.For(address), "PlacementGroups.Prepare", request,
         [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
           stub->async()->PrepareBundles(ctx, req, reply, std::move(on_done));
         }, on_done);
@@ -263,7 +257,7 @@ void PlacementGroupManager::Commit(const PlacementGroupID& id, uint64_t generati
       continue;
     }
     CallRaylet<rpc::CommitBundlesRequest, rpc::CommitBundlesReply>(
-        loop_, token_, &Raylet(address), "PlacementGroups.Commit", request,
+        loop_, token_, &raylets_.For(address), "PlacementGroups.Commit", request,
         [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
           stub->async()->CommitBundles(ctx, req, reply, std::move(on_done));
         }, on_done);
@@ -309,7 +303,7 @@ void PlacementGroupManager::CancelOn(const NodeID& node, const PlacementGroupID&
   auto request = std::make_shared<rpc::CancelBundlesRequest>();
   request->set_placement_group_id(id.Binary());
   CallRaylet<rpc::CancelBundlesRequest, rpc::CancelBundlesReply>(
-      loop_, token_, &Raylet(address), "PlacementGroups.Cancel", request,
+      loop_, token_, &raylets_.For(address), "PlacementGroups.Cancel", request,
       [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
           stub->async()->CancelBundles(ctx, req, reply, std::move(on_done));
         }, [id](grpc::Status status) {

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
+#include "core/rpc/client_call.h"
 #include "gcs/node_manager.h"
 #include "gcs/resource_manager.h"
 #include "proto/gcs.pb.h"
@@ -79,7 +80,6 @@ class PlacementGroupManager {
   void CancelOn(const NodeID& node, const PlacementGroupID& id);
   void Notify(Group& group, const absl::StatusOr<bool>& result);
   std::string RayletAddress(const NodeID& node) const;
-  rpc::RayletService::Stub& Raylet(const std::string& address);
 
   EventLoop& loop_;
   const std::string token_;
@@ -87,7 +87,7 @@ class PlacementGroupManager {
   ResourceManager& resources_;
   absl::flat_hash_map<PlacementGroupID, Group> groups_;
   std::map<std::pair<std::string, std::string>, PlacementGroupID> named_;  // (namespace, name)
-  absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylets_;
+  rpc::StubCache<rpc::RayletService> raylets_;
   bool retry_scheduled_ = false;
   uint64_t next_waiter_ = 0;
 };

@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -30,6 +32,11 @@ class Counter {
   int SleepMs(int ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return ms;
+  }
+  // Creates `marker` (so the test knows the call is running), then sleeps.
+  int MarkThenSleepMs(const std::string& marker, int ms) {
+    std::ofstream(marker) << "running\n";
+    return SleepMs(ms);
   }
 
  private:
@@ -80,11 +87,30 @@ class Broken {
 // A task that uses an actor handle it was given.
 int AddThrough(photon::ActorHandle<Counter> counter, int x) { return photon::Get(counter.Task(&Counter::Add).Remote(x)); }
 
-PHOTON_REMOTE(Counter::Create, &Counter::Add, &Counter::Value, &Counter::Crash, &Counter::SleepMs, Recorder::Create,
+PHOTON_REMOTE(Counter::Create, &Counter::Add, &Counter::Value, &Counter::Crash, &Counter::SleepMs,
+              &Counter::MarkThenSleepMs, Recorder::Create,
               &Recorder::Push, &Recorder::OutOfOrder, Gate::Create, &Gate::Meet, Broken::Create, &Broken::Nothing,
               AddThrough);
 
 constexpr int64_t kGetTimeoutMs = 60000;
+
+// A fresh marker path for MarkThenSleepMs.
+std::string Marker(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = absl::StrCat(dir ? dir : "/tmp", "/actor_test_", name, "_", getpid());
+  std::remove(path.c_str());
+  return path;
+}
+
+// Waits (up to 30 s) until `marker` exists: the call making it is running.
+bool WaitForMarker(const std::string& marker) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (access(marker.c_str(), F_OK) == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
 
 class ActorTest : public ::testing::Test {
  protected:
@@ -92,13 +118,7 @@ class ActorTest : public ::testing::Test {
     // The second driver of DetachedNamedActorOutlivesItsDriver runs this
     // binary with these set: it joins the same cluster.
     if (std::getenv("ACTOR_TEST_GCS") != nullptr) return;
-    photon::testing::Cluster::Options options;
-    options.num_nodes = 3;
-    options.cpus_per_node = 2;
-    auto cluster = photon::testing::Cluster::Start(options);
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = cluster->release();
-    photon::testing::InitDriver(*cluster_);
+    cluster_ = photon::testing::StartClusterWithDriver(3, /*cpus_per_node=*/2).release();
   }
   static void TearDownTestSuite() {
     if (cluster_ == nullptr) return;
@@ -146,8 +166,9 @@ TEST_F(ActorTest, RestartsOnceThenDiesWithActorDiedError) {
 TEST_F(ActorTest, TaskRetriesResendACallAfterARestart) {
   if (cluster_ == nullptr) GTEST_SKIP() << "second-driver run";
   auto counter = photon::Actor(Counter::Create).SetMaxRestarts(-1).SetMaxTaskRetries(-1).Remote(0);
-  auto slow = counter.Task(&Counter::SleepMs).Remote(1500);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string marker = Marker("retried");
+  auto slow = counter.Task(&Counter::MarkThenSleepMs).Remote(marker, 1500);
+  ASSERT_TRUE(WaitForMarker(marker));
   counter.Kill(/*no_restart=*/false);  // the worker dies with the call running
   EXPECT_EQ(photon::Get(slow, kGetTimeoutMs), 1500);  // sent again to the restarted actor
 }
@@ -156,9 +177,10 @@ TEST_F(ActorTest, KillFailsPendingCallsWithActorDiedError) {
   if (cluster_ == nullptr) GTEST_SKIP() << "second-driver run";
   auto counter = photon::Actor(Counter::Create).Remote(0);
   std::vector<photon::ObjectRef<int>> pending;
-  pending.push_back(counter.Task(&Counter::SleepMs).Remote(5000));
+  const std::string marker = Marker("killed");
+  pending.push_back(counter.Task(&Counter::MarkThenSleepMs).Remote(marker, 5000));
   for (int i = 0; i < 5; i++) pending.push_back(counter.Task(&Counter::Add).Remote(1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(WaitForMarker(marker));  // the first call runs, the others wait behind it
   counter.Kill();
   for (auto& ref : pending) {
     try {

@@ -1,6 +1,8 @@
 #pragma once
 // Joins the test process to a Cluster fixture as a Photon driver whose local
 // raylet is node `node` (so tests know where "local" is).
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "core/api/photon.h"
 #include "tests/cluster_fixture.h"
@@ -17,6 +19,18 @@ inline void InitDriver(Cluster& cluster, int node = 0) {
   config.token = cluster.token();
   config.raylet_address = absl::StrCat(info->node_ip(), ":", info->raylet_port());
   Init(config);
+}
+
+// Starts a cluster of `num_nodes` nodes with `cpus_per_node` CPUs each and
+// joins it as the driver on node 0. Throws photon::Error when either fails.
+inline std::unique_ptr<Cluster> StartClusterWithDriver(int num_nodes, double cpus_per_node) {
+  Cluster::Options options;
+  options.num_nodes = num_nodes;
+  options.cpus_per_node = cpus_per_node;
+  absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Start(options);
+  if (!cluster.ok()) throw Error("test cluster: " + cluster.status().ToString());
+  InitDriver(**cluster);
+  return *std::move(cluster);
 }
 
 }  // namespace testing

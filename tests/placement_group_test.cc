@@ -31,13 +31,7 @@ constexpr int64_t kWaitMs = 30000;
 class PlacementGroupTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    photon::testing::Cluster::Options options;
-    options.num_nodes = 3;
-    options.cpus_per_node = 2;
-    auto cluster = photon::testing::Cluster::Start(options);
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = cluster->release();
-    photon::testing::InitDriver(*cluster_);
+    cluster_ = photon::testing::StartClusterWithDriver(3, /*cpus_per_node=*/2).release();
   }
   static void TearDownTestSuite() {
     photon::Shutdown();

@@ -30,13 +30,7 @@ PHOTON_REMOTE(NodeAfterMs, Range);
 class TaskFailureTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    photon::testing::Cluster::Options options;
-    options.num_nodes = 4;
-    options.cpus_per_node = 2;
-    auto cluster = photon::testing::Cluster::Start(options);
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = cluster->release();
-    photon::testing::InitDriver(*cluster_);
+    cluster_ = photon::testing::StartClusterWithDriver(4, /*cpus_per_node=*/2).release();
   }
   static void TearDownTestSuite() {
     photon::Shutdown();

@@ -46,6 +46,7 @@
 #include "core/core_worker/errors.h"
 #include "core/core_worker/memory_store.h"
 #include "core/core_worker/reference_counter.h"
+#include "core/rpc/client_call.h"
 #include "proto/core_worker.grpc.pb.h"
 #include "proto/gcs.grpc.pb.h"
 #include "proto/raylet.grpc.pb.h"
@@ -267,8 +268,6 @@ class CoreWorker {
   std::vector<std::string> HolderAddresses(const ObjectID& id);
   void NoteLocalCopy(const ObjectID& id);
   void OnNodeDead(const NodeID& node);
-  rpc::CoreWorkerService::Stub& OwnerStub(const std::string& address);
-  rpc::RayletService::Stub& RayletStub(const std::string& address);
   absl::Status StoreLarge(const ObjectID& id, const std::string& data, const rpc::Address& owner);
 
   // Execution (worker).
@@ -309,8 +308,8 @@ class CoreWorker {
   absl::flat_hash_map<std::string, std::shared_ptr<PendingTask>> pending_;  // by task id bytes
   // Specs of finished tasks whose large returns may need rebuilding.
   absl::flat_hash_map<ObjectID, rpc::TaskSpec> lineage_;
-  absl::flat_hash_map<std::string, std::unique_ptr<rpc::CoreWorkerService::Stub>> owner_stubs_;
-  absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylet_stubs_;
+  rpc::StubCache<rpc::CoreWorkerService> owner_stubs_;
+  rpc::StubCache<rpc::RayletService> raylet_stubs_;
 
   // Submitted by user threads, not yet taken by the loop.
   absl::Mutex submit_mu_;

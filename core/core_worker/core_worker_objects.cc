@@ -89,7 +89,7 @@ void CoreWorker::FreeOnLoop(const ObjectID& id, const Reference& ref) {
       if (reported_borrows_.erase(id) == 0) return;  // the owner never counted us
     }
     // Tell the owner this borrower is done.
-    rpc::CoreWorkerService::Stub* stub = &OwnerStub(absl::StrCat(ref.owner.ip(), ":", ref.owner.port()));
+    rpc::CoreWorkerService::Stub* stub = &owner_stubs_.For(absl::StrCat(ref.owner.ip(), ":", ref.owner.port()));
     auto request = std::make_shared<rpc::RemoveBorrowerRequest>();
     request->add_object_ids(id.Binary());
     *request->mutable_borrower() = address_;
@@ -111,7 +111,7 @@ void CoreWorker::FreeOnLoop(const ObjectID& id, const Reference& ref) {
     }
     const std::string address = nodes_->RayletAddress(node);
     if (address.empty() || nodes_->IsDead(node)) continue;
-    rpc::RayletService::Stub* stub = &RayletStub(address);
+    rpc::RayletService::Stub* stub = &raylet_stubs_.For(address);
     auto request = std::make_shared<rpc::FreeObjectsRequest>();
     request->add_object_ids(id.Binary());
     rpc::RetryPolicy policy;
@@ -147,22 +147,10 @@ void CoreWorker::FreeAllOwned() {
     grpc::ClientContext ctx;
     rpc::SetAuthToken(&ctx, options_.token);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    // Not RayletStub(): that cache belongs to the loop, still running.
+    // Not raylet_stubs_.For(): that cache belongs to the loop, still running.
     grpc::Status s = rpc::RayletService::NewStub(rpc::MakeChannel(address))->FreeObjects(&ctx, request, &reply);
     if (!s.ok()) PHOTON_LOG(WARNING) << "freeing objects on " << address << " at shutdown: " << s.error_message();
   }
-}
-
-rpc::CoreWorkerService::Stub& CoreWorker::OwnerStub(const std::string& address) {
-  auto& stub = owner_stubs_[address];
-  if (!stub) stub = rpc::CoreWorkerService::NewStub(rpc::MakeChannel(address));
-  return *stub;
-}
-
-rpc::RayletService::Stub& CoreWorker::RayletStub(const std::string& address) {
-  auto& stub = raylet_stubs_[address];
-  if (!stub) stub = rpc::RayletService::NewStub(rpc::MakeChannel(address));
-  return *stub;
 }
 
 void CoreWorker::RequestOwnerStatus(const ObjectID& id) {
@@ -174,7 +162,7 @@ void CoreWorker::RequestOwnerStatus(const ObjectID& id) {
   }
   loop_.Post("CoreWorker.AskOwner", [this, id, owner = *owner] {
     const std::string address = absl::StrCat(owner.ip(), ":", owner.port());
-    rpc::CoreWorkerService::Stub* stub = &OwnerStub(address);
+    rpc::CoreWorkerService::Stub* stub = &owner_stubs_.For(address);
     auto request = std::make_shared<rpc::GetObjectStatusRequest>();
     request->set_object_id(id.Binary());
     rpc::RetryPolicy policy;
@@ -231,7 +219,7 @@ void CoreWorker::NoteLocalCopy(const ObjectID& id) {
   std::optional<rpc::Address> owner = refs_->OwnerOf(id);
   if (!owner) return;
   loop_.Post("CoreWorker.ReportCopy", [this, id, owner = *owner] {
-    rpc::CoreWorkerService::Stub* stub = &OwnerStub(absl::StrCat(owner.ip(), ":", owner.port()));
+    rpc::CoreWorkerService::Stub* stub = &owner_stubs_.For(absl::StrCat(owner.ip(), ":", owner.port()));
     auto request = std::make_shared<rpc::AddObjectLocationRequest>();
     request->set_object_id(id.Binary());
     request->set_node_id(node_id_.Binary());

@@ -1,5 +1,5 @@
 // CoreWorker: placement groups, and tasks and actors scheduled into them.
-#include <thread>
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"

@@ -38,12 +38,6 @@ std::string TaskSubmitter::KeyOf(const rpc::TaskSpec& spec) {
   return key;
 }
 
-rpc::RayletService::Stub& TaskSubmitter::Raylet(const std::string& address) {
-  auto& stub = raylets_[address];
-  if (!stub) stub = rpc::RayletService::NewStub(rpc::MakeChannel(address));
-  return *stub;
-}
-
 void TaskSubmitter::Submit(std::shared_ptr<rpc::TaskSpec> spec) {
   if (shut_down_) return;
   const std::string key_name = KeyOf(*spec);
@@ -133,7 +127,7 @@ void TaskSubmitter::RequestLease(Key& key, const std::string& raylet_address, bo
   rpc::RetryPolicy policy;
   policy.attempt_timeout = std::chrono::hours(24 * 7);  // waits while resources are busy
   policy.max_attempts = 3;
-  rpc::RayletService::Stub* stub = &Raylet(raylet_address);
+  rpc::RayletService::Stub* stub = &raylets_.For(raylet_address);
   Key* k = &key;
   rpc::CallAsync<rpc::RequestWorkerLeaseReply>(
       loop_, "Submitter.LeaseReply", options_.token, policy,
@@ -280,7 +274,7 @@ void TaskSubmitter::OnLeaseLost(const std::shared_ptr<Lease>& lease, const std::
     FailLeaseTasks(lease, ErrorKind::kNodeDied, why);
     return;
   }
-  rpc::RayletService::Stub* stub = &Raylet(lease->raylet_address);
+  rpc::RayletService::Stub* stub = &raylets_.For(lease->raylet_address);
   rpc::RetryPolicy policy;
   policy.attempt_timeout = std::chrono::milliseconds(1000);
   policy.max_attempts = 1;
@@ -335,7 +329,7 @@ void TaskSubmitter::ReturnLease(const std::shared_ptr<Lease>& lease, bool worker
   auto request = std::make_shared<rpc::ReturnWorkerRequest>();
   request->set_lease_id(lease->lease_id);
   request->set_worker_died(worker_died);
-  rpc::RayletService::Stub* stub = &Raylet(lease->raylet_address);
+  rpc::RayletService::Stub* stub = &raylets_.For(lease->raylet_address);
   rpc::RetryPolicy policy;
   policy.attempt_timeout = std::chrono::seconds(5);
   policy.max_attempts = 2;

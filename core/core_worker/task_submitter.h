@@ -32,6 +32,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
+#include "core/rpc/client_call.h"
 #include "core/core_worker/errors.h"
 #include "core/core_worker/node_directory.h"
 #include "core/core_worker/task_stream.h"
@@ -120,7 +121,6 @@ class TaskSubmitter {
   };
 
   static std::string KeyOf(const rpc::TaskSpec& spec);
-  rpc::RayletService::Stub& Raylet(const std::string& address);
   void Pump(Key& key);
   void PushTo(const std::shared_ptr<Lease>& lease);
   void RequestLease(Key& key, const std::string& raylet_address, bool spilled_back);
@@ -145,7 +145,7 @@ class TaskSubmitter {
   absl::flat_hash_set<Key*> dirty_keys_;  // keys with new tasks, pumped soon
   bool pump_scheduled_ = false;
   absl::flat_hash_map<std::string, Task> tasks_;  // by task id bytes
-  absl::flat_hash_map<std::string, std::unique_ptr<rpc::RayletService::Stub>> raylets_;
+  rpc::StubCache<rpc::RayletService> raylets_;
 };
 
 }  // namespace core

@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "core/common/event_loop.h"
 #include "core/rpc/auth.h"
@@ -48,6 +49,25 @@ struct RetryPolicy {
 
 // An insecure channel (the token authenticates) with keepalive and large messages.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+
+// One stub per address, made on first use (one channel each).
+//
+//   StubCache<RayletService> raylets;
+//   raylets.For("10.0.0.5:41234").async()->HealthCheck(...);
+//
+// Thread-compatible: each owner uses it from one thread (its loop).
+template <typename Service>
+class StubCache {
+ public:
+  typename Service::Stub& For(const std::string& address) {
+    auto& stub = stubs_[address];
+    if (!stub) stub = Service::NewStub(MakeChannel(address));
+    return *stub;
+  }
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<typename Service::Stub>> stubs_;
+};
 
 // Backoff before attempt number `attempt` (1-based retries).
 std::chrono::milliseconds BackoffFor(const RetryPolicy& policy, int attempt);
