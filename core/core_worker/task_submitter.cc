@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/common/logging.h"
@@ -28,12 +27,21 @@ TaskSubmitter::TaskSubmitter(EventLoop& loop, Options options, NodeDirectory& no
 TaskSubmitter::~TaskSubmitter() = default;
 
 std::string TaskSubmitter::KeyOf(const rpc::TaskSpec& spec) {
-  std::string key = ShapeString(spec.resources());
-  absl::StrAppend(&key, "|", static_cast<int>(spec.strategy().kind()), "|",
-                  absl::BytesToHexString(spec.strategy().node_id()), "|", spec.strategy().soft());
-  if (spec.strategy().kind() == rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) {
-    absl::StrAppend(&key, "|", absl::BytesToHexString(spec.strategy().placement_group_id()), "|",
-                    spec.strategy().bundle_index());
+  // Binary, built per submit: resource names sorted, amounts as raw bytes.
+  std::vector<std::pair<const std::string*, double>> amounts;
+  amounts.reserve(spec.resources().amounts().size());
+  for (const auto& [name, amount] : spec.resources().amounts()) amounts.emplace_back(&name, amount);
+  std::sort(amounts.begin(), amounts.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  std::string key;
+  for (const auto& [name, amount] : amounts) {
+    key.append(*name);
+    key.push_back('\0');
+    key.append(reinterpret_cast<const char*>(&amount), sizeof(amount));
+  }
+  const rpc::LeaseSchedulingStrategy& strategy = spec.strategy();
+  absl::StrAppend(&key, "|", static_cast<int>(strategy.kind()), "|", strategy.node_id(), "|", strategy.soft());
+  if (strategy.kind() == rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) {
+    absl::StrAppend(&key, "|", strategy.placement_group_id(), "|", strategy.bundle_index());
   }
   return key;
 }
@@ -110,10 +118,7 @@ void TaskSubmitter::PushTo(const std::shared_ptr<Lease>& lease) {
     pushed++;
     if (callbacks_.on_pushed) callbacks_.on_pushed(*task.spec, lease->node, lease->worker);
   }
-  if (pushed > 0) {
-    lease->idle_generation++;
-    lease->stream->SendEncoded(frame);
-  }
+  if (pushed > 0) lease->stream->SendEncoded(frame);
 }
 
 void TaskSubmitter::RequestLease(Key& key, const std::string& raylet_address, bool spilled_back) {
@@ -251,12 +256,21 @@ void TaskSubmitter::OnFrame(const std::shared_ptr<Lease>& lease, const rpc::Task
 
 void TaskSubmitter::MaybeIdle(const std::shared_ptr<Lease>& lease) {
   if (!lease->in_flight.empty() || !lease->key->queue.empty()) return;
-  const uint64_t generation = ++lease->idle_generation;
+  lease->idle_since = std::chrono::steady_clock::now();
+  if (!lease->linger_armed) ArmLinger(lease, kLeaseLinger);
+}
+
+void TaskSubmitter::ArmLinger(const std::shared_ptr<Lease>& lease, std::chrono::steady_clock::duration delay) {
+  lease->linger_armed = true;
   std::weak_ptr<Lease> weak = lease;
-  loop_.RunAfter("Submitter.IdleLease", kLeaseLinger, [this, weak, generation] {
+  loop_.RunAfter("Submitter.IdleLease", std::chrono::duration_cast<std::chrono::milliseconds>(delay), [this, weak] {
     auto l = weak.lock();
-    if (!l || l->returned || l->idle_generation != generation || !l->in_flight.empty()) return;
-    if (!l->key->queue.empty()) return;
+    if (!l) return;
+    l->linger_armed = false;
+    // Busy again: the next time it runs out of work arms a new timer.
+    if (l->returned || !l->in_flight.empty() || !l->key->queue.empty()) return;
+    const auto idle = std::chrono::steady_clock::now() - l->idle_since;
+    if (idle < kLeaseLinger) return ArmLinger(l, kLeaseLinger - idle);
     ReturnLease(l, false);
   });
 }

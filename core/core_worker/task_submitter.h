@@ -108,7 +108,10 @@ class TaskSubmitter {
     Key* key = nullptr;
     absl::flat_hash_set<std::string> in_flight;  // task ids
     int64_t last_run_micros = -1;
-    uint64_t idle_generation = 0;
+    // When it last ran out of work, and whether a linger timer is armed
+    // (one at a time: a stream of sync tasks idles it after every task).
+    std::chrono::steady_clock::time_point idle_since;
+    bool linger_armed = false;
   };
   struct Key {
     std::string name;
@@ -133,6 +136,7 @@ class TaskSubmitter {
   void ReturnLease(const std::shared_ptr<Lease>& lease, bool worker_died);
   void DropLease(const std::shared_ptr<Lease>& lease);
   void MaybeIdle(const std::shared_ptr<Lease>& lease);
+  void ArmLinger(const std::shared_ptr<Lease>& lease, std::chrono::steady_clock::duration delay);
   void FailQueued(Key& key, ErrorKind kind, const std::string& why);
   void CheckFeasible(Key* key);
 
