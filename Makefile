@@ -8,7 +8,7 @@ SHELL := /bin/bash
 DEB_PACKAGES := bazel-bootstrap bazel-rules-java g++ make pkg-config \
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libabsl-dev \
   libboost-all-dev libhiredis-dev redis-server pybind11-dev libmsgpack-cxx-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev python3-dev procps iproute2
+  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev python3-dev procps iproute2
 
 BAZEL := bazel
 BIN := build/bin
