@@ -8,10 +8,14 @@ SHELL := /bin/bash
 DEB_PACKAGES := bazel-bootstrap bazel-rules-java g++ make pkg-config \
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libabsl-dev \
   libboost-all-dev libhiredis-dev redis-server pybind11-dev libmsgpack-cxx-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev python3-dev procps iproute2
+  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev python3-dev procps iproute2 \
+  python3-numpy python3-cloudpickle python3-pytest python3-distributed
 
 BAZEL := bazel
 BIN := build/bin
+# Debian's interpreter: the one python3-numpy, python3-cloudpickle... serve.
+PYTHON := /usr/bin/python3
+PY_EXT := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
 
 .PHONY: deps build test demo bench clean
 
@@ -31,6 +35,12 @@ build:
 	  bazel-bin/bench/gcs_bench bazel-bin/bench/object_store_bench bazel-bin/bench/spill_bench \
 	  bazel-bin/bench/scheduler_bench bazel-bin/bench/microbenchmark bazel-bin/examples/cpp/quickstart $(BIN)/
 	@echo "Binaries in $(BIN)/"
+	@install -m 0755 bazel-bin/python/photon/_core/_core.so python/photon/_core$(PY_EXT)
+	@# The photon package for $(PYTHON) (a .pth naming python/), and `photon` on PATH.
+	@site=$$($(PYTHON) -c 'import site; print([p for p in site.getsitepackages() if p.startswith("/usr/local")][0])'); \
+	  mkdir -p $$site && echo "$(CURDIR)/python" > $$site/photon.pth; \
+	  ln -sf $(CURDIR)/$(BIN)/photon /usr/local/bin/photon; \
+	  echo "Python package: $(CURDIR)/python (via $$site/photon.pth); photon -> /usr/local/bin/photon"
 
 # Runs every test; the last line counts test targets (bazel's own summary is above it).
 test: deps build

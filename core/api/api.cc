@@ -73,12 +73,12 @@ std::string RequireRemoteName(const void* address) {
 }
 
 ObjectID Submit(const std::string& name, std::vector<core::TaskArg> args, const core::TaskOptions& options) {
-  absl::StatusOr<ObjectID> id = Worker().SubmitTask(name, std::move(args), options);
-  if (!id.ok()) {
-    if (id.status().code() == absl::StatusCode::kInvalidArgument) throw SchedulingError(id.status().ToString());
-    ThrowIfError(id.status());
+  absl::StatusOr<std::vector<ObjectID>> ids = Worker().SubmitTask(name, std::move(args), options);
+  if (!ids.ok()) {
+    if (ids.status().code() == absl::StatusCode::kInvalidArgument) throw SchedulingError(ids.status().ToString());
+    ThrowIfError(ids.status());
   }
-  return *id;
+  return ids->front();
 }
 
 ActorID CreateActor(const std::string& factory, std::vector<core::TaskArg> args, const core::ActorOptions& options) {
@@ -92,9 +92,9 @@ ActorID CreateActor(const std::string& factory, std::vector<core::TaskArg> args,
 
 ObjectID SubmitActorTask(const ActorID& actor, const std::string& method, std::vector<core::TaskArg> args) {
   if (actor.IsNil()) throw Error("photon: a call on an empty ActorHandle");
-  absl::StatusOr<ObjectID> id = Worker().SubmitActorTask(actor, method, std::move(args));
-  ThrowIfError(id.status());
-  return *id;
+  absl::StatusOr<std::vector<ObjectID>> ids = Worker().SubmitActorTask(actor, method, std::move(args));
+  ThrowIfError(ids.status());
+  return ids->front();
 }
 
 void KillActor(const ActorID& actor, bool no_restart) {

@@ -38,8 +38,8 @@ std::vector<bool> WaitIds(const std::vector<ObjectID>& ids, int num_returns, int
 [[noreturn]] void ThrowDeserializeError(const ObjectID& id, const absl::Status& status);
 
 template <typename T>
-T Decode(const ObjectID& id, const std::string& bytes) {
-  absl::StatusOr<T> value = Deserialize<T>(bytes);
+T Decode(const ObjectID& id, std::string_view bytes) {
+  absl::StatusOr<T> value = Deserialize<T>(bytes.data(), bytes.size());
   if (!value.ok()) ThrowDeserializeError(id, value.status());
   return *std::move(value);
 }
@@ -60,7 +60,7 @@ T Get(const ObjectRef<T>& ref, int64_t timeout_ms = -1) {
   if constexpr (std::is_void_v<T>) {
     (void)values;
   } else {
-    return api_internal::Decode<T>(ref.ID(), values[0]->data);
+    return api_internal::Decode<T>(ref.ID(), values[0]->bytes());
   }
 }
 
@@ -72,7 +72,7 @@ std::vector<T> Get(const std::vector<ObjectRef<T>>& refs, int64_t timeout_ms = -
   auto values = api_internal::GetBytes(ids, timeout_ms);
   std::vector<T> out;
   out.reserve(values.size());
-  for (size_t i = 0; i < values.size(); i++) out.push_back(api_internal::Decode<T>(ids[i], values[i]->data));
+  for (size_t i = 0; i < values.size(); i++) out.push_back(api_internal::Decode<T>(ids[i], values[i]->bytes()));
   return out;
 }
 

@@ -57,7 +57,7 @@ std::vector<std::string> SelfCommand() {
 // The actor this worker process is, once its constructor ran.
 std::shared_ptr<void> actor_instance;
 
-absl::StatusOr<std::string> RunFunction(const rpc::TaskSpec& spec, const std::vector<std::string>& args) {
+absl::StatusOr<std::string> RunRegistered(const rpc::TaskSpec& spec, const std::vector<std::string>& args) {
   const std::string& name = spec.function_name();
   const FunctionRegistry::Entry* entry = FunctionRegistry::Global().Find(name);
   if (entry == nullptr) {
@@ -70,7 +70,7 @@ absl::StatusOr<std::string> RunFunction(const rpc::TaskSpec& spec, const std::ve
           absl::StrCat("'", name, "' is not an actor factory (a registered function returning T*)"));
     }
     ASSIGN_OR_RETURN(actor_instance, entry->factory(args));
-    return Serialize(msgpack::type::nil_t());
+    return std::string();
   }
   if (!spec.actor_id().empty()) {
     if (!entry->method) {
@@ -84,6 +84,19 @@ absl::StatusOr<std::string> RunFunction(const rpc::TaskSpec& spec, const std::ve
         absl::StrCat("'", name, "' is an actor factory or method: call it through photon::Actor"));
   }
   return entry->invoke(args);
+}
+
+// The core worker's execute callback: C++ functions take their arguments as
+// msgpack bytes and return one value (an actor's constructor: none).
+absl::StatusOr<std::vector<std::string>> RunFunction(const rpc::TaskSpec& spec, const core::TaskArgValues& values) {
+  std::vector<std::string> args;
+  args.reserve(values.size());
+  for (const auto& v : values) args.emplace_back(v->bytes());
+  ASSIGN_OR_RETURN(std::string result, RunRegistered(spec, args));
+  if (spec.actor_creation()) return std::vector<std::string>();
+  std::vector<std::string> results;
+  results.push_back(std::move(result));
+  return results;
 }
 
 }  // namespace

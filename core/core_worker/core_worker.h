@@ -74,6 +74,9 @@ class OwnerService;
 // Results up to this size travel inline in replies and live in the owner.
 inline constexpr int64_t kMaxInlineBytes = 100 << 10;
 
+// The values of a task's arguments, as the worker executes it.
+using TaskArgValues = std::vector<std::shared_ptr<const StoredObject>>;
+
 struct CoreWorkerOptions {
   bool is_driver = true;
   // Driver: the GCS (HOST:PORT). A worker learns it from its raylet.
@@ -94,10 +97,13 @@ struct CoreWorkerOptions {
   std::string namespace_name;
   // Worker: runs a task's function on its arguments (spec.actor_creation:
   // constructs the actor; spec.actor_id set: calls a method of it); returns
-  // the serialized result, or an error whose message reaches the caller's
-  // get as a TaskError.
-  std::function<absl::StatusOr<std::string>(const rpc::TaskSpec& spec, const std::vector<std::string>& args)>
-      execute;
+  // its spec.num_returns serialized results, or an error whose message
+  // reaches the caller's get as a TaskError (with WithErrorValue: also the
+  // error as a language value). Arguments from the local object store are
+  // read in place (StoredObject::view).
+  using Execute =
+      std::function<absl::StatusOr<std::vector<std::string>>(const rpc::TaskSpec& spec, const TaskArgValues& args)>;
+  Execute execute;
 };
 
 // One argument of a task.
@@ -128,6 +134,10 @@ struct TaskOptions {
   rpc::LeaseSchedulingStrategy strategy;
   // Attempts after the first for system failures; -1: unlimited.
   int max_retries = 3;
+  // Also retry (within max_retries) when the function raised.
+  bool retry_exceptions = false;
+  // How many objects the task returns (0: none).
+  int num_returns = 1;
 };
 
 struct ActorOptions {
@@ -163,6 +173,13 @@ class CoreWorker {
 
   // --- objects (every returned ID carries one local reference) ---
   absl::StatusOr<ObjectID> Put(const std::string& data);
+  // Put of a `size`-byte value that `fill` writes into the buffer it is
+  // given (shared memory for a large value: one copy in all).
+  absl::StatusOr<ObjectID> PutWith(int64_t size, const std::function<void(char*)>& fill);
+  // An object this process owns whose (small) value comes later, with
+  // Fulfill: gets wait for it meanwhile.
+  absl::StatusOr<ObjectID> CreatePending();
+  absl::Status Fulfill(const ObjectID& id, std::string data);
   // The values of `ids` (Serialize()d bytes), waiting up to `timeout`
   // (negative: forever). Errors carry an ErrorKind (errors.h).
   absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> Get(const std::vector<ObjectID>& ids,
@@ -179,8 +196,9 @@ class CoreWorker {
   std::optional<rpc::Address> OwnerOf(const ObjectID& id) const;
 
   // --- tasks ---
-  absl::StatusOr<ObjectID> SubmitTask(const std::string& function, std::vector<TaskArg> args,
-                                      const TaskOptions& options);
+  // The references to its options.num_returns results.
+  absl::StatusOr<std::vector<ObjectID>> SubmitTask(const std::string& function, std::vector<TaskArg> args,
+                                                   const TaskOptions& options);
   // Cancels the task that makes `id`; NotFound when it already finished.
   absl::Status Cancel(const ObjectID& id, bool force);
 
@@ -189,9 +207,9 @@ class CoreWorker {
   // AlreadyExists when its name is taken.
   absl::StatusOr<ActorID> CreateActor(const std::string& factory, std::vector<TaskArg> args,
                                       const ActorOptions& options);
-  // Calls `method` on the actor; the reference is to its result.
-  absl::StatusOr<ObjectID> SubmitActorTask(const ActorID& actor, const std::string& method,
-                                           std::vector<TaskArg> args);
+  // Calls `method` on the actor; the references are to its `num_returns` results.
+  absl::StatusOr<std::vector<ObjectID>> SubmitActorTask(const ActorID& actor, const std::string& method,
+                                                        std::vector<TaskArg> args, int num_returns = 1);
   // Ends the actor now; without `no_restart` it restarts if it may.
   absl::Status KillActor(const ActorID& actor, bool no_restart);
   // `ns` empty: this job's namespace. NotFound when no live actor has the name.
@@ -227,7 +245,7 @@ class CoreWorker {
     // Shared with the submitter while it holds the task.
     std::shared_ptr<rpc::TaskSpec> spec;
     std::vector<ObjectID> arg_refs;  // submitted-task references held
-    ObjectID return_id;
+    std::vector<ObjectID> return_ids;
   };
 
   explicit CoreWorker(CoreWorkerOptions options);
@@ -235,8 +253,8 @@ class CoreWorker {
 
   // Fills `task` (spec already has ids, function, options) with `args`,
   // takes the references, and queues it for the loop.
-  absl::StatusOr<ObjectID> Enqueue(std::shared_ptr<PendingTask> task, const TaskID& task_id,
-                                   std::vector<TaskArg> args);
+  absl::StatusOr<std::vector<ObjectID>> Enqueue(std::shared_ptr<PendingTask> task, const TaskID& task_id,
+                                                std::vector<TaskArg> args);
   // Adds `args` to `spec` and takes submitted-task references on the
   // objects they name (appended to `refs`).
   absl::Status FillArgs(rpc::TaskSpec& spec, std::vector<TaskArg> args, std::vector<ObjectID>* refs);
@@ -289,7 +307,7 @@ class CoreWorker {
   EventLoop loop_;
   std::unique_ptr<gcs::GcsClient> gcs_;
   std::unique_ptr<NodeDirectory> nodes_;
-  std::unique_ptr<object_store::ObjectStoreClient> store_;
+  std::shared_ptr<object_store::ObjectStoreClient> store_;
   std::unique_ptr<ReferenceCounter> refs_;
   MemoryStore memory_store_;
   std::unique_ptr<TaskEventBuffer> events_;

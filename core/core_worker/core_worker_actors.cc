@@ -81,8 +81,8 @@ absl::StatusOr<ActorID> CoreWorker::CreateActor(const std::string& factory, std:
   return actor_id;
 }
 
-absl::StatusOr<ObjectID> CoreWorker::SubmitActorTask(const ActorID& actor, const std::string& method,
-                                                     std::vector<TaskArg> args) {
+absl::StatusOr<std::vector<ObjectID>> CoreWorker::SubmitActorTask(const ActorID& actor, const std::string& method,
+                                                                  std::vector<TaskArg> args, int num_returns) {
   if (shut_down_) return absl::FailedPreconditionError("photon is shut down");
   FollowActors();
   auto task = std::make_shared<PendingTask>();
@@ -92,7 +92,8 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitActorTask(const ActorID& actor, const
   spec.set_task_id(task_id.Binary());
   spec.set_job_id(job_.Binary());
   spec.set_function_name(method);
-  spec.set_num_returns(1);
+  if (num_returns < 0) return absl::InvalidArgumentError(absl::StrCat("actor method ", method, ": num_returns is ", num_returns));
+  spec.set_num_returns(num_returns);
   *spec.mutable_caller() = address_;
   spec.set_actor_id(actor.Binary());
   spec.set_max_retries(0);  // the actor submitter retries (max_task_retries)

@@ -69,7 +69,7 @@ rpc::TaskReply CoreWorker::Execute(const rpc::TaskSpec& spec) {
   }
   RecordEvent(spec, rpc::RUNNING, node_id_, worker_id_);
 
-  std::vector<std::string> args;
+  TaskArgValues args;
   args.reserve(spec.args_size());
   std::vector<ObjectID> nested;
   absl::Status arg_status;
@@ -80,7 +80,7 @@ rpc::TaskReply CoreWorker::Execute(const rpc::TaskSpec& spec) {
       if (id.ok()) nested.push_back(*id);
     }
     if (!a.is_ref()) {
-      args.push_back(a.value());
+      args.push_back(std::make_shared<const StoredObject>(StoredObject{a.value(), "", false}));
       continue;
     }
     absl::StatusOr<ObjectID> id = ObjectID::FromBinary(a.ref().object_id());
@@ -105,40 +105,50 @@ rpc::TaskReply CoreWorker::Execute(const rpc::TaskSpec& spec) {
                                 absl::StrCat("argument ", i, " of ", spec.function_name(), ": ", got.status().message()));
       break;
     }
-    args.push_back((*got)[0]->data);
+    args.push_back((*got)[0]);
   }
 
-  const ObjectID return_id = ObjectID::FromIndex(task_id, 1);
   if (!arg_status.ok()) {
     reply.set_outcome(rpc::TaskReply::SYSTEM_ERROR);
     reply.set_error_message(std::string(arg_status.message()));
   } else {
-    absl::StatusOr<std::string> result = options_.execute(spec, args);
-    if (!result.ok()) {
+    absl::StatusOr<std::vector<std::string>> results = options_.execute(spec, args);
+    // (An actor's constructor returns nothing.)
+    const int expected = spec.actor_creation() ? 0 : spec.num_returns();
+    if (results.ok() && static_cast<int>(results->size()) != expected) {
+      results = absl::InvalidArgumentError(absl::StrCat(spec.function_name(), " returned ", results->size(),
+                                                        " values but num_returns is ", expected));
+    }
+    if (!results.ok()) {
       reply.set_outcome(rpc::TaskReply::APPLICATION_ERROR);
       char host[256] = {0};
       gethostname(host, sizeof(host) - 1);
-      reply.set_error_message(absl::StrCat(result.status().message(), "\n  (task ", spec.function_name(), " ",
+      reply.set_error_message(absl::StrCat(results.status().message(), "\n  (task ", spec.function_name(), " ",
                                            Short(task_id.Hex()), ", attempt ", spec.attempt(), ", on ", host,
                                            " pid ", getpid(), " node ", Short(node_id_.Hex()), ")"));
+      reply.set_error_payload(ErrorValueOf(results.status()));
     } else {
-      rpc::ReturnObject* r = reply.add_returns();
-      r->set_object_id(return_id.Binary());
-      r->set_size(static_cast<int64_t>(result->size()));
-      if (static_cast<int64_t>(result->size()) > kMaxInlineBytes) {
-        absl::Status s = StoreLarge(return_id, *result, spec.caller());
+      for (size_t i = 0; i < results->size(); i++) {
+        std::string& result = (*results)[i];
+        const ObjectID return_id = ObjectID::FromIndex(task_id, static_cast<int>(i) + 1);
+        rpc::ReturnObject* r = reply.add_returns();
+        r->set_object_id(return_id.Binary());
+        r->set_size(static_cast<int64_t>(result.size()));
+        if (static_cast<int64_t>(result.size()) <= kMaxInlineBytes) {
+          r->set_data(std::move(result));
+          continue;
+        }
+        absl::Status s = StoreLarge(return_id, result, spec.caller());
         if (s.code() == absl::StatusCode::kAlreadyExists) s = absl::OkStatus();  // a retry of a task whose copy survived
         if (!s.ok()) {
           reply.clear_returns();
           reply.set_outcome(rpc::TaskReply::SYSTEM_ERROR);
-          reply.set_error_message(absl::StrCat("storing the ", result->size(), "-byte result of ",
+          reply.set_error_message(absl::StrCat("storing the ", result.size(), "-byte result ", i + 1, " of ",
                                                spec.function_name(), " failed: ", s.message()));
-        } else {
-          r->set_in_object_store(true);
-          r->set_node_id(node_id_.Binary());
+          break;
         }
-      } else {
-        r->set_data(std::move(*result));
+        r->set_in_object_store(true);
+        r->set_node_id(node_id_.Binary());
       }
     }
   }

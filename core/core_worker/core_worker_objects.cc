@@ -36,18 +36,48 @@ absl::Status CoreWorker::StoreLarge(const ObjectID& id, const std::string& data,
 }
 
 absl::StatusOr<ObjectID> CoreWorker::Put(const std::string& data) {
+  return PutWith(static_cast<int64_t>(data.size()), [&data](char* out) { std::memcpy(out, data.data(), data.size()); });
+}
+
+absl::StatusOr<ObjectID> CoreWorker::PutWith(int64_t size, const std::function<void(char*)>& fill) {
+  if (size < 0) return absl::InvalidArgumentError(absl::StrCat("put: negative size ", size));
   const ObjectID id = ObjectID::FromIndex(put_task_, ++put_index_);
-  const bool large = static_cast<int64_t>(data.size()) > kMaxInlineBytes;
-  if (large) RETURN_IF_ERROR(StoreLarge(id, data, address_));
-  RETURN_IF_ERROR(refs_->AddOwnedObject(id, static_cast<int64_t>(data.size()), std::nullopt));
+  const bool large = size > kMaxInlineBytes;
+  std::string small;
+  if (large) {
+    // Written once, straight into shared memory.
+    ASSIGN_OR_RETURN(object_store::MutableObject obj, store_->Create(id, size, 0, address_));
+    fill(reinterpret_cast<char*>(obj.data));
+    RETURN_IF_ERROR(store_->Seal(id));
+    RETURN_IF_ERROR(store_->Release(id));
+  } else {
+    small.resize(size);
+    fill(small.data());
+  }
+  RETURN_IF_ERROR(refs_->AddOwnedObject(id, size, std::nullopt));
   RETURN_IF_ERROR(refs_->AddLocalReference(id));
   if (large) {
     RETURN_IF_ERROR(refs_->AddLocation(id, node_id_));
     RETURN_IF_ERROR(memory_store_.Put(id, StoredObject{"", "", true}));
   } else {
-    RETURN_IF_ERROR(memory_store_.Put(id, StoredObject{data, "", false}));
+    RETURN_IF_ERROR(memory_store_.Put(id, StoredObject{std::move(small), "", false}));
   }
   return id;
+}
+
+absl::StatusOr<ObjectID> CoreWorker::CreatePending() {
+  const ObjectID id = ObjectID::FromIndex(put_task_, ++put_index_);
+  RETURN_IF_ERROR(refs_->AddOwnedObject(id, -1, std::nullopt));
+  RETURN_IF_ERROR(refs_->AddLocalReference(id));
+  return id;
+}
+
+absl::Status CoreWorker::Fulfill(const ObjectID& id, std::string data) {
+  if (!refs_->IsOwned(id)) return absl::NotFoundError(absl::StrCat("object ", id.Hex(), " is not owned here"));
+  if (static_cast<int64_t>(data.size()) > kMaxInlineBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("fulfill: ", data.size(), " bytes is over the inline limit"));
+  }
+  return memory_store_.Put(id, StoredObject{std::move(data), "", false});
 }
 
 void CoreWorker::AddLocalReference(const ObjectID& id) {
@@ -240,9 +270,12 @@ absl::StatusOr<std::shared_ptr<const StoredObject>> CoreWorker::FetchFromStore(
   while (true) {
     ASSIGN_OR_RETURN(std::vector<object_store::ObjectBuffer> got, store_->Get({id}, 0));
     if (!got.empty() && got[0].found) {
+      // Read in place: the pin holds the store's pin (and the client, so the
+      // mapping) until the last reader lets go.
       auto value = std::make_shared<StoredObject>();
-      value->data.assign(reinterpret_cast<const char*>(got[0].data), got[0].data_size);
-      (void)store_->Release(id);
+      value->view = std::string_view(reinterpret_cast<const char*>(got[0].data), got[0].data_size);
+      std::shared_ptr<object_store::ObjectStoreClient> store = store_;
+      value->pin = std::shared_ptr<const void>(got[0].data, [store, id](const void*) { (void)store->Release(id); });
       if (pulled) NoteLocalCopy(id);
       return std::shared_ptr<const StoredObject>(std::move(value));
     }
@@ -326,7 +359,7 @@ absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> CoreWorker::Get
     while (true) {
       std::shared_ptr<const StoredObject> value = out[i];
       const ErrorKind kind = ErrorKindOfObject(*value);
-      if (kind != ErrorKind::kNone) return ErrorStatus(kind, value->data);
+      if (kind != ErrorKind::kNone) return ErrorStatus(kind, value->data, ErrorValueOfObject(*value));
       if (!value->in_object_store) break;
       ASSIGN_OR_RETURN(std::shared_ptr<const StoredObject> fetched, FetchFromStore(ids[i], deadline));
       if (fetched) {

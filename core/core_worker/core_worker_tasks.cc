@@ -35,8 +35,11 @@ std::string Short(const std::string& hex) { return hex.substr(0, 12); }
 
 // ---------------------------------------------------------------- tasks
 
-absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std::vector<TaskArg> args,
-                                                const TaskOptions& options) {
+absl::StatusOr<std::vector<ObjectID>> CoreWorker::SubmitTask(const std::string& function, std::vector<TaskArg> args,
+                                                             const TaskOptions& options) {
+  if (options.num_returns < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("task ", function, ": num_returns is ", options.num_returns));
+  }
   if (shut_down_) return absl::FailedPreconditionError("photon is shut down");
   for (const auto& [name, amount] : options.resources) {
     if (name.empty() || !(amount >= 0)) {
@@ -50,7 +53,8 @@ absl::StatusOr<ObjectID> CoreWorker::SubmitTask(const std::string& function, std
   spec.set_task_id(task_id.Binary());
   spec.set_job_id(job_.Binary());
   spec.set_function_name(function);
-  spec.set_num_returns(1);
+  spec.set_num_returns(options.num_returns);
+  spec.set_retry_exceptions(options.retry_exceptions);
   *spec.mutable_caller() = address_;
   for (const auto& [name, amount] : options.resources) {
     if (amount > 0) (*spec.mutable_resources()->mutable_amounts())[name] = amount;
@@ -88,19 +92,22 @@ absl::Status CoreWorker::FillArgs(rpc::TaskSpec& spec, std::vector<TaskArg> args
   return refs_->AddSubmittedTaskReferences(*refs);
 }
 
-absl::StatusOr<ObjectID> CoreWorker::Enqueue(std::shared_ptr<PendingTask> task, const TaskID& task_id,
-                                             std::vector<TaskArg> args) {
+absl::StatusOr<std::vector<ObjectID>> CoreWorker::Enqueue(std::shared_ptr<PendingTask> task, const TaskID& task_id,
+                                                          std::vector<TaskArg> args) {
   rpc::TaskSpec& spec = *task->spec;
   RETURN_IF_ERROR(FillArgs(spec, std::move(args), &task->arg_refs));
-  task->return_id = ObjectID::FromIndex(task_id, 1);
-  RETURN_IF_ERROR(refs_->AddOwnedObject(task->return_id, -1, task_id));
-  RETURN_IF_ERROR(refs_->AddLocalReference(task->return_id));
+  for (int i = 1; i <= spec.num_returns(); i++) {
+    const ObjectID id = ObjectID::FromIndex(task_id, i);
+    task->return_ids.push_back(id);
+    RETURN_IF_ERROR(refs_->AddOwnedObject(id, -1, task_id));
+    RETURN_IF_ERROR(refs_->AddLocalReference(id));
+  }
   {
     absl::MutexLock lock(&mu_);
-    return_to_task_[task->return_id] = task_id;
+    for (const ObjectID& id : task->return_ids) return_to_task_[id] = task_id;
   }
   RecordEvent(spec, rpc::SUBMITTED, NodeID::Nil(), WorkerID::Nil(), "", spec.function_name());
-  const ObjectID return_id = task->return_id;
+  std::vector<ObjectID> return_ids = task->return_ids;
   // Tasks submitted while the loop is busy go over in one handler.
   bool first;
   {
@@ -109,7 +116,7 @@ absl::StatusOr<ObjectID> CoreWorker::Enqueue(std::shared_ptr<PendingTask> task, 
     to_submit_.push_back(std::move(task));
   }
   if (first) loop_.Post("CoreWorker.Submit", [this] { DrainSubmissions(); });
-  return return_id;
+  return return_ids;
 }
 
 void CoreWorker::DrainSubmissions() {
@@ -148,7 +155,7 @@ void CoreWorker::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
     }
     if (!value->in_object_store) {
       arg->set_is_ref(false);
-      arg->set_value(value->data);
+      arg->set_value(std::string(value->bytes()));
       arg->clear_ref();
       continue;
     }
@@ -213,14 +220,29 @@ void CoreWorker::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& re
     }
     RecordEvent(spec, rpc::FINISHED, node, worker);
   } else {
+    const int max_retries = spec.max_retries();
+    if (spec.retry_exceptions() && !shut_down_ && (max_retries < 0 || spec.attempt() < max_retries)) {
+      RecordEvent(spec, rpc::FAILED, node, worker, reply.error_message());
+      PHOTON_LOG(INFO) << "task " << spec.function_name() << " attempt " << spec.attempt()
+                       << " raised; retrying (retry_exceptions)";
+      if (task->spec.get() != &spec) *task->spec = spec;
+      task->spec->set_attempt(task->spec->attempt() + 1);
+      ResolveAndSubmit(task);
+      return;
+    }
     // (A result nobody holds any more is not kept.)
-    if (refs_->Has(task->return_id)) {
-      (void)memory_store_.Put(task->return_id, ErrorObject(ErrorKind::kTaskError, reply.error_message()));
+    for (const ObjectID& id : task->return_ids) {
+      if (!refs_->Has(id)) continue;
+      (void)memory_store_.Put(id, ErrorObject(ErrorKind::kTaskError, reply.error_message(), reply.error_payload()));
     }
     RecordEvent(spec, rpc::FAILED, node, worker, reply.error_message());
   }
   // (An actor call cannot be re-run to rebuild its result: no lineage.)
-  if (in_store && refs_->Has(task->return_id) && spec.actor_id().empty()) lineage_[task->return_id] = spec;
+  if (in_store && spec.actor_id().empty()) {
+    for (const ObjectID& id : task->return_ids) {
+      if (refs_->Has(id)) lineage_[id] = spec;
+    }
+  }
   FinishTask(spec.task_id());
 }
 
@@ -250,7 +272,9 @@ void CoreWorker::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const 
   }
   std::string full = message;
   if (retriable && spec.attempt() > 0) absl::StrAppend(&full, " (after ", spec.attempt() + 1, " attempts)");
-  if (refs_->Has(task->return_id)) (void)memory_store_.Put(task->return_id, ErrorObject(kind, full));
+  for (const ObjectID& id : task->return_ids) {
+    if (refs_->Has(id)) (void)memory_store_.Put(id, ErrorObject(kind, full));
+  }
   RecordEvent(spec, rpc::FAILED, NodeID::Nil(), WorkerID::Nil(), full);
   FinishTask(spec.task_id());
 }
@@ -318,7 +342,7 @@ void CoreWorker::OnNodeDead(const NodeID& node) {
     memory_store_.Delete({id});
     spec.set_attempt(spec.attempt() + 1);
     task->spec = std::make_shared<rpc::TaskSpec>(std::move(spec));
-    task->return_id = id;
+    task->return_ids = {id};
     pending_[task->spec->task_id()] = task;
     ResolveAndSubmit(task);
   }

@@ -7,6 +7,7 @@ namespace core {
 namespace {
 
 constexpr char kPayloadUrl[] = "photon/error-kind";
+constexpr char kValueUrl[] = "photon/error-value";
 constexpr char kMetadataPrefix[] = "photon-error:";
 
 }  // namespace
@@ -36,17 +37,40 @@ std::optional<ErrorKind> ErrorKindFromName(const std::string& name) {
   return std::nullopt;
 }
 
-StoredObject ErrorObject(ErrorKind kind, const std::string& message) {
-  return StoredObject{message, std::string(kMetadataPrefix) + ErrorKindName(kind), false};
+// Metadata of an error marker: "photon-error:<kind name>", then, when the
+// error has a language value, a newline and the value's bytes.
+StoredObject ErrorObject(ErrorKind kind, const std::string& message, const std::string& value) {
+  std::string metadata = std::string(kMetadataPrefix) + ErrorKindName(kind);
+  if (!value.empty()) metadata.append("\n").append(value);
+  return StoredObject{message, std::move(metadata), false};
 }
 
 ErrorKind ErrorKindOfObject(const StoredObject& object) {
   const std::string& m = object.metadata;
   if (m.compare(0, sizeof(kMetadataPrefix) - 1, kMetadataPrefix) != 0) return ErrorKind::kNone;
-  return ErrorKindFromName(m.substr(sizeof(kMetadataPrefix) - 1)).value_or(ErrorKind::kNone);
+  const size_t start = sizeof(kMetadataPrefix) - 1;
+  const size_t end = m.find('\n', start);
+  return ErrorKindFromName(m.substr(start, end == std::string::npos ? std::string::npos : end - start))
+      .value_or(ErrorKind::kNone);
 }
 
-absl::Status ErrorStatus(ErrorKind kind, const std::string& message) {
+std::string ErrorValueOfObject(const StoredObject& object) {
+  if (ErrorKindOfObject(object) == ErrorKind::kNone) return "";
+  const size_t newline = object.metadata.find('\n');
+  return newline == std::string::npos ? "" : object.metadata.substr(newline + 1);
+}
+
+std::string ErrorValueOf(const absl::Status& status) {
+  auto value = status.GetPayload(kValueUrl);
+  return value ? std::string(*value) : "";
+}
+
+absl::Status WithErrorValue(absl::Status status, const std::string& value) {
+  if (!value.empty()) status.SetPayload(kValueUrl, absl::Cord(value));
+  return status;
+}
+
+absl::Status ErrorStatus(ErrorKind kind, const std::string& message, const std::string& value) {
   absl::StatusCode code = absl::StatusCode::kUnknown;
   switch (kind) {
     case ErrorKind::kGetTimeout: code = absl::StatusCode::kDeadlineExceeded; break;
@@ -61,7 +85,7 @@ absl::Status ErrorStatus(ErrorKind kind, const std::string& message) {
   }
   absl::Status status(code, message);
   status.SetPayload(kPayloadUrl, absl::Cord(ErrorKindName(kind)));
-  return status;
+  return WithErrorValue(std::move(status), value);
 }
 
 ErrorKind ErrorKindOf(const absl::Status& status) {

@@ -42,14 +42,23 @@ enum class ErrorKind {
 const char* ErrorKindName(ErrorKind kind);
 std::optional<ErrorKind> ErrorKindFromName(const std::string& name);
 
-// The marker stored for an object that failed with `kind`.
-StoredObject ErrorObject(ErrorKind kind, const std::string& message);
+// The marker stored for an object that failed with `kind`. `value`, when
+// given, is the error as a value of the worker's language (a pickled Python
+// exception); it travels with the marker and reaches Get's status.
+StoredObject ErrorObject(ErrorKind kind, const std::string& message, const std::string& value = "");
 // kNone unless `object` is an error marker.
 ErrorKind ErrorKindOfObject(const StoredObject& object);
-// The status Get returns for an error marker; its payload carries the kind.
-absl::Status ErrorStatus(ErrorKind kind, const std::string& message);
+// The language value of an error marker ("" when it has none).
+std::string ErrorValueOfObject(const StoredObject& object);
+// The status Get returns for an error marker; its payloads carry the kind
+// and the language value.
+absl::Status ErrorStatus(ErrorKind kind, const std::string& message, const std::string& value = "");
 // The kind carried by a status from Get (kNone when it has none).
 ErrorKind ErrorKindOf(const absl::Status& status);
+// The language value carried by a status ("" when it has none). A worker's
+// execute callback attaches one with WithErrorValue.
+std::string ErrorValueOf(const absl::Status& status);
+absl::Status WithErrorValue(absl::Status status, const std::string& value);
 
 }  // namespace core
 }  // namespace photon

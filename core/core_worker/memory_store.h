@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -47,6 +48,14 @@ struct StoredObject {
   // True when the value lives in the shared-memory store of some node: ask the
   // location table (ReferenceCounter::Locations) where.
   bool in_object_store = false;
+  // A value read in place from this node's shared-memory store (what Get
+  // returns for large objects): `view` points into the store's mapping and
+  // stays valid, the object pinned, while `pin` lives. Empty otherwise.
+  std::string_view view;
+  std::shared_ptr<const void> pin;
+
+  // The value's bytes, wherever they are.
+  std::string_view bytes() const { return pin ? view : std::string_view(data); }
 };
 
 class MemoryStore {

@@ -1,0 +1,117 @@
+"""Running tasks and actor calls in a Python worker.
+
+The core worker calls `execute(info, args)` for each task (with the GIL);
+it returns (True, [parts of each result]) or (False, traceback text,
+pickled exception).
+"""
+
+import asyncio
+import inspect
+import pickle
+import sys
+import threading
+import traceback
+
+from photon._private import args as call_args
+from photon._private import function_manager
+from photon._private import serialization
+from photon._private.state import state
+
+_local = threading.local()
+
+
+class TaskInfo:
+    __slots__ = ("function_name", "task_id", "actor_id", "resources", "gpu_ids", "attempt")
+
+    def __init__(self, info):
+        (self.function_name, self.task_id, self.actor_id, _creation, _num_returns, self.attempt,
+         self.resources, self.gpu_ids, _max_concurrency) = info
+
+
+def current_task():
+    """The TaskInfo of the task running on this thread (None outside tasks)."""
+    return getattr(_local, "task", None)
+
+
+class _Actor:
+    instance = None
+    actor_id = b""
+    loop = None  # the asyncio loop of an actor with async methods
+
+    @classmethod
+    def start_loop(cls):
+        cls.loop = asyncio.new_event_loop()
+        threading.Thread(target=cls.loop.run_forever, name="photon-actor-loop", daemon=True).start()
+
+
+def actor_id():
+    return _Actor.actor_id
+
+
+def _results(value, num_returns, name):
+    if num_returns == 1:
+        return [serialization.serialize(value)]
+    if num_returns == 0:
+        return []
+    if not isinstance(value, (tuple, list)) or len(value) != num_returns:
+        raise ValueError(f"{name} has num_returns={num_returns} but returned "
+                         f"{type(value).__name__ if not isinstance(value, (tuple, list)) else len(value)} "
+                         f"{'values' if isinstance(value, (tuple, list)) else ''}".rstrip())
+    return [serialization.serialize(v) for v in value]
+
+
+def _run(fn, args, kwargs):
+    result = fn(*args, **kwargs)
+    if inspect.iscoroutine(result):
+        if _Actor.loop is None:
+            return asyncio.run(result)
+        return asyncio.run_coroutine_threadsafe(result, _Actor.loop).result()
+    return result
+
+
+def execute(info, values):
+    task = TaskInfo(info)
+    _local.task = task
+    name, _, actor, creation, num_returns = info[0], info[1], info[2], info[3], info[4]
+    core = state.core
+    try:
+        name, args, kwargs = call_args.decode(values, name)
+        if creation:
+            cls = function_manager.load(core, name)
+            _Actor.actor_id = actor
+            if any(inspect.iscoroutinefunction(m) for _, m in inspect.getmembers(cls, inspect.isfunction)):
+                _Actor.start_loop()
+            _Actor.instance = cls(*args, **kwargs)
+            return (True, [])
+        if actor:
+            fn = getattr(_Actor.instance, name, None)
+            if fn is None:
+                raise AttributeError(f"actor {type(_Actor.instance).__name__} has no method '{name}'")
+            result = _run(fn, args, kwargs)
+            return (True, _results(result, num_returns, name))
+        fn = function_manager.load(core, name)
+        result = _run(fn, args, kwargs)
+        return (True, _results(result, num_returns, getattr(fn, "__name__", name)))
+    except SystemExit:
+        if actor and not creation:
+            # exit_actor(): end this worker; the caller sees the actor die.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            import os
+            os._exit(0)
+        return (False, "the task called sys.exit()", b"")
+    except BaseException as e:  # reported to the caller
+        text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        try:
+            value = pickle.dumps(e, protocol=5)
+        except Exception:
+            try:
+                import cloudpickle
+                value = cloudpickle.dumps(e, protocol=5)
+            except Exception:
+                value = b""
+        return (False, text, value)
+    finally:
+        _local.task = None
+        sys.stdout.flush()
+        sys.stderr.flush()

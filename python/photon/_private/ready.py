@@ -1,0 +1,24 @@
+"""PlacementGroup.ready(): an ObjectRef set once the group is placed."""
+
+import threading
+
+from photon._private import serialization
+from photon._private import worker
+from photon._private.object_ref import ObjectRef
+
+
+def placement_group_ready(pg):
+    core = worker.core()
+    ref = ObjectRef(core.create_pending())
+
+    def wait():
+        while True:
+            try:
+                if core.wait_placement_group(pg.id.binary(), 10_000):
+                    core.fulfill(ref.binary(), serialization.serialize(pg))
+                    return
+            except Exception:  # removed, or photon shut down: stays pending
+                return
+
+    threading.Thread(target=wait, name="photon-pg-ready", daemon=True).start()
+    return ref

@@ -1,0 +1,104 @@
+"""Photon's exception types (the names of Ray's ``ray.exceptions``)."""
+
+__all__ = [
+    "PhotonError", "RayError", "TaskError", "RayTaskError", "ActorDiedError", "RayActorError",
+    "WorkerCrashedError", "NodeDiedError", "ObjectLostError", "OwnerDiedError", "GetTimeoutError",
+    "TaskCancelledError", "SchedulingError", "PhotonSystemError",
+]
+
+
+class PhotonError(Exception):
+    """Base of every error Photon raises for a remote failure."""
+
+
+class PhotonSystemError(PhotonError):
+    """The cluster could not do what was asked (unreachable, refused...)."""
+
+
+class TaskError(PhotonError):
+    """A task (or actor method) raised. ``cause`` is the remote exception when
+    it could be unpickled; the instance is also an instance of the cause's
+    class, so ``except ValueError`` catches a remote ValueError."""
+
+    def __init__(self, message, cause=None, function_name=""):
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+        self.function_name = function_name
+
+    def __str__(self):
+        return self.message
+
+    def __reduce__(self):
+        return (_rebuild_task_error, (self.message, self.cause, self.function_name))
+
+    def as_instanceof_cause(self):
+        """This error as an instance of both TaskError and the cause's class."""
+        cause = self.cause
+        if cause is None:
+            return self
+        cause_cls = type(cause)
+        if issubclass(TaskError, cause_cls) or isinstance(cause, TaskError):
+            return self
+        try:
+            cls = _DUAL_CLASSES.get(cause_cls)
+            if cls is None:
+                cls = type(f"TaskError({cause_cls.__name__})", (TaskError, cause_cls), {
+                    "__init__": TaskError.__init__,
+                    "__str__": TaskError.__str__,
+                    "__reduce__": TaskError.__reduce__,
+                })
+                _DUAL_CLASSES[cause_cls] = cls
+            err = cls.__new__(cls)
+            TaskError.__init__(err, self.message, cause, self.function_name)
+            err.args = cause.args if cause.args else (self.message,)
+            err.__cause__ = cause
+            return err
+        except TypeError:
+            # A class that cannot be combined (a C type with its own layout).
+            return self
+
+
+_DUAL_CLASSES = {}
+
+
+def _rebuild_task_error(message, cause, function_name):
+    return TaskError(message, cause, function_name).as_instanceof_cause()
+
+
+class ActorDiedError(PhotonError):
+    """The actor is dead (killed, its worker or node died, its constructor raised)."""
+
+
+class WorkerCrashedError(PhotonError):
+    """The worker running the task died and the retries ran out."""
+
+
+class NodeDiedError(PhotonError):
+    """The node running the task died and the retries ran out."""
+
+
+class ObjectLostError(PhotonError):
+    """Every copy of the object is gone and it cannot be rebuilt."""
+
+
+class OwnerDiedError(ObjectLostError):
+    """The process that owns the object is gone."""
+
+
+class GetTimeoutError(PhotonError, TimeoutError):
+    """get() or wait() ran out of time."""
+
+
+class TaskCancelledError(PhotonError):
+    """The task was cancelled."""
+
+
+class SchedulingError(PhotonError):
+    """The task or actor could not be scheduled (its worker could not start...)."""
+
+
+# Ray's names, so code written for Ray catches the same errors.
+RayError = PhotonError
+RayTaskError = TaskError
+RayActorError = ActorDiedError
