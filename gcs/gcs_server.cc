@@ -82,6 +82,7 @@ absl::Status GcsServer::Start() {
   publisher_->RegisterSnapshot(rpc::JOB, [this] { return jobs_->Snapshot(); });
   publisher_->RegisterSnapshot(rpc::RESOURCES, [this] { return resources_->Snapshot(); });
   publisher_->RegisterSnapshot(rpc::ACTOR, [this] { return actors_->Snapshot(); });
+  publisher_->RegisterEventChannel(rpc::WORKER_LOGS);
   RETURN_IF_ERROR(nodes_->Initialize());
 
   server_ = std::make_unique<rpc::GrpcServer>(

@@ -1,5 +1,6 @@
 #include "gcs/grpc_services.h"
 
+#include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
 
 namespace photon {
@@ -330,6 +331,30 @@ grpc::ServerUnaryReactor* PubsubService::Poll(grpc::CallbackServerContext* ctx,
                        }
                        publisher_.Poll(r, out, [done] { done(grpc::Status::OK); });
                      });
+}
+
+grpc::ServerUnaryReactor* PubsubService::PublishWorkerLogs(grpc::CallbackServerContext* ctx,
+                                                           const rpc::PublishWorkerLogsRequest* req,
+                                                           rpc::PublishWorkerLogsReply* reply) {
+  return ServeSync(server_, "Pubsub.PublishWorkerLogs", ctx, req, reply,
+                   [this](const rpc::PublishWorkerLogsRequest& r, rpc::PublishWorkerLogsReply*) -> absl::Status {
+                     absl::Status first_bad;
+                     for (int i = 0; i < r.batches_size(); i++) {
+                       const rpc::WorkerLogBatch& batch = r.batches(i);
+                       if (!JobID::FromBinary(batch.job_id()).ok()) {
+                         if (first_bad.ok()) {
+                           first_bad = absl::InvalidArgumentError(absl::StrCat(
+                               "worker log batch ", i, " (pid ", batch.pid(), ") has no valid job id"));
+                         }
+                         continue;
+                       }
+                       rpc::PubMessage m;
+                       m.set_channel(rpc::WORKER_LOGS);
+                       *m.mutable_worker_logs() = batch;
+                       publisher_.Publish(std::move(m));
+                     }
+                     return first_bad;
+                   });
 }
 
 }  // namespace gcs

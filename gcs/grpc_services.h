@@ -171,6 +171,10 @@ class PubsubService : public rpc::PubsubGcsService::CallbackService {
       : server_(server), publisher_(publisher) {}
   grpc::ServerUnaryReactor* Poll(grpc::CallbackServerContext* ctx, const rpc::PollRequest* req,
                                  rpc::PollReply* reply) override;
+  // Publishes each batch on the WORKER_LOGS event channel.
+  grpc::ServerUnaryReactor* PublishWorkerLogs(grpc::CallbackServerContext* ctx,
+                                              const rpc::PublishWorkerLogsRequest* req,
+                                              rpc::PublishWorkerLogsReply* reply) override;
 
  private:
   rpc::GrpcServer& server_;

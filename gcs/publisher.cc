@@ -12,14 +12,36 @@ void Publisher::RegisterSnapshot(rpc::Channel channel, SnapshotFn fn) {
   snapshots_[channel] = std::move(fn);
 }
 
+void Publisher::RegisterEventChannel(rpc::Channel channel) { event_channels_.insert(channel); }
+
+bool Publisher::WantsState(const std::vector<rpc::Channel>& channels) const {
+  for (rpc::Channel c : channels) {
+    if (!IsEvent(c)) return true;
+  }
+  return false;
+}
+
 bool Publisher::Wants(const std::vector<rpc::Channel>& channels, rpc::Channel channel) {
   return std::find(channels.begin(), channels.end(), channel) != channels.end();
 }
 
 void Publisher::Publish(rpc::PubMessage message) {
   message.set_seq(++last_seq_);
-  buffer_.push_back(message);
-  while (buffer_.size() > options_.max_buffered_messages) buffer_.pop_front();
+  if (IsEvent(message.channel())) {
+    event_bytes_ += message.ByteSizeLong();
+    events_.push_back(message);
+    while (events_.size() > 1 && (events_.size() > options_.max_buffered_events ||
+                                  event_bytes_ > options_.max_buffered_event_bytes)) {
+      event_bytes_ -= events_.front().ByteSizeLong();
+      events_.pop_front();
+    }
+  } else {
+    buffer_.push_back(message);
+    while (buffer_.size() > options_.max_buffered_messages) {
+      evicted_through_ = buffer_.front().seq();
+      buffer_.pop_front();
+    }
+  }
   std::vector<int64_t> ready;
   for (auto& [id, poll] : parked_) {
     if (!Wants(poll.channels, message.channel())) continue;
@@ -48,16 +70,22 @@ void Publisher::Poll(const rpc::PollRequest& request, rpc::PollReply* reply,
   for (int c : request.channels()) channels.push_back(static_cast<rpc::Channel>(c));
   reply->set_publisher_epoch(epoch_);
   reply->set_last_seq(last_seq_);
-  const int64_t oldest_kept = buffer_.empty() ? last_seq_ + 1 : buffer_.front().seq();
+  // Only state can be missed: events older than their window are just gone.
   const bool stale = request.publisher_epoch() != epoch_ || request.after_seq() > last_seq_ ||
-                     request.after_seq() + 1 < oldest_kept;
+                     (WantsState(channels) && request.after_seq() < evicted_through_);
   if (stale) {
     FillSnapshot(channels, reply);
     done();
     return;
   }
-  for (const rpc::PubMessage& m : buffer_) {
-    if (m.seq() > request.after_seq() && Wants(channels, m.channel())) *reply->add_messages() = m;
+  // Both buffers are in seq order: merge what is newer than after_seq.
+  auto newer = [](int64_t seq, const rpc::PubMessage& m) { return seq < m.seq(); };
+  auto s = std::upper_bound(buffer_.begin(), buffer_.end(), request.after_seq(), newer);
+  auto e = std::upper_bound(events_.begin(), events_.end(), request.after_seq(), newer);
+  while (s != buffer_.end() || e != events_.end()) {
+    const bool take_state = e == events_.end() || (s != buffer_.end() && s->seq() < e->seq());
+    const rpc::PubMessage& m = take_state ? *s++ : *e++;
+    if (Wants(channels, m.channel())) *reply->add_messages() = m;
   }
   if (reply->messages_size() > 0) {
     done();

@@ -45,6 +45,7 @@ NodeScheduler::NodeScheduler(Options options, EventLoop& loop)
   pool.node_id = options_.node_id;
   pool.log_dir = options_.log_dir;
   pool_ = std::make_unique<WorkerPool>(pool, [this](const JobID& job) { return CommandFor(job); });
+  pool_->set_output_hooks(options_.worker_output);
   bundles_ = std::make_unique<BundleReservations>(view_, local_);
   leases_ = std::make_unique<LeaseManager>(
       LeaseManager::Deps{view_, policy_, local_, *pool_, *gpus_, bundles_.get(), nullptr});

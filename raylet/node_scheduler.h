@@ -45,6 +45,8 @@ class NodeScheduler {
     std::string token;
     std::string raylet_address;  // HOST:PORT workers register at
     std::string log_dir;         // workers' output
+    // Where the pool reports workers' output files (the log monitor).
+    WorkerPool::OutputHooks worker_output;
     int max_workers = 0;         // 0: twice the CPUs, at least 4
   };
   using LeaseDone = std::function<void(absl::StatusOr<rpc::RequestWorkerLeaseReply>)>;

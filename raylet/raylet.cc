@@ -190,7 +190,8 @@ Raylet::Raylet(Options options, EventLoop& loop)
       loop_(loop),
       gcs_channel_(rpc::MakeChannel(options_.gcs_address)),
       gcs_nodes_(rpc::NodeInfoGcsService::NewStub(gcs_channel_)),
-      gcs_resources_(rpc::NodeResourceGcsService::NewStub(gcs_channel_)) {}
+      gcs_resources_(rpc::NodeResourceGcsService::NewStub(gcs_channel_)),
+      gcs_pubsub_(rpc::PubsubGcsService::NewStub(gcs_channel_)) {}
 
 Raylet::~Raylet() = default;
 
@@ -243,7 +244,17 @@ absl::Status Raylet::Start() {
   scheduling.gcs_address = options_.gcs_address;
   scheduling.token = options_.token;
   scheduling.raylet_address = options_.node_ip + ":" + std::to_string(server_->port());
-  scheduling.log_dir = options_.session_dir.empty() ? "" : options_.session_dir + "/logs";
+  scheduling.log_dir = !options_.worker_log_dir.empty() ? options_.worker_log_dir
+                       : options_.session_dir.empty()    ? ""
+                                                         : options_.session_dir + "/logs";
+  if (!scheduling.log_dir.empty()) {
+    log_monitor_ = std::make_unique<LogMonitor>(LogMonitor::Options{options_.node_id});
+    scheduling.worker_output.on_started = [this](const WorkerHandle& w, const JobID& job, const std::string& path) {
+      log_monitor_->AddWorker(w.id, job, w.pid, path);
+    };
+    scheduling.worker_output.on_exited = [this](const WorkerID& id) { log_monitor_->WorkerExited(id); };
+    loop_.RunEvery("Raylet.ForwardWorkerLogs", std::chrono::milliseconds(50), [this] { ForwardWorkerLogs(); });
+  }
   scheduler_ = std::make_unique<NodeScheduler>(scheduling, loop_);
   scheduler_->Start();
   PHOTON_LOG(INFO) << "raylet " << options_.node_id.Hex() << " listening on port " << server_->port()
@@ -350,6 +361,41 @@ void Raylet::OnReported(const grpc::Status& status) {
     default:
       PHOTON_LOG(ERROR) << "resource report refused: " << status.error_message();
   }
+}
+
+void Raylet::ForwardWorkerLogs() {
+  // While the GCS is away the files keep what workers print.
+  if (stopping_ || logs_in_flight_ || !registered_) return;
+  rpc::PublishWorkerLogsRequest request = log_monitor_->Poll();
+  if (request.batches_size() == 0) return;
+  int lines = 0;
+  for (const rpc::WorkerLogBatch& b : request.batches()) lines += b.lines_size();
+  logs_in_flight_ = true;
+  rpc::RetryPolicy once;
+  once.max_attempts = 1;
+  once.attempt_timeout = std::chrono::milliseconds(5000);
+  rpc::PubsubGcsService::Stub* stub = gcs_pubsub_.get();
+  rpc::CallAsync<rpc::PublishWorkerLogsReply>(
+      loop_, "Raylet.WorkerLogsSent", options_.token, once,
+      [stub, request = std::move(request)](grpc::ClientContext* ctx, rpc::PublishWorkerLogsReply* reply,
+                                           std::function<void(grpc::Status)> done) {
+        stub->async()->PublishWorkerLogs(ctx, &request, reply, std::move(done));
+      },
+      [this, lines](grpc::Status status, rpc::PublishWorkerLogsReply) { OnWorkerLogsSent(status, lines); });
+}
+
+void Raylet::OnWorkerLogsSent(const grpc::Status& status, int lines) {
+  logs_in_flight_ = false;
+  if (status.ok()) {
+    logs_failing_ = false;
+    return;
+  }
+  // Warn once per run of failures, not once per batch.
+  if (!logs_failing_) {
+    PHOTON_LOG(WARNING) << "could not send " << lines << " lines of worker output to the GCS at "
+                        << options_.gcs_address << ", dropped: " << status.error_message();
+  }
+  logs_failing_ = true;
 }
 
 void Raylet::Stop(std::chrono::milliseconds timeout) {

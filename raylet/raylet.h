@@ -9,7 +9,9 @@
 //   - reports its resources every `report_period`;
 //   - survives a GCS restart: while the GCS is unreachable it keeps running,
 //     and once it is back it registers again with the same NodeID;
-//   - on Stop, unregisters (bounded wait) so the node is DEAD at once.
+//   - on Stop, unregisters (bounded wait) so the node is DEAD at once;
+//   - forwards what its workers print to the GCS (LogMonitor), which
+//     publishes it to the jobs' drivers.
 // A GCS that refuses the node for good (it was declared DEAD, or the
 // registration is malformed) makes the raylet call `on_fatal`.
 //
@@ -36,6 +38,7 @@
 #include "object_store/transfer_server.h"
 #include "proto/gcs.grpc.pb.h"
 #include "proto/raylet.grpc.pb.h"
+#include "raylet/log_monitor.h"
 #include "raylet/node_scheduler.h"
 
 namespace photon {
@@ -53,6 +56,10 @@ class Raylet {
     NodeID node_id = NodeID::FromRandom();
     rpc::ResourceSet resources;
     std::string session_dir;
+    // Where workers' output files (and their own logs) go. Empty:
+    // <session_dir>/logs, or, without a session_dir, the raylet's own
+    // stdout (and then nothing reaches drivers).
+    std::string worker_log_dir;
     bool is_head = false;
     std::chrono::milliseconds report_period{1000};
     // The object store: its size is the node's object_store_memory resource.
@@ -84,12 +91,17 @@ class Raylet {
   void Report();
   void OnReported(const grpc::Status& status);
   rpc::GcsNodeInfo NodeInfo() const;
+  // Sends what workers printed since the last call (one request in flight).
+  void ForwardWorkerLogs();
+  void OnWorkerLogsSent(const grpc::Status& status, int lines);
 
   Options options_;
   EventLoop& loop_;
   std::shared_ptr<grpc::Channel> gcs_channel_;
   std::unique_ptr<rpc::NodeInfoGcsService::Stub> gcs_nodes_;
   std::unique_ptr<rpc::NodeResourceGcsService::Stub> gcs_resources_;
+  std::unique_ptr<rpc::PubsubGcsService::Stub> gcs_pubsub_;
+  std::unique_ptr<LogMonitor> log_monitor_;
   std::unique_ptr<object_store::StoreServer> store_;
   std::unique_ptr<object_store::TransferServer> transfers_;
   std::unique_ptr<object_store::ObjectManager> object_manager_;
@@ -102,6 +114,8 @@ class Raylet {
   bool report_in_flight_ = false;
   bool gcs_unreachable_ = false;
   bool stopping_ = false;
+  bool logs_in_flight_ = false;
+  bool logs_failing_ = false;
 };
 
 }  // namespace raylet

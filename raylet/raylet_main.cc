@@ -91,6 +91,15 @@ int main(int argc, char** argv) {
     // A unix socket path must fit in 108 bytes.
     if (options.store_socket.size() >= 100) options.store_socket = "/tmp/photon-store-" + short_id + ".sock";
   }
+  // Without a session, workers' output still goes to files (removed with
+  // `base` at exit) so that the log monitor can forward it to drivers.
+  if (session_dir.empty()) {
+    options.worker_log_dir = base + "/logs";
+    if (absl::Status made = MakeDirectories(options.worker_log_dir); !made.ok()) {
+      std::cerr << "photon-raylet: " << made.message() << "\n";
+      return 1;
+    }
+  }
   options.spill_dir = flags.GetString("object-spilling-directory");
   if (options.spill_dir.empty()) options.spill_dir = base + "/spill-" + short_id;
   if (absl::Status made = MakeDirectories(options.store_socket.substr(0, options.store_socket.rfind('/')));

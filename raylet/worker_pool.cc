@@ -45,6 +45,7 @@ absl::Status WorkerPool::Start(const JobID& job, bool for_actor) {
   // Without a log directory a worker writes where the raylet does.
   const std::string out = options_.log_dir.empty() ? ""
                                                    : absl::StrCat(options_.log_dir, "/worker-", id.Hex().substr(0, 12), ".out");
+  if (!options_.log_dir.empty()) env.push_back("PHOTON_LOG_DIR=" + options_.log_dir);
   const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return absl::ResourceExhaustedError(absl::StrCat("cannot fork a worker: ", std::strerror(errno)));
@@ -76,6 +77,7 @@ absl::Status WorkerPool::Start(const JobID& job, bool for_actor) {
   worker.since = clock_();
   worker.for_actor = for_actor;
   workers_[id] = worker;
+  if (!out.empty() && output_hooks_.on_started) output_hooks_.on_started(worker.handle, job, out);
   PHOTON_LOG(INFO) << "started worker " << id.Hex() << " (pid " << pid << ") for job " << job.Hex();
   return absl::OkStatus();
 }
@@ -216,6 +218,7 @@ void WorkerPool::Tick() {
     const bool was_starting = workers_[handle.id].state == State::kStarting;
     const bool stopping = workers_[handle.id].state == State::kStopping;
     Forget(handle.id);
+    if (output_hooks_.on_exited) output_hooks_.on_exited(handle.id);
     if (was_starting) {
       PHOTON_LOG(ERROR) << "worker " << handle.id.Hex() << " (pid " << handle.pid << ") " << how << " before it registered";
     } else {

@@ -7,7 +7,9 @@
 // command (for a C++ job, its own executable in worker mode) with the
 // worker's identity in the environment:
 //   PHOTON_WORKER_ID, PHOTON_JOB_ID, PHOTON_NODE_ID, PHOTON_RAYLET_ADDRESS,
-//   PHOTON_CLUSTER_TOKEN.
+//   PHOTON_CLUSTER_TOKEN, and PHOTON_LOG_DIR when it has a log directory
+//   (the worker's own log goes there; its stdout and stderr go to
+//   <log_dir>/worker-<id>.out, which `OutputHooks` tell the log monitor of).
 // A started worker counts as ready once it calls RegisterWorker (the
 // raylet's RegisterWorker RPC) with the port it serves tasks on. Idle workers
 // are reused for the same job; workers idle past `idle_timeout` are stopped;
@@ -78,6 +80,14 @@ class WorkerPool : public WorkerSource {
   void set_on_worker_died(std::function<void(const WorkerHandle&, const std::string& how)> fn) {
     on_worker_died_ = std::move(fn);
   }
+  // Told of each worker started with an output file (log_dir set), and of
+  // its exit once Tick reaps it, whatever its state (not on StopAll: the
+  // raylet is going away then). For the log monitor.
+  struct OutputHooks {
+    std::function<void(const WorkerHandle& worker, const JobID& job, const std::string& path)> on_started;
+    std::function<void(const WorkerID& worker)> on_exited;
+  };
+  void set_output_hooks(OutputHooks hooks) { output_hooks_ = std::move(hooks); }
   // Workers started but not registered yet (tests and diagnostics).
   std::vector<WorkerID> Starting() const;
   int num_workers() const { return static_cast<int>(workers_.size()); }
@@ -113,6 +123,7 @@ class WorkerPool : public WorkerSource {
   absl::flat_hash_map<WorkerID, Worker> workers_;
   std::deque<Waiting> waiting_;
   std::function<void(const WorkerHandle&, const std::string& how)> on_worker_died_;
+  OutputHooks output_hooks_;
 };
 
 }  // namespace raylet

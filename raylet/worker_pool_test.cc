@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <fstream>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -138,6 +139,44 @@ TEST_F(WorkerPoolTest, IdleWorkersAreStoppedAfterTheTimeout) {
   now_ += milliseconds(1500);
   EXPECT_TRUE(TickUntil([&] { return pool_->num_workers() == 0; }));
   EXPECT_TRUE(deaths_.empty());
+}
+
+TEST(WorkerPoolOutputTest, TellsTheHooksOfEachWorkersOutputFileAndExit) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  WorkerPool::Options options;
+  options.node_id = NodeID::FromRandom();
+  options.log_dir = tmp ? tmp : "/tmp";
+  WorkerPool pool(options, [](const JobID&) -> absl::StatusOr<std::vector<std::string>> {
+    return std::vector<std::string>{"/bin/sh", "-c", "echo \"dir=$PHOTON_LOG_DIR\""};
+  });
+  std::string path;
+  JobID started_job;
+  int started_pid = 0;
+  std::vector<WorkerID> exited;
+  WorkerPool::OutputHooks hooks;
+  hooks.on_started = [&](const WorkerHandle& w, const JobID& job, const std::string& p) {
+    path = p;
+    started_job = job;
+    started_pid = w.pid;
+  };
+  hooks.on_exited = [&](const WorkerID& id) { exited.push_back(id); };
+  pool.set_output_hooks(hooks);
+  ASSERT_TRUE(pool.Prestart(JobID::FromInt(3), 1).ok());
+  ASSERT_EQ(pool.Starting().size(), 1u);
+  const WorkerID id = pool.Starting()[0];
+  EXPECT_EQ(path, options.log_dir + "/worker-" + id.Hex().substr(0, 12) + ".out");
+  EXPECT_EQ(started_job, JobID::FromInt(3));
+  EXPECT_GT(started_pid, 0);
+  for (int i = 0; i < 500 && exited.empty(); i++) {
+    pool.Tick();
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_EQ(exited.size(), 1u);
+  EXPECT_EQ(exited[0], id);
+  std::ifstream out(path);
+  std::string line;
+  std::getline(out, line);
+  EXPECT_EQ(line, "dir=" + options.log_dir);
 }
 
 }  // namespace

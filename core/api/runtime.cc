@@ -142,6 +142,7 @@ void Init(const Config& config) {
   options.raylet_address = config.raylet_address;
   options.node_ip = config.node_ip;
   options.namespace_name = config.namespace_name;
+  options.log_to_driver = config.log_to_driver;
   options.worker_command = SelfCommand();
   options.entrypoint = options.worker_command.empty() ? "" : options.worker_command[0];
   std::string address = config.address.empty() ? Env("PHOTON_ADDRESS") : config.address;

@@ -40,6 +40,9 @@ struct Config {
   double num_gpus = -1;
   int64_t object_store_memory = -1;
   std::map<std::string, double> resources;
+  // Print what this job's workers print on this process's stdout, prefixed
+  // "(pid=<worker pid>, node=<node id prefix>) ".
+  bool log_to_driver = true;
 };
 
 // Throws photon::Error when the cluster cannot be reached or started.

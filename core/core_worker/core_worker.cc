@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <algorithm>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "core/common/logging.h"
 #include "core/common/status_macros.h"
 #include "core/core_worker/actor_submitter.h"
+#include "core/core_worker/log_printer.h"
 #include "core/core_worker/node_directory.h"
 #include "core/core_worker/owner_service.h"
 #include "core/core_worker/task_event_buffer.h"
@@ -58,6 +60,16 @@ CoreWorker::~CoreWorker() { Shutdown(); }
 absl::Status CoreWorker::Connect() {
   const bool driver = options_.is_driver;
   worker_id_ = driver ? WorkerID::FromRandom() : options_.worker_id;
+  if (!driver) {
+    // Whatever a worker prints reaches its driver (through the raylet's log
+    // monitor) a line at a time, and only that: the worker's own log goes
+    // to a file of its own beside its output file.
+    std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+    const char* log_dir = std::getenv("PHOTON_LOG_DIR");
+    if (log_dir != nullptr && *log_dir != '\0' && LogFilePath().empty()) {
+      InitLogging("worker-" + Short(worker_id_.Hex()), log_dir);
+    }
+  }
   // The loop polls briefly after each burst: a reply or the next submission
   // usually follows within that, and is then handled without a wakeup.
   loop_.SetSpinBeforeSleep(std::chrono::microseconds(50));
@@ -105,6 +117,7 @@ absl::Status CoreWorker::Connect() {
     job.set_entrypoint(options_.entrypoint);
     job.set_namespace_(options_.namespace_name);
     ASSIGN_OR_RETURN(job_, gcs_->AddJob(job));
+    if (options_.log_to_driver) FollowWorkerLogs();
   } else {
     job_ = options_.job;
     raylet_address_ = options_.raylet_address;
@@ -173,6 +186,28 @@ absl::Status CoreWorker::Connect() {
   return absl::OkStatus();
 }
 
+void CoreWorker::FollowWorkerLogs() {
+  log_printer_ = std::make_unique<LogPrinter>(job_, STDOUT_FILENO);
+  auto subscribed = std::make_shared<std::promise<void>>();
+  auto once = std::make_shared<absl::once_flag>();
+  gcs::GcsSubscriber::Callbacks callbacks;
+  // The first reply is an (empty) snapshot: the GCS never replays old output.
+  callbacks.on_snapshot = [subscribed, once](const std::vector<rpc::PubMessage>&) {
+    absl::call_once(*once, [&] { subscribed->set_value(); });
+  };
+  callbacks.on_message = [printer = log_printer_.get()](const rpc::PubMessage& m) {
+    if (m.has_worker_logs()) printer->Print(m.worker_logs());
+  };
+  log_subscriber_ =
+      std::make_unique<gcs::GcsSubscriber>(*gcs_, std::vector<rpc::Channel>{rpc::WORKER_LOGS}, callbacks);
+  log_subscriber_->Start();
+  // Once the first poll is answered, every later line reaches this driver;
+  // wait for it (briefly) so that no task of this job can print before.
+  if (subscribed->get_future().wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
+    PHOTON_LOG(WARNING) << "no answer yet from the GCS to the worker output subscription; early output may be missed";
+  }
+}
+
 void CoreWorker::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
@@ -193,9 +228,11 @@ void CoreWorker::Shutdown() {
     absl::Status s = gcs_->MarkJobFinished(job_);
     if (!s.ok()) PHOTON_LOG(WARNING) << "could not mark job " << job_.Hex() << " finished: " << s;
   }
+  if (log_subscriber_) log_subscriber_->RequestStop();  // ends with the next poll, meanwhile others stop
   if (events_) events_->Stop();
   if (nodes_) nodes_->Stop();
   if (actor_subscriber_) actor_subscriber_->Stop();
+  if (log_subscriber_) log_subscriber_->Stop();
   if (server_) server_->Shutdown(std::chrono::milliseconds(200));
   loop_.Stop();
 }

@@ -65,6 +65,7 @@ class GrpcServer;
 namespace core {
 
 class ActorSubmitter;
+class LogPrinter;
 class NodeDirectory;
 class TaskEventBuffer;
 class TaskReceiver;
@@ -95,6 +96,11 @@ struct CoreWorkerOptions {
   // Driver: shown in the job table.
   std::string entrypoint;
   std::string namespace_name;
+  // Driver: print what this job's workers print (stdout and stderr, any
+  // node) on this process's stdout, each line prefixed with
+  // "(pid=<worker pid>, node=<first 4 hex digits of its node id>) ".
+  // Workers never do.
+  bool log_to_driver = true;
   // Worker: runs a task's function on its arguments (spec.actor_creation:
   // constructs the actor; spec.actor_id set: calls a method of it); returns
   // its spec.num_returns serialized results, or an error whose message
@@ -260,6 +266,8 @@ class CoreWorker {
   absl::Status FillArgs(rpc::TaskSpec& spec, std::vector<TaskArg> args, std::vector<ObjectID>* refs);
   // Follows the GCS ACTOR channel (from the first actor this process meets).
   void FollowActors();
+  // Driver: follows WORKER_LOGS, printing this job's lines (log_printer.h).
+  void FollowWorkerLogs();
   // A PLACEMENT_GROUP strategy gets the node of its bundle (waiting for the
   // group to be placed); other strategies pass unchanged.
   absl::Status ResolveBundleNode(rpc::LeaseSchedulingStrategy* strategy);
@@ -315,6 +323,8 @@ class CoreWorker {
   std::unique_ptr<ActorSubmitter> actor_submitter_;
   std::unique_ptr<gcs::GcsSubscriber> actor_subscriber_;
   absl::once_flag follow_actors_once_;
+  std::unique_ptr<LogPrinter> log_printer_;
+  std::unique_ptr<gcs::GcsSubscriber> log_subscriber_;
   std::unique_ptr<TaskReceiver> receiver_;
   std::unique_ptr<OwnerService> owner_service_;
   std::unique_ptr<rpc::GrpcServer> server_;

@@ -39,7 +39,11 @@ class GcsSubscriber {
   ~GcsSubscriber();
 
   void Start();
+  // Returns once the thread has ended (within one poll timeout).
   void Stop();
+  // Asks the thread to end after its current poll, without waiting; lets a
+  // process stop several subscribers at once. Stop still joins it.
+  void RequestStop() { stopping_ = true; }
 
  private:
   void Run();
