@@ -187,7 +187,7 @@ void BindWorker(py::module_& m) {
          options.namespace_name = namespace_name;
          options.worker_command = worker_command;
          options.entrypoint = entrypoint;
-         (void)log_to_driver;
+         options.log_to_driver = log_to_driver;
          absl::StatusOr<std::unique_ptr<CoreWorker>> cw;
          {
            py::gil_scoped_release release;
