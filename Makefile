@@ -51,11 +51,14 @@ test: deps build
 	echo "bazel: $$passed passed, $$failed failed"; exit $$rc
 
 # Starts a local cluster (GCS on 6379, or 16379 when 6379 is taken, e.g. by
-# Redis), runs the C++ quick-start job on it, prints its status and stops it.
+# Redis), runs the Python and C++ quick-start jobs on it, prints its status
+# and stops it.
 demo: deps build
 	@port=6379; if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
 	  port=16379; echo "Port 6379 is taken (Redis?); the demo uses $$port."; fi; \
-	$(BIN)/photon start --head --port=$$port && PHOTON_ADDRESS=auto PHOTON_LOG_LEVEL=warning $(BIN)/quickstart \
+	$(BIN)/photon start --head --port=$$port \
+	  && PHOTON_ADDRESS=auto PHOTON_LOG_LEVEL=warning $(PYTHON) examples/quickstart.py \
+	  && PHOTON_ADDRESS=auto PHOTON_LOG_LEVEL=warning $(BIN)/quickstart \
 	  && $(BIN)/photon status; rc=$$?; \
 	$(BIN)/photon stop; exit $$rc
 

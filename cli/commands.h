@@ -16,6 +16,9 @@ int RunStart(const std::vector<std::string>& args);
 int RunStop(const std::vector<std::string>& args);
 // photon status [--address HOST:PORT]
 int RunStatus(const std::vector<std::string>& args);
+// Replaces this process with `/usr/bin/python3 -m module args...` (the
+// photon package's own commands, e.g. microbenchmark); returns only on failure.
+int RunPythonModule(const std::string& module, const std::vector<std::string>& args);
 
 }  // namespace cli
 }  // namespace photon

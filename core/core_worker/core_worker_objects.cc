@@ -1,10 +1,11 @@
 // CoreWorker: objects (put, get, wait, references, freeing).
 #include "core/core_worker/core_worker.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <thread>
@@ -28,8 +29,28 @@ namespace photon {
 namespace core {
 // ---------------------------------------------------------------- objects
 
+namespace {
+
+// Maps a fresh object's pages in one call before it is written: far cheaper
+// than taking a page fault per 4 KiB while copying (an 800 MB put: 3.2 ->
+// see README). Best effort: kernels before 5.14 lack MADV_POPULATE_WRITE.
+void PrefaultForWrite(void* data, int64_t size) {
+#ifdef MADV_POPULATE_WRITE
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t start = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(data) + static_cast<uintptr_t>(size);
+  (void)madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE);
+#else
+  (void)data;
+  (void)size;
+#endif
+}
+
+}  // namespace
+
 absl::Status CoreWorker::StoreLarge(const ObjectID& id, const std::string& data, const rpc::Address& owner) {
   ASSIGN_OR_RETURN(object_store::MutableObject obj, store_->Create(id, static_cast<int64_t>(data.size()), 0, owner));
+  PrefaultForWrite(obj.data, static_cast<int64_t>(data.size()));
   std::memcpy(obj.data, data.data(), data.size());
   RETURN_IF_ERROR(store_->Seal(id));
   return store_->Release(id);
@@ -47,6 +68,7 @@ absl::StatusOr<ObjectID> CoreWorker::PutWith(int64_t size, const std::function<v
   if (large) {
     // Written once, straight into shared memory.
     ASSIGN_OR_RETURN(object_store::MutableObject obj, store_->Create(id, size, 0, address_));
+    PrefaultForWrite(obj.data, size);
     fill(reinterpret_cast<char*>(obj.data));
     RETURN_IF_ERROR(store_->Seal(id));
     RETURN_IF_ERROR(store_->Release(id));

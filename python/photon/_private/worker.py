@@ -109,6 +109,12 @@ def init(address=None, *, num_cpus=None, num_gpus=None, resources=None, object_s
         else:
             gcs = address
         if start_local:
+            # The daemons built beside this package (repo/build/bin), unless told.
+            if "PHOTON_BIN_DIR" not in os.environ:
+                here = os.path.dirname(os.path.abspath(__file__))
+                built = os.path.normpath(os.path.join(here, "..", "..", "..", "build", "bin"))
+                if os.path.isfile(os.path.join(built, "photon-gcs")):
+                    os.environ["PHOTON_BIN_DIR"] = built
             cluster = _core.LocalCluster.start(
                 num_cpus=-1.0 if num_cpus is None else float(num_cpus),
                 num_gpus=-1.0 if num_gpus is None else float(num_gpus),
