@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/memcopy.h"
 #include "core/core_worker/core_worker.h"
 #include "gcs/client/gcs_client.h"
 #include "python/photon/_core/bind.h"
@@ -44,7 +45,7 @@ struct HeldBuffers {
   void CopyTo(char* out) const {
     for (const py::buffer_info& info : infos) {
       const size_t n = static_cast<size_t>(info.size * info.itemsize);
-      std::memcpy(out, info.ptr, n);
+      CopyMemory(out, info.ptr, n);
       out += n;
     }
   }
