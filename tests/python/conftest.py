@@ -93,7 +93,7 @@ def fresh_driver():
 
 
 @pytest.fixture
-def isolated_tmp(tmp_path, monkeypatch):
+def isolated_tmp(monkeypatch):
     root = tempfile.mkdtemp(prefix="photon-t-")
     monkeypatch.setenv("PHOTON_TMPDIR", root)
     monkeypatch.delenv("PHOTON_ADDRESS", raising=False)
@@ -101,6 +101,7 @@ def isolated_tmp(tmp_path, monkeypatch):
     yield root
     subprocess.run([os.path.join(os.environ["PHOTON_BIN_DIR"], "photon"), "stop", "--grace-period-s=5"],
                    env=dict(os.environ, PHOTON_TMPDIR=root), capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -147,14 +147,23 @@ def test_retries_run_out(photon_local, tmp_path):
 
 
 def test_cancel_queued_task(photon_local):
-    @photon.remote(resources={"custom": 100})
-    def unschedulable():
+    @photon.remote
+    class Hog:
+        def ping(self):
+            return 1
+
+    hog = Hog.options(resources={"custom": 2}).remote()
+    photon.get(hog.ping.remote())
+
+    @photon.remote(resources={"custom": 1})
+    def queued():
         return 1
 
-    ref = unschedulable.remote()
+    ref = queued.remote()
     photon.cancel(ref)
     with pytest.raises(exc.TaskCancelledError):
         photon.get(ref, timeout=60)
+    photon.kill(hog)
 
 
 def test_cancel_running_task_with_force(photon_local, tmp_path):

@@ -4,6 +4,7 @@ DEFAULT, custom resources."""
 import pytest
 
 import photon
+from testutil import driver_env, run_driver
 from photon.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 
@@ -36,24 +37,24 @@ def test_node_affinity_soft_falls_back(photon_3):
 @pytest.mark.xfail(strict=True, reason="a task with hard NodeAffinity to a node that does not exist neither fails "
                    "(Ray: unschedulable error) nor lets later tasks run: every later task of the driver stays "
                    "pending, even after cancel() of the stuck one")
-def test_node_affinity_hard_to_missing_node_fails(fresh_driver):
-    # Its own cluster: the bug leaves the cluster unusable for this driver.
-    from cluster import Cluster
-    cluster = Cluster(num_nodes=1, cpus_per_node=2).start()
-    try:
-        cluster.connect()
-        hard = NodeAffinitySchedulingStrategy("cd" * 28, soft=False)
-        stuck = where.options(scheduling_strategy=hard).remote()
-        try:
-            ok = photon.get(where.remote(), timeout=10) == cluster.node_ids[0]
-        finally:
-            photon.cancel(stuck)
-        assert ok
-        with pytest.raises(photon.exceptions.PhotonError):
-            photon.get(stuck, timeout=10)
-    finally:
-        photon.shutdown()
-        cluster.stop()
+def test_node_affinity_hard_to_missing_node_fails(isolated_tmp):
+    # In a driver of its own: the bug leaves its cluster unusable.
+    script = (
+        "import photon\n"
+        "from photon.util.scheduling_strategies import NodeAffinitySchedulingStrategy\n"
+        "photon.init(num_cpus=2)\n"
+        "@photon.remote\n"
+        "def f():\n"
+        "    return 'ran'\n"
+        "stuck = f.options(scheduling_strategy=NodeAffinitySchedulingStrategy('cd' * 28, soft=False)).remote()\n"
+        "print('OTHER', photon.get(f.remote(), timeout=10), flush=True)\n"
+        "try:\n"
+        "    photon.get(stuck, timeout=10)\n"
+        "except photon.exceptions.PhotonError as e:\n"
+        "    print('STUCK FAILED', type(e).__name__, flush=True)\n"
+    )
+    done = run_driver(script, driver_env(PHOTON_TMPDIR=isolated_tmp))
+    assert "OTHER ran" in done.stdout and "STUCK FAILED SchedulingError" in done.stdout, done.stderr[-2000:]
 
 
 def test_spread_uses_several_nodes(photon_3):
