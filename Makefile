@@ -42,13 +42,18 @@ build:
 	  ln -sf $(CURDIR)/$(BIN)/photon /usr/local/bin/photon; \
 	  echo "Python package: $(CURDIR)/python (via $$site/photon.pth); photon -> /usr/local/bin/photon"
 
-# Runs every test; the last line counts test targets (bazel's own summary is above it).
+# Runs every test: bazel's, then the Python suite (tests/python) with $(PYTHON); the last line
+# counts bazel test targets and gives pytest's summary. pytest's exit code 5 (nothing collected) fails.
 test: deps build
 	@mkdir -p build
 	@set -o pipefail; $(BAZEL) test //... 2>&1 | tee build/test.log; rc=$$?; \
 	passed=$$(grep -cE '^//.* PASSED' build/test.log); \
 	failed=$$(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD)' build/test.log); \
-	echo "bazel: $$passed passed, $$failed failed"; exit $$rc
+	echo "bazel: $$passed passed, $$failed failed"; \
+	$(PYTHON) -m pytest -q tests/python 2>&1 | tee build/pytest.log; pyrc=$${PIPESTATUS[0]}; \
+	if [ $$pyrc -eq 5 ]; then echo "pytest: no tests collected"; fi; \
+	echo "bazel: $$passed passed, $$failed failed; pytest: $$(tail -n 1 build/pytest.log | tr -d '=' | sed 's/^ *//')"; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; exit $$pyrc
 
 # Starts a local cluster (GCS on 6379, or 16379 when 6379 is taken, e.g. by
 # Redis), runs the Python and C++ quick-start jobs on it, prints its status

@@ -279,7 +279,10 @@ class CoreWorker {
   void DrainSubmissions();
   void ResolveAndSubmit(std::shared_ptr<PendingTask> task);
   void OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& reply, const NodeID& node, const WorkerID& worker);
-  void OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message);
+  // `value`: the error as a language value (a failed argument's), kept in the
+  // error objects of the task's returns.
+  void OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message,
+                     const std::string& value = "");
   void FinishTask(const std::string& task_id);
   void RecordEvent(const rpc::TaskSpec& spec, rpc::TaskState state, const NodeID& node, const WorkerID& worker,
                    const std::string& error = "", const std::string& function = "");

@@ -103,12 +103,20 @@ rpc::TaskReply CoreWorker::Execute(const rpc::TaskSpec& spec) {
     if (!got.ok()) {
       arg_status = absl::Status(got.status().code(),
                                 absl::StrCat("argument ", i, " of ", spec.function_name(), ": ", got.status().message()));
+      // (Keeping the error's kind and language value.)
+      got.status().ForEachPayload(
+          [&arg_status](absl::string_view url, const absl::Cord& payload) { arg_status.SetPayload(url, payload); });
       break;
     }
     args.push_back((*got)[0]);
   }
 
-  if (!arg_status.ok()) {
+  if (!arg_status.ok() && ErrorKindOf(arg_status) == ErrorKind::kTaskError) {
+    // A borrowed argument whose task raised: this task raises the same error.
+    reply.set_outcome(rpc::TaskReply::APPLICATION_ERROR);
+    reply.set_error_message(std::string(arg_status.message()));
+    reply.set_error_payload(ErrorValueOf(arg_status));
+  } else if (!arg_status.ok()) {
     reply.set_outcome(rpc::TaskReply::SYSTEM_ERROR);
     reply.set_error_message(std::string(arg_status.message()));
   } else {

@@ -149,8 +149,8 @@ void CoreWorker::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
     const ErrorKind kind = ErrorKindOfObject(*value);
     if (kind != ErrorKind::kNone) {
       // A failed argument fails the task the same way.
-      OnTaskFailure(*task->spec, kind,
-                    absl::StrCat("argument ", i, " (object ", id.Hex(), ") failed: ", value->data));
+      OnTaskFailure(*task->spec, kind, absl::StrCat("argument ", i, " (object ", id.Hex(), ") failed: ", value->data),
+                    ErrorValueOfObject(*value));
       return;
     }
     if (!value->in_object_store) {
@@ -255,7 +255,8 @@ void CoreWorker::FinishTask(const std::string& task_id) {
   if (!s.ok()) PHOTON_LOG(WARNING) << s;
 }
 
-void CoreWorker::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message) {
+void CoreWorker::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message,
+                               const std::string& value) {
   auto it = pending_.find(spec.task_id());
   if (it == pending_.end()) return;
   std::shared_ptr<PendingTask> task = it->second;
@@ -273,7 +274,7 @@ void CoreWorker::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const 
   std::string full = message;
   if (retriable && spec.attempt() > 0) absl::StrAppend(&full, " (after ", spec.attempt() + 1, " attempts)");
   for (const ObjectID& id : task->return_ids) {
-    if (refs_->Has(id)) (void)memory_store_.Put(id, ErrorObject(kind, full));
+    if (refs_->Has(id)) (void)memory_store_.Put(id, ErrorObject(kind, full, value));
   }
   RecordEvent(spec, rpc::FAILED, NodeID::Nil(), WorkerID::Nil(), full);
   FinishTask(spec.task_id());

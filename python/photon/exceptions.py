@@ -35,7 +35,11 @@ class TaskError(PhotonError):
     def as_instanceof_cause(self):
         """This error as an instance of both TaskError and the cause's class."""
         cause = self.cause
-        if cause is None:
+        # A task that re-raised a remote error (get() inside a task): the
+        # user's exception is the innermost cause.
+        while isinstance(cause, TaskError) and cause.cause is not None:
+            cause = cause.cause
+        if cause is None or isinstance(cause, TaskError):
             return self
         cause_cls = type(cause)
         if issubclass(TaskError, cause_cls) or isinstance(cause, TaskError):

@@ -49,8 +49,7 @@ class RuntimeContext:
 
     def get_assigned_resources(self):
         """The resources the running task or actor holds ({} in a driver)."""
-        task = execution.current_task()
-        return dict(task.resources) if task is not None else {}
+        return execution.assigned_resources()
 
     def get_accelerator_ids(self):
         task = execution.current_task()

@@ -4,6 +4,7 @@
 #include "core/api/local_cluster.h"
 #include "core/common/logging.h"
 #include "core/common/session.h"
+#include "gcs/client/gcs_client.h"
 #include "python/photon/_core/bind.h"
 
 namespace photon {
@@ -52,6 +53,26 @@ void BindCluster(py::module_& m) {
     absl::StatusOr<std::string> token = ResolveClusterToken();
     if (!token.ok()) RaiseStatus(token.status());
     return *token;
+  });
+  // The nodes the GCS at `address` knows, as [(node id bytes, alive)], with
+  // one quick attempt: for tools and test fixtures that watch a cluster
+  // without joining it as a driver.
+  m.def("gcs_nodes", [](const std::string& address, const std::string& token) {
+    rpc::RetryPolicy once;
+    once.max_attempts = 1;
+    once.attempt_timeout = std::chrono::milliseconds(2000);
+    absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes;
+    {
+      py::gil_scoped_release release;
+      gcs::GcsClient client(gcs::GcsClient::Options{address, token, once});
+      nodes = client.GetAllNodes();
+    }
+    if (!nodes.ok()) RaiseStatus(nodes.status());
+    py::list out;
+    for (const rpc::GcsNodeInfo& n : *nodes) {
+      out.append(py::make_tuple(py::bytes(n.node_id()), n.state() == rpc::GcsNodeInfo::ALIVE));
+    }
+    return out;
   });
   m.def("init_logging", [](const std::string& name, const std::string& dir) {
     if (LogFilePath().empty() && MakeDirectories(dir).ok()) InitLogging(name, dir);

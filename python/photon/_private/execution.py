@@ -36,6 +36,7 @@ def current_task():
 class _Actor:
     instance = None
     actor_id = b""
+    resources = {}  # what the actor holds (its creation task's resources)
     loop = None  # the asyncio loop of an actor with async methods
 
     @classmethod
@@ -46,6 +47,17 @@ class _Actor:
 
 def actor_id():
     return _Actor.actor_id
+
+
+def assigned_resources():
+    """The resources the running task holds; in an actor, the actor's (its
+    method calls carry none of their own). {} outside tasks."""
+    task = current_task()
+    if task is None:
+        return {}
+    if _Actor.actor_id:
+        return dict(_Actor.resources)
+    return dict(task.resources)
 
 
 def _results(value, num_returns, name):
@@ -79,6 +91,7 @@ def execute(info, values):
         if creation:
             cls = function_manager.load(core, name)
             _Actor.actor_id = actor
+            _Actor.resources = dict(task.resources)
             if any(inspect.iscoroutinefunction(m) for _, m in inspect.getmembers(cls, inspect.isfunction)):
                 _Actor.start_loop()
             _Actor.instance = cls(*args, **kwargs)

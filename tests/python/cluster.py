@@ -1,0 +1,248 @@
+"""A real Photon cluster on loopback for the Python tests (the Python twin of
+tests/cluster_fixture.h).
+
+Starts photon-gcs and N photon-raylets as separate processes, each with its
+own ports, session directory (logs, store socket) under one temporary
+directory, and a fresh cluster token; waits until every raylet is
+registered. stop() ends everything (SIGTERM, then SIGKILL), the workers the
+raylets started included, and every daemon also dies with the test process
+(PR_SET_PDEATHSIG), so a failing test leaves nothing behind.
+
+    cluster = Cluster(num_nodes=3, cpus_per_node=2).start()
+    cluster.connect()            # this process's photon joins it as a driver
+    ...
+    cluster.stop()
+
+Binaries come from PHOTON_BIN_DIR, else the repository's build/bin.
+"""
+
+import contextlib
+import ctypes
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import photon
+from photon import _core
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHM = "/dev/shm"
+_PR_SET_PDEATHSIG = 1
+
+
+def bin_dir():
+    return os.environ.get("PHOTON_BIN_DIR") or os.path.join(REPO, "build", "bin")
+
+
+def binary(name):
+    path = os.path.join(bin_dir(), name)
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"{path} is missing: run `make build` (or set PHOTON_BIN_DIR)")
+    return path
+
+
+def shm_free_bytes():
+    st = os.statvfs(SHM)
+    return st.f_bavail * st.f_frsize
+
+
+def require_shm(wanted):
+    free = shm_free_bytes()
+    if free < wanted:
+        raise RuntimeError(f"these tests need {wanted} bytes free in {SHM} for object stores, but it has "
+                           f"only {free}; enlarge {SHM} (docker: --shm-size) or free it")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _children(pid):
+    """Pids whose parent is `pid`."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so split after ')'.
+        if int(stat.rpartition(")")[2].split()[1]) == pid:
+            out.append(int(entry))
+    return out
+
+
+def pid_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_until(predicate, timeout=20, interval=0.05, what="condition"):
+    """Polls `predicate` until it returns something truthy (returned) or
+    `timeout` seconds pass (AssertionError naming `what`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Cluster:
+    def __init__(self, num_nodes=1, cpus_per_node=2, resources_per_node=None,
+                 object_store_bytes=256 << 20, report_period_ms=100):
+        self.num_nodes = num_nodes
+        self.cpus_per_node = cpus_per_node
+        self.resources_per_node = resources_per_node or [{} for _ in range(num_nodes)]
+        self.object_store_bytes = object_store_bytes
+        self.report_period_ms = report_period_ms
+        self.token = secrets.token_hex(32)
+        self.dir = None
+        self.gcs_address = None
+        self.node_ids = []        # hex, in start order
+        self._gcs = None
+        self._raylets = []
+        self._logs = []
+
+    # --- lifecycle
+
+    def start(self):
+        require_shm(self.object_store_bytes * self.num_nodes)
+        self.dir = tempfile.mkdtemp(prefix="photon-pytest-")
+        try:
+            port = free_port()
+            self.gcs_address = f"127.0.0.1:{port}"
+            self._gcs = self._spawn([binary("photon-gcs"), "--host=127.0.0.1", f"--port={port}",
+                                     "--health-check-period-ms=200", "--health-check-timeout-ms=500",
+                                     "--health-check-failure-threshold=3"], "gcs")
+            wait_until(self._gcs_answers, what=f"the GCS at {self.gcs_address} ({self.log('gcs')[-2000:]})")
+            for i in range(self.num_nodes):
+                self.add_node(self.cpus_per_node, self.resources_per_node[i], head=(i == 0))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def add_node(self, cpus, resources=None, head=False):
+        index = len(self._raylets)
+        node_id = secrets.token_hex(28)
+        session = os.path.join(self.dir, f"node-{index}")
+        os.makedirs(os.path.join(session, "logs"))
+        args = [binary("photon-raylet"), f"--gcs-address={self.gcs_address}", "--node-ip=127.0.0.1",
+                f"--node-id={node_id}", f"--num-cpus={cpus}", "--num-gpus=0", "--memory=1073741824",
+                f"--object-store-memory={self.object_store_bytes}", f"--session-dir={session}",
+                f"--report-period-ms={self.report_period_ms}", f"--resources={json.dumps(resources or {})}"]
+        if head:
+            args.append("--head")
+        self._raylets.append(self._spawn(args, f"raylet-{index}"))
+        self.node_ids.append(node_id)
+        wait_until(lambda: self.node_alive(node_id),
+                   what=f"raylet {index} to register ({self.log(f'raylet-{index}')[-2000:]})")
+        return node_id
+
+    def stop(self):
+        """Ends the raylets (each stops its workers), then the GCS; SIGKILLs
+        whatever is still there after a few seconds, workers included."""
+        procs = [p for p in self._raylets + [self._gcs] if p is not None]
+        workers = [c for p in self._raylets for c in _children(p.pid)]
+        for p in procs:
+            with contextlib.suppress(ProcessLookupError):
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for f in self._logs:
+            f.close()
+        self._raylets, self._gcs, self._logs = [], None, []
+        if self.dir and not os.environ.get("PHOTON_TEST_KEEP_LOGS"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- helpers
+
+    def _spawn(self, argv, name):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTON_")}
+        env["PHOTON_CLUSTER_TOKEN"] = self.token
+        env["PHOTON_BIN_DIR"] = bin_dir()
+        log = open(os.path.join(self.dir, f"{name}.log"), "ab")
+        self._logs.append(log)
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                preexec_fn=_die_with_parent)
+
+    def _gcs_answers(self):
+        if self._gcs.poll() is not None:
+            raise RuntimeError(f"photon-gcs exited with {self._gcs.returncode}:\n{self.log('gcs')}")
+        try:
+            _core.gcs_nodes(self.gcs_address, self.token)
+            return True
+        except photon.exceptions.PhotonError:  # not listening yet
+            return False
+
+    def nodes(self):
+        """{node id hex: alive} as the GCS sees them."""
+        return {nid.hex(): alive for nid, alive in _core.gcs_nodes(self.gcs_address, self.token)}
+
+    def node_alive(self, node_id):
+        return self.nodes().get(node_id, False)
+
+    def raylet_pid(self, index):
+        return self._raylets[index].pid
+
+    def kill_node(self, index, sig=signal.SIGKILL):
+        self._raylets[index].send_signal(sig)
+
+    def worker_pids(self):
+        return [c for p in self._raylets for c in _children(p.pid)]
+
+    def log(self, name):
+        try:
+            with open(os.path.join(self.dir, f"{name}.log"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def env(self):
+        """Environment for a driver subprocess that joins this cluster with
+        photon.init() (PHOTON_ADDRESS and the token)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTON_")}
+        env["PHOTON_ADDRESS"] = self.gcs_address
+        env["PHOTON_CLUSTER_TOKEN"] = self.token
+        env["PHOTON_BIN_DIR"] = bin_dir()
+        env["PYTHONPATH"] = os.pathsep.join([os.path.join(REPO, "python"), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep)
+        return env
+
+    def connect(self, **init_options):
+        """Makes this process's photon a driver of this cluster (disconnecting
+        it from any other first)."""
+        if photon.is_initialized():
+            photon.shutdown()
+        os.environ["PHOTON_CLUSTER_TOKEN"] = self.token
+        return photon.init(address=self.gcs_address, **init_options)
