@@ -27,9 +27,22 @@ bool LeaseManager::SameQueue(const LeaseRequest& a, const LeaseRequest& b) {
          (a.bundle->group == b.bundle->group && a.bundle->bundle_index == b.bundle->bundle_index);
 }
 
+namespace {
+
+bool IsHardAffinity(const LeaseRequest& request) {
+  return !request.bundle.has_value() && request.strategy.kind == scheduler::SchedulingStrategy::kNodeAffinity &&
+         !request.strategy.soft;
+}
+
+}  // namespace
+
 void LeaseManager::RequestLease(LeaseRequest request) {
   bool same_shape_waiting = false;
-  for (const Queued& q : queue_) same_shape_waiting = same_shape_waiting || SameQueue(q.request, request);
+  // (An infeasible request, e.g. hard affinity to a node that is gone, holds
+  // back nothing: it may never go.)
+  for (const Queued& q : queue_) {
+    same_shape_waiting = same_shape_waiting || (!q.infeasible && SameQueue(q.request, request));
+  }
   if (request.bundle.has_value()) {
     if (!same_shape_waiting && !dispatching_ && PlaceInBundle(request)) return;
     queue_.push_back(Queued{std::move(request), false});
@@ -39,6 +52,11 @@ void LeaseManager::RequestLease(LeaseRequest request) {
   // Requests of the same shape keep their order: a new one waits behind them.
   if (!same_shape_waiting && !dispatching_ && Place(request, r)) return;
   const bool infeasible = r.status == SchedulingResult::kInfeasible;
+  if (infeasible && IsHardAffinity(request)) {
+    // As in Ray: a task pinned to a node that is gone (or can never hold
+    // it) fails instead of waiting.
+    return Fail(request, absl::StatusCode::kFailedPrecondition, r.reason);
+  }
   const scheduler::ResourceRequest resources = request.resources;
   queue_.push_back(Queued{std::move(request), infeasible});
   if (infeasible && !warned_shapes_[resources]) {
@@ -194,9 +212,9 @@ void LeaseManager::Dispatch() {
 }
 
 void LeaseManager::DispatchOnce() {
-  // In order. A request that cannot go blocks later ones of its shape (FIFO
-  // per shape), but not requests of other shapes: a big request must not
-  // starve small ones that fit. Requests into a bundle queue apart from
+  // In order. A request that cannot go yet blocks later ones of its shape
+  // (FIFO per shape), but not requests of other shapes (a big request must
+  // not starve small ones that fit), and an infeasible one blocks nothing. Requests into a bundle queue apart from
   // ordinary ones of the same shape (they draw on different resources).
   std::map<QueueKey, bool> blocked_shapes;
   for (auto it = queue_.begin(); it != queue_.end();) {
@@ -211,13 +229,18 @@ void LeaseManager::DispatchOnce() {
     } else {
       SchedulingResult r = policy_.Schedule(it->request.resources, it->request.strategy, local_node_);
       it->infeasible = r.status == SchedulingResult::kInfeasible;
+      if (it->infeasible && IsHardAffinity(it->request)) {
+        Fail(it->request, absl::StatusCode::kFailedPrecondition, r.reason);  // its node died
+        it = queue_.erase(it);
+        continue;
+      }
       placed = Place(it->request, r);
     }
     if (placed) {
       it = queue_.erase(it);
       continue;
     }
-    blocked_shapes[shape] = true;
+    if (!it->infeasible) blocked_shapes[shape] = true;
     ++it;
   }
 }

@@ -128,6 +128,36 @@ TEST_F(LeaseManagerTest, InfeasibleWarnsOnceAndRunsWhenANodeCanHoldIt) {
   EXPECT_EQ(Manager().num_queued(), 0u);
 }
 
+TEST_F(LeaseManagerTest, HardAffinityToAMissingNodeFailsAndHoldsNothingBack) {
+  std::vector<LeaseReply> pinned, other;
+  LeaseRequest request = Request({{"CPU", 1}}, &pinned);
+  request.strategy = SchedulingStrategy::NodeAffinity(NodeID::FromRandom(), /*soft=*/false);
+  Manager().RequestLease(std::move(request));
+  ASSERT_EQ(pinned.size(), 1u);
+  EXPECT_EQ(pinned[0].kind, LeaseReply::kFailed);
+  EXPECT_EQ(pinned[0].error_code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(pinned[0].error.find("unknown or dead"), std::string::npos) << pinned[0].error;
+  Manager().RequestLease(Request({{"CPU", 1}}, &other));  // same shape, any node
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].kind, LeaseReply::kGranted);
+}
+
+TEST_F(LeaseManagerTest, HardAffinityRequestsFailWhenTheirNodeDies) {
+  NodeID remote = NodeID::FromRandom();
+  view_.UpdateNode(remote, {{"CPU", 1}}, {{"CPU", 0}});  // busy: the request waits
+  std::vector<LeaseReply> pinned;
+  LeaseRequest request = Request({{"CPU", 1}}, &pinned);
+  request.strategy = SchedulingStrategy::NodeAffinity(remote, /*soft=*/false);
+  Manager().RequestLease(std::move(request));
+  EXPECT_TRUE(pinned.empty());
+  EXPECT_EQ(Manager().num_queued(), 1u);
+  view_.MarkDead(remote);
+  Manager().OnClusterViewChanged();
+  ASSERT_EQ(pinned.size(), 1u);
+  EXPECT_EQ(pinned[0].kind, LeaseReply::kFailed);
+  EXPECT_EQ(Manager().num_queued(), 0u);
+}
+
 TEST_F(LeaseManagerTest, ABigRequestDoesNotStarveSmallOnes) {
   std::vector<LeaseReply> big_replies, small_replies;
   Manager().RequestLease(Request({{"CPU", 1}}, &small_replies));

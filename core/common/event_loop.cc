@@ -15,7 +15,20 @@ EventLoop::EventLoop()
     : work_(std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           io_.get_executor())) {}
 
+bool LoopGate::Post(const char* name, std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (loop_ == nullptr) return false;
+  loop_->Post(name, std::move(fn));
+  return true;
+}
+
+void LoopGate::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  loop_ = nullptr;
+}
+
 EventLoop::~EventLoop() {
+  gate_->Close();  // waits for a Post in progress on another thread
   Stop();
   // Timers must die before the io_context they belong to.
   timers_.clear();

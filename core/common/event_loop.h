@@ -25,10 +25,27 @@
 #include <list>
 #include <unordered_map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 namespace photon {
+
+class EventLoop;
+
+// A way for threads that may outlive a loop (gRPC completion threads) to post
+// to it: once the loop is destroyed, Post drops the handler instead.
+class LoopGate {
+ public:
+  explicit LoopGate(EventLoop* loop) : loop_(loop) {}
+  // False when the loop is gone (`fn` is dropped).
+  bool Post(const char* name, std::function<void()> fn);
+  void Close();
+
+ private:
+  std::mutex mu_;
+  EventLoop* loop_;
+};
 
 class EventLoop {
  public:
@@ -68,6 +85,8 @@ class EventLoop {
   std::string StatsString() const;
 
   boost::asio::io_context& io_context() { return io_; }
+  // Shared with whoever must post after this loop may be gone.
+  const std::shared_ptr<LoopGate>& gate() const { return gate_; }
 
  private:
   struct HandlerStats {
@@ -87,6 +106,7 @@ class EventLoop {
   std::thread thread_;
   std::thread::id loop_thread_id_;
   std::chrono::microseconds spin_{0};
+  std::shared_ptr<LoopGate> gate_ = std::make_shared<LoopGate>(this);
 };
 
 }  // namespace photon

@@ -89,6 +89,7 @@ class AsyncCallState {
   AsyncCallState(EventLoop& loop, const char* name, std::string token, RetryPolicy policy,
                  StartFn start, DoneFn done)
       : loop_(loop),
+        gate_(loop.gate()),
         name_(name),
         token_(std::move(token)),
         policy_(policy),
@@ -100,8 +101,12 @@ class AsyncCallState {
     SetAuthToken(context_.get(), token_);
     context_->set_deadline(std::chrono::system_clock::now() + policy_.attempt_timeout);
     reply_ = Reply();
-    start_(context_.get(), &reply_, [this](grpc::Status status) {
-      loop_.Post(name_, [this, status] { OnDone(status); });
+    // The completion may come after the loop is gone (a call still in flight
+    // when its owner shut down): it is then dropped, and this state is left
+    // to the process's end (gRPC may still hold on to the context).
+    std::shared_ptr<LoopGate> gate = gate_;
+    start_(context_.get(), &reply_, [this, gate](grpc::Status status) {
+      (void)gate->Post(name_, [this, status] { OnDone(status); });
     });
   }
 
@@ -116,6 +121,7 @@ class AsyncCallState {
   }
 
   EventLoop& loop_;
+  std::shared_ptr<LoopGate> gate_;
   const char* name_;
   std::string token_;
   RetryPolicy policy_;

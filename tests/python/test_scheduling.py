@@ -34,11 +34,9 @@ def test_node_affinity_soft_falls_back(photon_3):
     assert photon.get(where.options(scheduling_strategy=soft).remote(), timeout=60) in photon_3.node_ids
 
 
-@pytest.mark.xfail(strict=True, reason="a task with hard NodeAffinity to a node that does not exist neither fails "
-                   "(Ray: unschedulable error) nor lets later tasks run: every later task of the driver stays "
-                   "pending, even after cancel() of the stuck one")
 def test_node_affinity_hard_to_missing_node_fails(isolated_tmp):
-    # In a driver of its own: the bug leaves its cluster unusable.
+    # In a driver of its own, with a cluster of its own: as in Ray, the pinned
+    # task fails (SchedulingError) and the driver's other tasks run.
     script = (
         "import photon\n"
         "from photon.util.scheduling_strategies import NodeAffinitySchedulingStrategy\n"
