@@ -19,6 +19,7 @@
 #include "core/common/session.h"
 #include "core/common/status_macros.h"
 #include "core/core_worker/core_worker.h"
+#include "core/core_worker/worker_environment.h"
 
 namespace photon {
 namespace {
@@ -105,19 +106,12 @@ bool IsWorkerProcess() { return !Env("PHOTON_WORKER_ID").empty() && !Env("PHOTON
 
 void RunWorkerIfAsked() {
   if (!IsWorkerProcess()) return;
-  core::CoreWorkerOptions options;
-  options.is_driver = false;
-  options.raylet_address = Env("PHOTON_RAYLET_ADDRESS");
-  options.token = Env("PHOTON_CLUSTER_TOKEN");
-  options.node_ip = options.raylet_address.substr(0, options.raylet_address.rfind(':'));
-  absl::StatusOr<JobID> job = JobID::FromHex(Env("PHOTON_JOB_ID"));
-  absl::StatusOr<WorkerID> id = WorkerID::FromHex(Env("PHOTON_WORKER_ID"));
-  if (!job.ok() || !id.ok()) {
-    std::fprintf(stderr, "photon worker: bad PHOTON_JOB_ID or PHOTON_WORKER_ID in the environment\n");
+  absl::StatusOr<core::CoreWorkerOptions> from_env = core::WorkerOptionsFromEnvironment();
+  if (!from_env.ok()) {
+    std::fprintf(stderr, "photon worker: %s\n", from_env.status().ToString().c_str());
     _exit(2);
   }
-  options.job = *job;
-  options.worker_id = *id;
+  core::CoreWorkerOptions options = *std::move(from_env);
   options.execute = RunFunction;
   // A worker runs the job's command, so its own command line is the one to
   // pass on when it submits tasks (to raylets that have not seen the job).

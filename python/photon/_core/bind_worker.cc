@@ -7,13 +7,13 @@
 // GIL. IDs are bytes.
 #include <pybind11/stl.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/memcopy.h"
 #include "core/core_worker/core_worker.h"
+#include "core/core_worker/worker_environment.h"
 #include "gcs/client/gcs_client.h"
 #include "python/photon/_core/bind.h"
 #include "python/photon/_core/buffer.h"
@@ -23,11 +23,6 @@ namespace python {
 namespace {
 
 using core::CoreWorker;
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
-}
 
 // Buffers held (with their exporters) while the GIL is released.
 struct HeldBuffers {
@@ -161,8 +156,6 @@ core::CoreWorkerOptions::Execute MakeExecute(PyObject* execute) {
   };
 }
 
-}  // namespace
-
 // Owned by Python; null after shutdown.
 struct PyWorker {
   std::unique_ptr<CoreWorker> cw;
@@ -172,6 +165,20 @@ struct PyWorker {
     return *cw;
   }
 };
+
+std::shared_ptr<PyWorker> StartCoreWorker(core::CoreWorkerOptions options) {
+  absl::StatusOr<std::unique_ptr<CoreWorker>> cw;
+  {
+    py::gil_scoped_release release;
+    cw = CoreWorker::Start(std::move(options));
+  }
+  if (!cw.ok()) RaiseStatus(cw.status());
+  auto out = std::make_shared<PyWorker>();
+  out->cw = std::move(*cw);
+  return out;
+}
+
+}  // namespace
 
 void BindWorker(py::module_& m) {
   py::class_<PyWorker, std::shared_ptr<PyWorker>> w(m, "Worker");
@@ -189,15 +196,7 @@ void BindWorker(py::module_& m) {
          options.worker_command = worker_command;
          options.entrypoint = entrypoint;
          options.log_to_driver = log_to_driver;
-         absl::StatusOr<std::unique_ptr<CoreWorker>> cw;
-         {
-           py::gil_scoped_release release;
-           cw = CoreWorker::Start(options);
-         }
-         if (!cw.ok()) RaiseStatus(cw.status());
-         auto out = std::make_shared<PyWorker>();
-         out->cw = std::move(*cw);
-         return out;
+         return StartCoreWorker(std::move(options));
        },
        py::arg("gcs_address"), py::arg("token"), py::arg("node_ip") = "127.0.0.1", py::arg("namespace") = "",
        py::arg("worker_command") = std::vector<std::string>(), py::arg("entrypoint") = "",
@@ -205,28 +204,12 @@ void BindWorker(py::module_& m) {
       .def_static(
           "start_worker",
           [](py::object execute, const std::vector<std::string>& worker_command) {
-            core::CoreWorkerOptions options;
-            options.is_driver = false;
-            options.raylet_address = Env("PHOTON_RAYLET_ADDRESS");
-            options.token = Env("PHOTON_CLUSTER_TOKEN");
-            options.node_ip = options.raylet_address.substr(0, options.raylet_address.rfind(':'));
-            absl::StatusOr<JobID> job = JobID::FromHex(Env("PHOTON_JOB_ID"));
-            absl::StatusOr<WorkerID> id = WorkerID::FromHex(Env("PHOTON_WORKER_ID"));
-            if (!job.ok() || !id.ok()) throw py::value_error("bad PHOTON_JOB_ID or PHOTON_WORKER_ID in the environment");
-            options.job = *job;
-            options.worker_id = *id;
-            options.worker_command = worker_command;
+            absl::StatusOr<core::CoreWorkerOptions> options = core::WorkerOptionsFromEnvironment();
+            if (!options.ok()) RaiseStatus(options.status());
+            options->worker_command = worker_command;
             PyObject* callable = execute.release().ptr();  // kept for the process's life
-            options.execute = MakeExecute(callable);
-            absl::StatusOr<std::unique_ptr<CoreWorker>> cw;
-            {
-              py::gil_scoped_release release;
-              cw = CoreWorker::Start(options);
-            }
-            if (!cw.ok()) RaiseStatus(cw.status());
-            auto out = std::make_shared<PyWorker>();
-            out->cw = std::move(*cw);
-            return out;
+            options->execute = MakeExecute(callable);
+            return StartCoreWorker(*std::move(options));
           })
       .def("run_task_loop",
            [](PyWorker& self) {
