@@ -1,6 +1,8 @@
 """Scheduling strategies on the 3-node cluster: NodeAffinity, SPREAD,
 DEFAULT, custom resources."""
 
+import time
+
 import pytest
 
 import photon
@@ -10,6 +12,14 @@ from photon.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 @photon.remote(num_cpus=1)
 def where():
+    return photon.get_runtime_context().get_node_id()
+
+
+@photon.remote(num_cpus=1)
+def where_after(seconds):
+    # Long enough that the tasks run at once, each on a lease of its own
+    # (a short task's lease is reused by the next one, wherever it is).
+    time.sleep(seconds)
     return photon.get_runtime_context().get_node_id()
 
 
@@ -56,8 +66,8 @@ def test_node_affinity_hard_to_missing_node_fails(isolated_tmp):
 
 
 def test_spread_uses_several_nodes(photon_3):
-    nodes = photon.get([where.options(scheduling_strategy="SPREAD").remote() for _ in range(6)])
-    assert len(set(nodes)) >= 2
+    nodes = photon.get([where_after.options(scheduling_strategy="SPREAD").remote(0.5) for _ in range(6)])
+    assert set(nodes) == set(photon_3.node_ids)
     actors = [Resident.options(scheduling_strategy="SPREAD").remote() for _ in range(3)]
     assert len(set(photon.get([a.where.remote() for a in actors]))) >= 2
     for a in actors:
