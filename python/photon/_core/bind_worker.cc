@@ -238,6 +238,48 @@ void BindWorker(py::module_& m) {
              if (!id.ok()) RaiseStatus(id.status());
              return py::bytes(id->Binary());
            })
+      // A pickle and its out-of-band buffers, framed here as
+      // photon._private.serialization does, but with each large buffer placed
+      // at the same address modulo 4 KiB as its source, so that the copy into
+      // shared memory is a plain one (see core/common/memcopy.h). The object
+      // has room for that padding at its end.
+      .def("put_framed",
+           [](PyWorker& self, const py::buffer& inband, const py::list& buffers) {
+             CoreWorker& cw = self.Get();
+             const py::buffer_info pickle = inband.request();
+             HeldBuffers held(buffers);
+             const size_t count = held.infos.size();
+             const size_t header = 16 + 16 * count;
+             const size_t size = header + static_cast<size_t>(pickle.size) + static_cast<size_t>(held.total) +
+                                 count * 4096;
+             absl::StatusOr<ObjectID> id;
+             {
+               py::gil_scoped_release release;
+               id = cw.PutWith(static_cast<int64_t>(size), [&](char* out) {
+                 std::memset(out, 0, header);
+                 std::memcpy(out, "PHO1", 4);
+                 const uint32_t n32 = static_cast<uint32_t>(count);
+                 const uint64_t inband_len = static_cast<uint64_t>(pickle.size);
+                 std::memcpy(out + 4, &n32, 4);
+                 std::memcpy(out + 8, &inband_len, 8);
+                 std::memcpy(out + header, pickle.ptr, pickle.size);
+                 uintptr_t offset = header + inband_len;
+                 for (size_t i = 0; i < count; i++) {
+                   const py::buffer_info& b = held.infos[i];
+                   const uint64_t len = static_cast<uint64_t>(b.size * b.itemsize);
+                   const uintptr_t src = reinterpret_cast<uintptr_t>(b.ptr);
+                   const uintptr_t at = reinterpret_cast<uintptr_t>(out) + offset;
+                   offset += len >= (uint64_t{1} << 20) ? ((src - at) & 4095) : ((64 - (at & 63)) & 63);
+                   CopyMemory(out + offset, b.ptr, len);
+                   const uint64_t entry[2] = {static_cast<uint64_t>(offset), len};
+                   std::memcpy(out + 16 + 16 * i, entry, 16);
+                   offset += len;
+                 }
+               });
+             }
+             if (!id.ok()) RaiseStatus(id.status());
+             return py::bytes(id->Binary());
+           })
       .def("create_pending",
            [](PyWorker& self) {
              absl::StatusOr<ObjectID> id = self.Get().CreatePending();

@@ -55,6 +55,11 @@ def _dumps(value, buffers):
         return cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
 
 
+def header(inband_len):
+    """The header of an object with no out-of-band buffers."""
+    return _HEAD.pack(MAGIC, 0, inband_len)
+
+
 def serialize(value):
     """The parts (a list of buffers, written one after another) of `value`."""
     buffers = []
@@ -80,6 +85,19 @@ def serialize(value):
         offset += raw.nbytes
     header = _HEAD.pack(MAGIC, len(raws), len(inband)) + b"".join(entries)
     return [header] + body
+
+
+def pickle_with_buffers(value):
+    """(in-band pickle, [raw out-of-band buffers]) of `value`."""
+    buffers = []
+    inband = _dumps(value, buffers)
+    raws = []
+    for b in buffers:
+        try:
+            raws.append(b.raw())
+        except BufferError:  # not contiguous: copy it once
+            raws.append(memoryview(bytes(b)))
+    return inband, raws
 
 
 def serialize_to_bytes(value):

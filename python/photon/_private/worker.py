@@ -193,7 +193,11 @@ def put(value):
     if isinstance(value, ObjectRef):
         raise TypeError("put() of an ObjectRef is not allowed: pass the ObjectRef itself")
     c = core()
-    return ObjectRef(c.put(serialization.serialize(value)))
+    inband, buffers = serialization.pickle_with_buffers(value)
+    if buffers:
+        # Framed by the core, which places each large buffer for a fast copy.
+        return ObjectRef(c.put_framed(inband, buffers))
+    return ObjectRef(c.put([serialization.header(len(inband)), inband]))
 
 
 def _timeout_ms(timeout):
