@@ -8,6 +8,7 @@ import pytest
 import photon
 from photon import _core
 from photon import exceptions as exc
+from testutil import hold
 
 
 class AppError(Exception):
@@ -147,13 +148,7 @@ def test_retries_run_out(photon_local, tmp_path):
 
 
 def test_cancel_queued_task(photon_local):
-    @photon.remote
-    class Hog:
-        def ping(self):
-            return 1
-
-    hog = Hog.options(resources={"custom": 2}).remote()
-    photon.get(hog.ping.remote())
+    hog = hold({"custom": 2})
 
     @photon.remote(resources={"custom": 1})
     def queued():

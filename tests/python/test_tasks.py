@@ -5,7 +5,7 @@ import os
 import pytest
 
 import photon
-from testutil import driver_env, run_driver
+from testutil import driver_env, hold, run_driver
 
 
 @photon.remote
@@ -150,15 +150,9 @@ def test_remote_function_cannot_be_called_directly(photon_local):
 
 
 def test_queued_task_waits_until_cancelled(photon_local):
-    @photon.remote
-    class Hog:
-        def ping(self):
-            return 1
-
     # (A feasible shape: a lease request for a shape no node has stays
     # queued at the raylet after cancel; see test_errors.)
-    hog = Hog.options(resources={"custom": 2}).remote()
-    photon.get(hog.ping.remote())
+    hog = hold({"custom": 2})
 
     @photon.remote(resources={"custom": 1})
     def later():

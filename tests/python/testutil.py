@@ -3,7 +3,20 @@
 import os
 import subprocess
 
+import photon
 from cluster import REPO, wait_until  # noqa: F401  (re-exported)
+
+
+def hold(resources):
+    """An actor holding `resources`, alive once this returns; kill it to free them."""
+    @photon.remote
+    class Holder:
+        def ping(self):
+            return 1
+
+    holder = Holder.options(resources=resources).remote()
+    photon.get(holder.ping.remote())
+    return holder
 
 
 def driver_env(**extra):

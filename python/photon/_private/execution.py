@@ -16,6 +16,7 @@ from photon._private import args as call_args
 from photon._private import function_manager
 from photon._private import serialization
 from photon._private.state import state
+from photon.actor import _is_async as is_async_class
 
 _local = threading.local()
 
@@ -92,7 +93,7 @@ def execute(info, values):
             cls = function_manager.load(core, name)
             _Actor.actor_id = actor
             _Actor.resources = dict(task.resources)
-            if any(inspect.iscoroutinefunction(m) for _, m in inspect.getmembers(cls, inspect.isfunction)):
+            if is_async_class(cls):
                 _Actor.start_loop()
             _Actor.instance = cls(*args, **kwargs)
             return (True, [])

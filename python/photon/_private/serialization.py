@@ -62,16 +62,9 @@ def header(inband_len):
 
 def serialize(value):
     """The parts (a list of buffers, written one after another) of `value`."""
-    buffers = []
-    inband = _dumps(value, buffers)
-    if not buffers:
-        return [_HEAD.pack(MAGIC, 0, len(inband)), inband]
-    raws = []
-    for b in buffers:
-        try:
-            raws.append(b.raw())
-        except BufferError:  # not contiguous: copy it once
-            raws.append(memoryview(bytes(b)))
+    inband, raws = pickle_with_buffers(value)
+    if not raws:
+        return [header(len(inband)), inband]
     offset = _HEAD.size + _ENTRY.size * len(raws) + len(inband)
     entries = []
     body = [inband]
@@ -83,8 +76,8 @@ def serialize(value):
         entries.append(_ENTRY.pack(offset, raw.nbytes))
         body.append(raw)
         offset += raw.nbytes
-    header = _HEAD.pack(MAGIC, len(raws), len(inband)) + b"".join(entries)
-    return [header] + body
+    head = _HEAD.pack(MAGIC, len(raws), len(inband)) + b"".join(entries)
+    return [head] + body
 
 
 def pickle_with_buffers(value):
