@@ -24,13 +24,13 @@ SchedulingStrategy SchedulingStrategy::PlacementGroup(const photon::PlacementGro
 }
 
 bool PlacementGroup::Wait(int64_t timeout_ms) const {
-  absl::StatusOr<bool> ready = api_internal::Worker().WaitPlacementGroup(id_, std::chrono::milliseconds(timeout_ms));
+  absl::StatusOr<bool> ready = api_internal::Worker().placement_groups().Wait(id_, std::chrono::milliseconds(timeout_ms));
   api_internal::ThrowIfError(ready.status());
   return *ready;
 }
 
 std::vector<std::string> PlacementGroup::BundleNodes() const {
-  absl::StatusOr<rpc::PlacementGroupTableData> group = api_internal::Worker().GetPlacementGroup(id_);
+  absl::StatusOr<rpc::PlacementGroupTableData> group = api_internal::Worker().placement_groups().Get(id_);
   api_internal::ThrowIfError(group.status());
   std::vector<std::string> nodes;
   for (const rpc::Bundle& b : group->bundles()) {
@@ -48,18 +48,18 @@ PlacementGroup CreatePlacementGroup(const std::vector<std::map<std::string, doub
     case PlacementStrategy::kStrictPack: s = rpc::STRICT_PACK; break;
     case PlacementStrategy::kStrictSpread: s = rpc::STRICT_SPREAD; break;
   }
-  absl::StatusOr<PlacementGroupID> id = api_internal::Worker().CreatePlacementGroup(bundles, s, name, detached);
+  absl::StatusOr<PlacementGroupID> id = api_internal::Worker().placement_groups().Create(bundles, s, name, detached);
   if (!id.ok() && id.status().code() == absl::StatusCode::kInvalidArgument) throw Error(id.status().ToString());
   api_internal::ThrowIfError(id.status());
   return PlacementGroup(*id);
 }
 
 void RemovePlacementGroup(const PlacementGroup& group) {
-  api_internal::ThrowIfError(api_internal::Worker().RemovePlacementGroup(group.ID()));
+  api_internal::ThrowIfError(api_internal::Worker().placement_groups().Remove(group.ID()));
 }
 
 PlacementGroup GetPlacementGroup(const std::string& name) {
-  absl::StatusOr<rpc::PlacementGroupTableData> group = api_internal::Worker().GetPlacementGroup(PlacementGroupID::Nil(), name);
+  absl::StatusOr<rpc::PlacementGroupTableData> group = api_internal::Worker().placement_groups().Get(PlacementGroupID::Nil(), name);
   api_internal::ThrowIfError(group.status());
   return PlacementGroup(*PlacementGroupID::FromBinary(group->placement_group_id()));
 }
@@ -73,7 +73,7 @@ std::string RequireRemoteName(const void* address) {
 }
 
 ObjectID Submit(const std::string& name, std::vector<core::TaskArg> args, const core::TaskOptions& options) {
-  absl::StatusOr<std::vector<ObjectID>> ids = Worker().SubmitTask(name, std::move(args), options);
+  absl::StatusOr<std::vector<ObjectID>> ids = Worker().tasks().Submit(name, std::move(args), options);
   if (!ids.ok()) {
     if (ids.status().code() == absl::StatusCode::kInvalidArgument) throw SchedulingError(ids.status().ToString());
     ThrowIfError(ids.status());
@@ -82,7 +82,7 @@ ObjectID Submit(const std::string& name, std::vector<core::TaskArg> args, const 
 }
 
 ActorID CreateActor(const std::string& factory, std::vector<core::TaskArg> args, const core::ActorOptions& options) {
-  absl::StatusOr<ActorID> id = Worker().CreateActor(factory, std::move(args), options);
+  absl::StatusOr<ActorID> id = Worker().actors().Create(factory, std::move(args), options);
   if (!id.ok()) {
     if (id.status().code() == absl::StatusCode::kInvalidArgument) throw SchedulingError(id.status().ToString());
     ThrowIfError(id.status());
@@ -92,18 +92,18 @@ ActorID CreateActor(const std::string& factory, std::vector<core::TaskArg> args,
 
 ObjectID SubmitActorTask(const ActorID& actor, const std::string& method, std::vector<core::TaskArg> args) {
   if (actor.IsNil()) throw Error("photon: a call on an empty ActorHandle");
-  absl::StatusOr<std::vector<ObjectID>> ids = Worker().SubmitActorTask(actor, method, std::move(args));
+  absl::StatusOr<std::vector<ObjectID>> ids = Worker().actors().Call(actor, method, std::move(args));
   ThrowIfError(ids.status());
   return ids->front();
 }
 
 void KillActor(const ActorID& actor, bool no_restart) {
   if (actor.IsNil()) throw Error("photon: Kill on an empty ActorHandle");
-  ThrowIfError(Worker().KillActor(actor, no_restart));
+  ThrowIfError(Worker().actors().Kill(actor, no_restart));
 }
 
 ActorID GetNamedActor(const std::string& name, const std::string& ns) {
-  absl::StatusOr<ActorID> id = Worker().GetNamedActor(name, ns);
+  absl::StatusOr<ActorID> id = Worker().actors().GetNamed(name, ns);
   ThrowIfError(id.status());
   return *id;
 }
@@ -114,7 +114,7 @@ std::string RequireMethodName(const std::optional<std::string>& name) {
 }
 
 ObjectID PutBytes(const std::string& bytes) {
-  absl::StatusOr<ObjectID> id = Worker().Put(bytes);
+  absl::StatusOr<ObjectID> id = Worker().objects().Put(bytes);
   ThrowIfError(id.status());
   return *id;
 }
@@ -123,13 +123,13 @@ std::vector<std::shared_ptr<const StoredObject>> GetBytes(const std::vector<Obje
   for (const ObjectID& id : ids) {
     if (id.IsNil()) throw Error("photon::Get: an empty ObjectRef");
   }
-  auto values = Worker().Get(ids, std::chrono::milliseconds(timeout_ms));
+  auto values = Worker().objects().Get(ids, std::chrono::milliseconds(timeout_ms));
   ThrowIfError(values.status());
   return *std::move(values);
 }
 
 std::vector<bool> WaitIds(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms) {
-  auto ready = Worker().Wait(ids, num_returns, std::chrono::milliseconds(timeout_ms));
+  auto ready = Worker().objects().Wait(ids, num_returns, std::chrono::milliseconds(timeout_ms));
   ThrowIfError(ready.status());
   return *std::move(ready);
 }

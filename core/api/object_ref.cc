@@ -18,15 +18,15 @@ void RefCollector::Note(const ObjectID& id) {
 }
 
 void AddRef(const ObjectID& id) {
-  if (core::CoreWorker* w = WorkerOrNull()) w->AddLocalReference(id);
+  if (core::CoreWorker* w = WorkerOrNull()) w->objects().AddLocalReference(id);
 }
 
 void RemoveRef(const ObjectID& id) {
-  if (core::CoreWorker* w = WorkerOrNull()) w->RemoveLocalReference(id);
+  if (core::CoreWorker* w = WorkerOrNull()) w->objects().RemoveLocalReference(id);
 }
 
 std::string OwnerOf(const ObjectID& id) {
-  std::optional<rpc::Address> owner = Worker().OwnerOf(id);
+  std::optional<rpc::Address> owner = Worker().objects().OwnerOf(id);
   if (!owner) throw Error("cannot pass object " + id.Hex() + ": it is not known to this process");
   return owner->SerializeAsString();
 }
@@ -34,7 +34,7 @@ std::string OwnerOf(const ObjectID& id) {
 void Borrow(const ObjectID& id, const std::string& owner) {
   rpc::Address address;
   if (!address.ParseFromString(owner)) throw Error("object " + id.Hex() + " arrived with a malformed owner address");
-  Worker().AddBorrowedReference(id, address);
+  Worker().objects().AddBorrowedReference(id, address);
 }
 
 }  // namespace api_internal

@@ -100,7 +100,7 @@ WaitResult<T> Wait(const std::vector<ObjectRef<T>>& refs, int num_returns, int64
 // TaskCancelledError. Throws photon::Error when the task already finished.
 template <typename T>
 void Cancel(const ObjectRef<T>& ref, bool force = false) {
-  api_internal::ThrowIfError(api_internal::Worker().Cancel(ref.ID(), force));
+  api_internal::ThrowIfError(api_internal::Worker().tasks().Cancel(ref.ID(), force));
 }
 
 }  // namespace photon

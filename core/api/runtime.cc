@@ -205,9 +205,9 @@ core::CoreWorker& Worker() {
 
 }  // namespace api_internal
 
-std::string GetJobId() { return api_internal::Worker().job().Hex(); }
-std::string GetNodeId() { return api_internal::Worker().node_id().Hex(); }
-std::string GetWorkerId() { return api_internal::Worker().worker_id().Hex(); }
-std::string GetCurrentTaskId() { return api_internal::Worker().CurrentTask().Hex(); }
+std::string GetJobId() { return api_internal::Worker().identity().job.Hex(); }
+std::string GetNodeId() { return api_internal::Worker().identity().node_id.Hex(); }
+std::string GetWorkerId() { return api_internal::Worker().identity().worker_id.Hex(); }
+std::string GetCurrentTaskId() { return api_internal::Worker().executor().CurrentTask().Hex(); }
 
 }  // namespace photon

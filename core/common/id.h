@@ -78,6 +78,8 @@ class BaseID {
   }
   std::string Binary() const { return std::string(reinterpret_cast<const char*>(bytes_.data()), N); }
   std::string Hex() const { return id_internal::ToHex(bytes_.data(), N); }
+  // The first 12 hex digits: enough to tell IDs apart in a log line.
+  std::string ShortHex() const { return id_internal::ToHex(bytes_.data(), N < 6 ? N : 6); }
   const uint8_t* data() const { return bytes_.data(); }
 
   bool operator==(const BaseID& o) const { return bytes_ == o.bytes_; }

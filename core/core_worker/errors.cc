@@ -94,5 +94,7 @@ ErrorKind ErrorKindOf(const absl::Status& status) {
   return ErrorKindFromName(std::string(*payload)).value_or(ErrorKind::kNone);
 }
 
+absl::Status ShutDownError() { return absl::FailedPreconditionError("photon is shut down"); }
+
 }  // namespace core
 }  // namespace photon

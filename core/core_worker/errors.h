@@ -60,5 +60,9 @@ ErrorKind ErrorKindOf(const absl::Status& status);
 std::string ErrorValueOf(const absl::Status& status);
 absl::Status WithErrorValue(absl::Status status, const std::string& value);
 
+// What every call made after Shutdown returns: FailedPrecondition
+// "photon is shut down".
+absl::Status ShutDownError();
+
 }  // namespace core
 }  // namespace photon

@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -39,6 +40,14 @@
 #include "core/common/id.h"
 
 namespace photon {
+namespace core {
+
+// Values up to this size travel inline (in task specs and replies) and live
+// in their owner's MemoryStore; larger ones live in a node's object store.
+// The Python package reads it through photon._core.
+inline constexpr int64_t kMaxInlineBytes = 100 << 10;
+
+}  // namespace core
 
 struct StoredObject {
   // The serialized value; empty for an error marker or an object-store placeholder.

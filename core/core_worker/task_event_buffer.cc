@@ -27,6 +27,12 @@ void TaskEventBuffer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void TaskEventBuffer::RecordAttempt(const rpc::TaskSpec& spec, rpc::TaskState state, const NodeID& node,
+                                    const WorkerID& worker, const std::string& function, const std::string& error) {
+  absl::StatusOr<TaskID> id = TaskID::FromBinary(spec.task_id());
+  if (id.ok()) Record(*id, spec.attempt(), state, node, worker, function, error);
+}
+
 void TaskEventBuffer::Record(const TaskID& task, int attempt, rpc::TaskState state, const NodeID& node,
                              const WorkerID& worker, const std::string& function, const std::string& error) {
   const int64_t now = NowMs();

@@ -25,6 +25,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/common/id.h"
 #include "gcs/client/gcs_client.h"
+#include "proto/core_worker.pb.h"
 
 namespace photon {
 namespace core {
@@ -40,6 +41,10 @@ class TaskEventBuffer {
   // `function` is kept when not empty (SUBMITTED), `error` likewise (FAILED).
   void Record(const TaskID& task, int attempt, rpc::TaskState state, const NodeID& node, const WorkerID& worker,
               const std::string& function = "", const std::string& error = "");
+  // Record for the attempt `spec` describes.
+  void RecordAttempt(const rpc::TaskSpec& spec, rpc::TaskState state, const NodeID& node = NodeID::Nil(),
+                     const WorkerID& worker = WorkerID::Nil(), const std::string& function = "",
+                     const std::string& error = "");
 
  private:
   struct Attempt {

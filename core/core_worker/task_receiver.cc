@@ -38,8 +38,7 @@ bool WriteTaskFrame(int fd, const rpc::TaskStreamFrame& frame) {
   return true;
 }
 
-TaskReceiver::TaskReceiver(std::string token, Execute execute, LeaseDone on_lease_done)
-    : token_(std::move(token)), execute_(std::move(execute)), on_lease_done_(std::move(on_lease_done)) {}
+TaskReceiver::TaskReceiver(std::string token) : token_(std::move(token)) {}
 
 TaskReceiver::~TaskReceiver() {
   Stop();
@@ -70,7 +69,9 @@ absl::StatusOr<int> TaskReceiver::Listen(const std::string& host) {
   return ntohs(addr.sin_port);
 }
 
-void TaskReceiver::RunExecutionLoop() {
+void TaskReceiver::RunExecutionLoop(Execute execute, LeaseDone on_lease_done) {
+  execute_ = std::move(execute);
+  on_lease_done_ = std::move(on_lease_done);
   while (!stopped_) {
     const int lfd = listen_fd_;
     if (lfd < 0) return;

@@ -21,10 +21,10 @@
 // be interrupted here; the submitter force-cancels it by asking the raylet
 // to end this worker.
 //
-//   TaskReceiver receiver(token, [&](const rpc::TaskSpec& s) { return Execute(s); },
-//                         [&](int64_t lease) { ReturnLease(lease); });
-//   ASSIGN_OR_RETURN(int port, receiver.Listen("0.0.0.0"));
-//   receiver.RunExecutionLoop();   // until Stop
+//   TaskReceiver receiver(token);
+//   ASSIGN_OR_RETURN(int port, receiver.Listen("0.0.0.0"));   // the raylet hands out this port
+//   receiver.RunExecutionLoop([&](const rpc::TaskSpec& s) { return Execute(s); },
+//                             [&](int64_t lease) { ReturnLease(lease); });   // until Stop
 //
 // Listen and RunExecutionLoop from one thread; Stop from any.
 #include <atomic>
@@ -54,13 +54,15 @@ class TaskReceiver {
   using Execute = std::function<rpc::TaskReply(const rpc::TaskSpec&)>;
   using LeaseDone = std::function<void(int64_t lease_id)>;
 
-  TaskReceiver(std::string token, Execute execute, LeaseDone on_lease_done);
+  explicit TaskReceiver(std::string token);
   ~TaskReceiver();
 
   // Listens on HOST:0; returns the port.
   absl::StatusOr<int> Listen(const std::string& host);
-  // Accepts submitters and runs their tasks until Stop.
-  void RunExecutionLoop();
+  // Accepts submitters and runs their tasks with `execute` until Stop;
+  // `on_lease_done` is told of each lease whose stream ended.
+  // REQUIRES: called once.
+  void RunExecutionLoop(Execute execute, LeaseDone on_lease_done);
   void Stop();
 
  private:
@@ -75,8 +77,9 @@ class TaskReceiver {
   void BecomeActor(int fd, int max_concurrency);
 
   const std::string token_;
-  const Execute execute_;
-  const LeaseDone on_lease_done_;
+  // Set by RunExecutionLoop (execution thread only).
+  Execute execute_;
+  LeaseDone on_lease_done_;
   std::atomic<int> listen_fd_{-1};
   std::atomic<int> conn_fd_{-1};
   std::atomic<bool> stopped_{false};

@@ -29,9 +29,11 @@ rpc::TaskSpec Spec(const std::string& id, const std::string& function) {
 class TaskReceiverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    receiver_ = std::make_unique<TaskReceiver>(
-        "secret",
-        [this](const rpc::TaskSpec& spec) {
+    receiver_ = std::make_unique<TaskReceiver>("secret");
+    auto port = receiver_->Listen("127.0.0.1");
+    ASSERT_TRUE(port.ok()) << port.status();
+    port_ = *port;
+    auto execute = [this](const rpc::TaskSpec& spec) {
           if (spec.function_name() == "block") {
             std::unique_lock<std::mutex> lock(mu_);
             blocked_ = true;
@@ -42,12 +44,10 @@ class TaskReceiverTest : public ::testing::Test {
           reply.set_task_id(spec.task_id());
           reply.set_error_message(spec.function_name());
           return reply;
-        },
-        [this](int64_t lease) { done_lease_ = lease; });
-    auto port = receiver_->Listen("127.0.0.1");
-    ASSERT_TRUE(port.ok()) << port.status();
-    port_ = *port;
-    exec_ = std::thread([this] { receiver_->RunExecutionLoop(); });
+        };
+    exec_ = std::thread([this, execute] {
+      receiver_->RunExecutionLoop(execute, [this](int64_t lease) { done_lease_ = lease; });
+    });
     loop_.StartThread("test-loop");
   }
   void TearDown() override {

@@ -6,7 +6,7 @@
 //   ASSIGN_OR_RETURN(CoreWorkerOptions options, WorkerOptionsFromEnvironment());
 //   options.execute = ...;
 #include "absl/status/statusor.h"
-#include "core/core_worker/core_worker.h"
+#include "core/core_worker/core_worker_options.h"
 
 namespace photon {
 namespace core {

@@ -35,11 +35,6 @@ def _method_table(cls):
     return table
 
 
-def _is_async(cls):
-    return any(inspect.iscoroutinefunction(m) or inspect.isasyncgenfunction(m)
-               for _, m in inspect.getmembers(cls, predicate=inspect.isfunction))
-
-
 class ActorClass:
     """A class made remote: create actors with .remote(...)."""
 
@@ -48,7 +43,7 @@ class ActorClass:
         self._exported = Exported(cls)
         self._options = opts.check(dict(options), opts.ACTOR_OPTIONS, f"actor class {cls.__name__}")
         self._methods = _method_table(cls)
-        self._async = _is_async(cls)
+        self._async = function_manager.is_async_class(cls)
         self.__name__ = cls.__name__
         self.__qualname__ = cls.__qualname__
         self.__doc__ = cls.__doc__
@@ -67,20 +62,14 @@ class ActorClass:
 
     def remote(self, *args, **kwargs):
         core = worker.core()
-        o = self._options
         key = self._exported.ensure_exported(core)
-        keep = []
-        encoded, has_kwargs = call_args.encode(core, args, kwargs, keep)
-        factory = key + (call_args.KWARGS_SUFFIX if has_kwargs else "")
-        max_concurrency = o.get("max_concurrency") or (ASYNC_MAX_CONCURRENCY if self._async else 1)
-        name = o.get("name") or ""
-        if o.get("get_if_exists") and not name:
+        if self._options.get("get_if_exists") and not self._options.get("name"):
             raise ValueError("get_if_exists=True needs a name=")
-        actor_id = core.create_actor(
-            factory, encoded, opts.resources(o, default_cpus=0), name, o.get("namespace") or "",
-            o.get("lifetime") == "detached", bool(o.get("get_if_exists")),
-            o.get("max_restarts") or 0, o.get("max_task_retries") or 0, max_concurrency,
-            f"{key}@{core.job_id.hex()}", opts.strategy(o.get("scheduling_strategy")))
+        encoded, has_kwargs = call_args.encode(args, kwargs)
+        factory = key + (call_args.KWARGS_SUFFIX if has_kwargs else "")
+        options = opts.actor_options(self._options, f"{key}@{core.job_id.hex()}",
+                                     ASYNC_MAX_CONCURRENCY if self._async else None)
+        actor_id = core.create_actor(factory, encoded, options)
         return ActorHandle(actor_id, self._cls.__name__, self._methods)
 
 
@@ -134,8 +123,7 @@ class ActorMethod:
 
     def remote(self, *args, **kwargs):
         core = worker.core()
-        keep = []
-        encoded, has_kwargs = call_args.encode(core, args, kwargs, keep)
+        encoded, has_kwargs = call_args.encode(args, kwargs)
         name = self._name + (call_args.KWARGS_SUFFIX if has_kwargs else "")
         ids = core.submit_actor_task(self._handle._actor_id, name, encoded, self._num_returns)
         refs = [ObjectRef(i) for i in ids]

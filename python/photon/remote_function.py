@@ -33,30 +33,28 @@ class RemoteFunction:
         other._core_options = None
         return other
 
+    def __getstate__(self):
+        # Pickled with a task that calls it: the core's options struct is
+        # made again where it is used.
+        state = dict(self.__dict__)
+        state["_core_options"] = None
+        return state
+
     def _prepared(self):
         if self._core_options is None:
-            o = self._options
-            self._core_options = (
-                1 if o.get("num_returns") is None else o["num_returns"],
-                opts.resources(o, default_cpus=1),
-                3 if o.get("max_retries") is None else o["max_retries"],
-                bool(o.get("retry_exceptions", False)),
-                opts.strategy(o.get("scheduling_strategy")),
-            )
+            self._core_options = opts.task_options(self._options)
         return self._core_options
 
     def remote(self, *args, **kwargs):
         core = worker.core()
         key = self._exported.ensure_exported(core)
-        num_returns, resources, max_retries, retry_exceptions, strategy = self._prepared()
-        keep = []
-        encoded, has_kwargs = call_args.encode(core, args, kwargs, keep)
+        options = self._prepared()
+        encoded, has_kwargs = call_args.encode(args, kwargs)
         if has_kwargs:
             key += call_args.KWARGS_SUFFIX
-        ids = core.submit_task(key, encoded, num_returns, resources, max_retries, retry_exceptions, strategy)
-        refs = [ObjectRef(i) for i in ids]
-        if num_returns == 1:
+        refs = [ObjectRef(i) for i in core.submit_task(key, encoded, options)]
+        if options.num_returns == 1:
             return refs[0]
-        if num_returns == 0:
+        if options.num_returns == 0:
             return None
         return refs

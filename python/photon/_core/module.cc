@@ -1,10 +1,20 @@
-// photon._core: the core worker for Python (DESIGN.md, Python).
+// photon._core: the core worker for Python (DESIGN.md, Python). Each area's
+// bindings are in bind_<area>.cc; this file only calls them.
 #include "python/photon/_core/bind.h"
 
 PYBIND11_MODULE(_core, m) {
+  namespace python = photon::python;
   m.doc() = "Photon's core worker (tasks, actors, objects) for the photon package";
-  photon::python::BindErrors(m);
-  photon::python::BindBuffer(m);
-  photon::python::BindWorker(m);
-  photon::python::BindCluster(m);
+  python::BindErrors(m);
+  python::BindBuffer(m);
+  python::BindFraming(m);
+  python::BindOptions(m);
+  python::BindCluster(m);
+  python::WorkerClass worker = python::BindWorker(m);
+  python::BindObjects(worker);
+  python::BindTasks(worker);
+  python::BindActors(worker);
+  python::BindPlacementGroups(worker);
+  python::BindGcs(worker);
+  python::BindRuntimeContext(worker);
 }

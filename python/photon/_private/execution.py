@@ -1,8 +1,8 @@
 """Running tasks and actor calls in a Python worker.
 
 The core worker calls `execute(info, args)` for each task (with the GIL);
-it returns (True, [parts of each result]) or (False, traceback text,
-pickled exception).
+it returns (True, [(pickle, [buffers]) of each result]) or (False,
+traceback text, pickled exception).
 """
 
 import asyncio
@@ -16,7 +16,6 @@ from photon._private import args as call_args
 from photon._private import function_manager
 from photon._private import serialization
 from photon._private.state import state
-from photon.actor import _is_async as is_async_class
 
 _local = threading.local()
 
@@ -63,14 +62,14 @@ def assigned_resources():
 
 def _results(value, num_returns, name):
     if num_returns == 1:
-        return [serialization.serialize(value)]
+        return [serialization.pickle_with_buffers(value)]
     if num_returns == 0:
         return []
     if not isinstance(value, (tuple, list)) or len(value) != num_returns:
         raise ValueError(f"{name} has num_returns={num_returns} but returned "
                          f"{type(value).__name__ if not isinstance(value, (tuple, list)) else len(value)} "
                          f"{'values' if isinstance(value, (tuple, list)) else ''}".rstrip())
-    return [serialization.serialize(v) for v in value]
+    return [serialization.pickle_with_buffers(v) for v in value]
 
 
 def _run(fn, args, kwargs):
@@ -93,7 +92,7 @@ def execute(info, values):
             cls = function_manager.load(core, name)
             _Actor.actor_id = actor
             _Actor.resources = dict(task.resources)
-            if is_async_class(cls):
+            if function_manager.is_async_class(cls):
                 _Actor.start_loop()
             _Actor.instance = cls(*args, **kwargs)
             return (True, [])

@@ -3,6 +3,7 @@ with cloudpickle once by the process that defines them, added under a hash
 of the pickle, and loaded (then cached) by each worker that runs them."""
 
 import hashlib
+import inspect
 
 from photon._private import serialization
 from photon._private.state import state
@@ -42,3 +43,9 @@ def load(core, key, job_id=b""):
         obj = serialization.loads_function(core.get_function(job_id, function_id))
         state.functions[function_id] = obj
     return obj
+
+
+def is_async_class(cls):
+    """True for a class with async methods: its actor runs them on an asyncio loop."""
+    return any(inspect.iscoroutinefunction(m) or inspect.isasyncgenfunction(m)
+               for _, m in inspect.getmembers(cls, predicate=inspect.isfunction))

@@ -52,12 +52,11 @@ class ObjectRef:
 
     def future(self):
         """A concurrent.futures.Future for the value."""
-        from photon._private import worker
         future = concurrent.futures.Future()
 
         def wait():
             try:
-                future.set_result(worker.get(self))
+                future.set_result(serialization.deserialize(state.require_core().get([self._id], -1)[0]))
             except BaseException as e:  # handed to the future's reader
                 future.set_exception(e)
 

@@ -1,5 +1,7 @@
 """The options of @remote and .options(): names, checks, and their core form."""
 
+from photon import _core
+
 TASK_OPTIONS = {"num_cpus", "num_gpus", "resources", "memory", "num_returns", "max_retries",
                 "retry_exceptions", "scheduling_strategy", "name", "runtime_env", "max_calls"}
 ACTOR_OPTIONS = {"num_cpus", "num_gpus", "resources", "memory", "max_restarts", "max_task_retries",
@@ -44,36 +46,69 @@ def check(options, valid, what):
     return options
 
 
-def resources(options, default_cpus):
-    """The resource map a task or actor asks for."""
-    out = {}
-    cpus = options.get("num_cpus")
-    cpus = default_cpus if cpus is None else cpus
-    if cpus:
-        out["CPU"] = float(cpus)
-    if options.get("num_gpus"):
+def resources(options, defaults):
+    """The resource map a task or actor asks for: `defaults` (the core's)
+    with what `options` set replacing it."""
+    out = dict(defaults)
+    if options.get("num_cpus") is not None:
+        out["CPU"] = float(options["num_cpus"])
+    if options.get("num_gpus") is not None:
         out["GPU"] = float(options["num_gpus"])
-    if options.get("memory"):
+    if options.get("memory") is not None:
         out["memory"] = float(options["memory"])
     for name, amount in (options.get("resources") or {}).items():
-        if amount:
-            out[name] = float(amount)
+        out[name] = float(amount)
     return out
 
 
 def strategy(value):
-    """The core's form of a scheduling_strategy option (None: default)."""
-    from photon.util.scheduling_strategies import (NodeAffinitySchedulingStrategy,
-                                                    PlacementGroupSchedulingStrategy)
+    """The core's form of a scheduling_strategy option (None: the default).
+    Strategy objects make their own (a `_to_core()` method)."""
     if value is None or value == "DEFAULT":
         return None
     if value == "SPREAD":
-        return ("SPREAD", b"", False, b"", -1)
-    if isinstance(value, NodeAffinitySchedulingStrategy):
-        return ("NODE_AFFINITY", bytes.fromhex(value.node_id), bool(value.soft), b"", -1)
-    if isinstance(value, PlacementGroupSchedulingStrategy):
-        pg = value.placement_group
-        index = value.placement_group_bundle_index
-        return ("PLACEMENT_GROUP", b"", False, pg.id.binary(), -1 if index is None else int(index))
-    raise ValueError(f"unknown scheduling_strategy {value!r}: use 'DEFAULT', 'SPREAD', "
-                     "NodeAffinitySchedulingStrategy or PlacementGroupSchedulingStrategy")
+        return _core.SchedulingStrategy.spread()
+    to_core = getattr(value, "_to_core", None)
+    if to_core is None:
+        raise ValueError(f"unknown scheduling_strategy {value!r}: use 'DEFAULT', 'SPREAD', "
+                         "NodeAffinitySchedulingStrategy or PlacementGroupSchedulingStrategy")
+    return to_core()
+
+
+def task_options(options):
+    """A photon._core.TaskOptions: the core's defaults, then what was given."""
+    out = _core.TaskOptions()
+    out.resources = resources(options, out.resources)
+    if options.get("num_returns") is not None:
+        out.num_returns = options["num_returns"]
+    if options.get("max_retries") is not None:
+        out.max_retries = options["max_retries"]
+    if options.get("retry_exceptions") is not None:
+        out.retry_exceptions = bool(options["retry_exceptions"])
+    _set_strategy(out, options)
+    return out
+
+
+def actor_options(options, class_name, max_concurrency=None):
+    """A photon._core.ActorOptions: the core's defaults, then what was given.
+    `max_concurrency`: the default for this class when none was given."""
+    out = _core.ActorOptions()
+    out.resources = resources(options, out.resources)
+    out.name = options.get("name") or ""
+    out.namespace = options.get("namespace") or ""
+    out.detached = options.get("lifetime") == "detached"
+    out.get_if_exists = bool(options.get("get_if_exists"))
+    for key in ("max_restarts", "max_task_retries"):
+        if options.get(key) is not None:
+            setattr(out, key, options[key])
+    if options.get("max_concurrency") or max_concurrency:
+        out.max_concurrency = options.get("max_concurrency") or max_concurrency
+    out.class_name = class_name
+    _set_strategy(out, options)
+    return out
+
+
+def _set_strategy(out, options):
+    core_strategy = strategy(options.get("scheduling_strategy"))
+    if core_strategy is not None:
+        out.strategy = core_strategy

@@ -3,19 +3,19 @@
 import threading
 
 from photon._private import serialization
-from photon._private import worker
 from photon._private.object_ref import ObjectRef
+from photon._private.state import state
 
 
 def placement_group_ready(pg):
-    core = worker.core()
+    core = state.require_core()
     ref = ObjectRef(core.create_pending())
 
     def wait():
         while True:
             try:
                 if core.wait_placement_group(pg.id.binary(), 10_000):
-                    core.fulfill(ref.binary(), serialization.serialize(pg))
+                    core.fulfill(ref.binary(), *serialization.pickle_with_buffers(pg))
                     return
             except Exception:  # removed, or photon shut down: stays pending
                 return

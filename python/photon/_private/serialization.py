@@ -1,27 +1,21 @@
-"""Values <-> bytes: pickle protocol 5 with out-of-band buffers.
+"""Values <-> pickles: pickle protocol 5 with out-of-band buffers.
 
-An object's bytes are a header, the in-band pickle, then each out-of-band
-buffer at a 64-byte aligned offset:
-
-    "PHO1" | u32 buffer count | u64 in-band length | (u64 offset, u64 length) per buffer
-
-Deserializing slices one memoryview of the object, so a NumPy array read from
-the shared-memory store is a read-only view of it, and the view keeps the
-object pinned while it lives. ObjectRefs inside a value are noted while it is
+A value is pickled into (in-band pickle, [raw out-of-band buffers]); the core
+frames the two into an object's bytes (python/photon/_core/object_framing.h,
+the one definition of the format) for puts, task arguments and results.
+Deserializing slices one memoryview of the object where
+photon._core.frame_layout says the parts are, so a NumPy array read from the
+shared-memory store is a read-only view of it, and the view keeps the object
+pinned while it lives. ObjectRefs inside a value are noted while it is
 pickled (the task borrows them).
 """
 
 import pickle
-import struct
 import threading
 
 import cloudpickle
 
-MAGIC = b"PHO1"
-_HEAD = struct.Struct("<4sIQ")
-_ENTRY = struct.Struct("<QQ")
-_ALIGN = 64
-_PADDING = bytes(_ALIGN)
+from photon import _core
 
 _local = threading.local()
 
@@ -55,31 +49,6 @@ def _dumps(value, buffers):
         return cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
 
 
-def header(inband_len):
-    """The header of an object with no out-of-band buffers."""
-    return _HEAD.pack(MAGIC, 0, inband_len)
-
-
-def serialize(value):
-    """The parts (a list of buffers, written one after another) of `value`."""
-    inband, raws = pickle_with_buffers(value)
-    if not raws:
-        return [header(len(inband)), inband]
-    offset = _HEAD.size + _ENTRY.size * len(raws) + len(inband)
-    entries = []
-    body = [inband]
-    for raw in raws:
-        pad = -offset % _ALIGN
-        if pad:
-            body.append(_PADDING[:pad])
-            offset += pad
-        entries.append(_ENTRY.pack(offset, raw.nbytes))
-        body.append(raw)
-        offset += raw.nbytes
-    head = _HEAD.pack(MAGIC, len(raws), len(inband)) + b"".join(entries)
-    return [head] + body
-
-
 def pickle_with_buffers(value):
     """(in-band pickle, [raw out-of-band buffers]) of `value`."""
     buffers = []
@@ -93,27 +62,14 @@ def pickle_with_buffers(value):
     return inband, raws
 
 
-def serialize_to_bytes(value):
-    return b"".join(bytes(p) if not isinstance(p, bytes) else p for p in serialize(value))
-
-
 def deserialize(data):
-    """The value in `data` (bytes or a photon._core.Buffer)."""
+    """The value in `data` (a framed object: bytes or a photon._core.Buffer)."""
     view = memoryview(data)
-    if len(view) < _HEAD.size:
-        raise ValueError(f"not a Photon object: {len(view)} bytes")
-    magic, count, inband_len = _HEAD.unpack_from(view, 0)
-    if magic != MAGIC:
-        raise ValueError("not a Photon Python object (was it written by a C++ task?)")
-    start = _HEAD.size + _ENTRY.size * count
-    inband = view[start:start + inband_len]
-    if count == 0:
+    inband_offset, inband_size, buffers = _core.frame_layout(view)
+    inband = view[inband_offset:inband_offset + inband_size]
+    if not buffers:
         return pickle.loads(inband)
-    buffers = []
-    for i in range(count):
-        offset, length = _ENTRY.unpack_from(view, _HEAD.size + _ENTRY.size * i)
-        buffers.append(view[offset:offset + length])
-    return pickle.loads(inband, buffers=buffers)
+    return pickle.loads(inband, buffers=[view[offset:offset + size] for offset, size in buffers])
 
 
 def dumps_function(fn):

@@ -17,6 +17,13 @@ class State:
         self.lock = threading.RLock()
         self._executor = None
 
+    def require_core(self):
+        """The core worker; RuntimeError when photon is not initialized."""
+        c = self.core
+        if c is None:
+            raise RuntimeError("photon is not initialized: call photon.init() first")
+        return c
+
     def executor(self):
         with self.lock:
             if self._executor is None:

@@ -182,10 +182,7 @@ atexit.register(shutdown)
 
 
 def core():
-    c = state.core
-    if c is None:
-        raise RuntimeError("photon is not initialized: call photon.init() first")
-    return c
+    return state.require_core()
 
 
 def put(value):
@@ -193,11 +190,8 @@ def put(value):
     if isinstance(value, ObjectRef):
         raise TypeError("put() of an ObjectRef is not allowed: pass the ObjectRef itself")
     c = core()
-    inband, buffers = serialization.pickle_with_buffers(value)
-    if buffers:
-        # Framed by the core, which places each large buffer for a fast copy.
-        return ObjectRef(c.put_framed(inband, buffers))
-    return ObjectRef(c.put([serialization.header(len(inband)), inband]))
+    # Framed by the core, straight into shared memory when large.
+    return ObjectRef(c.put(*serialization.pickle_with_buffers(value)))
 
 
 def _timeout_ms(timeout):

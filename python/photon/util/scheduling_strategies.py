@@ -1,5 +1,8 @@
 """Scheduling strategies (Ray's ray.util.scheduling_strategies). The strings
-"DEFAULT" and "SPREAD" are strategies too."""
+"DEFAULT" and "SPREAD" are strategies too. Each class makes its own core
+form (`_to_core()`, a photon._core.SchedulingStrategy)."""
+
+from photon import _core
 
 
 class PlacementGroupSchedulingStrategy:
@@ -18,6 +21,11 @@ class PlacementGroupSchedulingStrategy:
         self.placement_group_bundle_index = placement_group_bundle_index
         self.placement_group_capture_child_tasks = placement_group_capture_child_tasks
 
+    def _to_core(self):
+        index = self.placement_group_bundle_index
+        return _core.SchedulingStrategy.placement_group(self.placement_group.id.binary(),
+                                                        -1 if index is None else int(index))
+
 
 class NodeAffinitySchedulingStrategy:
     """Run on the node `node_id` (hex); with soft=True elsewhere if it cannot."""
@@ -31,6 +39,9 @@ class NodeAffinitySchedulingStrategy:
             raise ValueError(f"node_id {node_id!r} is not a hex node id") from None
         self.node_id = node_id
         self.soft = soft
+
+    def _to_core(self):
+        return _core.SchedulingStrategy.node_affinity(bytes.fromhex(self.node_id), bool(self.soft))
 
 
 __all__ = ["PlacementGroupSchedulingStrategy", "NodeAffinitySchedulingStrategy"]

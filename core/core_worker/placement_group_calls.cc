@@ -1,48 +1,45 @@
-// CoreWorker: placement groups, and tasks and actors scheduled into them.
-#include <atomic>
+#include "core/core_worker/placement_group_calls.h"
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
-#include "core/core_worker/core_worker.h"
+#include "core/core_worker/errors.h"
 #include "core/rpc/client_call.h"
 #include "core/rpc/status_util.h"
-#include "gcs/client/gcs_client.h"
 
 namespace photon {
 namespace core {
 
-absl::StatusOr<PlacementGroupID> CoreWorker::CreatePlacementGroup(
-    const std::vector<std::map<std::string, double>>& bundles, rpc::PlacementStrategy strategy,
-    const std::string& name, bool detached) {
-  if (shut_down_) return absl::FailedPreconditionError("photon is shut down");
+absl::StatusOr<PlacementGroupID> PlacementGroupCalls::Create(const std::vector<std::map<std::string, double>>& bundles,
+                                                             rpc::PlacementStrategy strategy, const std::string& name,
+                                                             bool detached) {
+  if (deps_.shut_down) return ShutDownError();
   if (bundles.empty()) return absl::InvalidArgumentError("a placement group needs at least one bundle");
-  const PlacementGroupID id = PlacementGroupID::Of(job_);
+  const PlacementGroupID id = PlacementGroupID::Of(deps_.self.job);
   auto request = std::make_shared<rpc::CreatePlacementGroupRequest>();
   rpc::PlacementGroupTableData& data = *request->mutable_group();
   data.set_placement_group_id(id.Binary());
-  data.set_job_id(job_.Binary());
+  data.set_job_id(deps_.self.job.Binary());
   data.set_name(name);
-  data.set_namespace_(options_.namespace_name);
+  data.set_namespace_(deps_.self.namespace_name);
   data.set_strategy(strategy);
   data.set_detached(detached);
   for (const auto& bundle : bundles) {
     rpc::Bundle* b = data.add_bundles();
     for (const auto& [resource, amount] : bundle) (*b->mutable_resources()->mutable_amounts())[resource] = amount;
   }
-  // Sent without waiting: a batch of groups is created at the GCS's pace,
-  // not one round trip each. What the GCS answers (a taken name, a bad
-  // bundle) comes back from Wait, Get and Remove of the group.
   auto answer = std::make_shared<std::promise<absl::StatusOr<rpc::PlacementGroupState>>>();
   {
     absl::MutexLock lock(&mu_);
-    created_groups_[id] = answer->get_future().share();
+    created_[id] = answer->get_future().share();
   }
-  rpc::PlacementGroupInfoGcsService::Stub* stub = placement_groups_.get();
+  rpc::PlacementGroupInfoGcsService::Stub* stub = &deps_.placement_groups;
   rpc::RetryPolicy policy;
   policy.attempt_timeout = std::chrono::seconds(30);
   policy.max_attempts = 1;  // not idempotent: a retry would find the group taken
   rpc::CallAsync<rpc::CreatePlacementGroupReply>(
-      loop_, "CoreWorker.CreatePlacementGroup", options_.token, policy,
+      deps_.loop, "CoreWorker.CreatePlacementGroup", deps_.self.token, policy,
       [stub, request](grpc::ClientContext* ctx, rpc::CreatePlacementGroupReply* reply, auto on_done) {
         stub->async()->CreatePlacementGroup(ctx, request.get(), reply, std::move(on_done));
       },
@@ -56,36 +53,36 @@ absl::StatusOr<PlacementGroupID> CoreWorker::CreatePlacementGroup(
   return id;
 }
 
-absl::StatusOr<rpc::PlacementGroupState> CoreWorker::AwaitCreation(const PlacementGroupID& id) {
-  std::shared_future<absl::StatusOr<rpc::PlacementGroupState>> answer;
+absl::StatusOr<rpc::PlacementGroupState> PlacementGroupCalls::AwaitCreation(const PlacementGroupID& id) {
+  Answer answer;
   {
     absl::MutexLock lock(&mu_);
-    auto it = created_groups_.find(id);
-    if (it == created_groups_.end()) return rpc::PG_PENDING;
+    auto it = created_.find(id);
+    if (it == created_.end()) return rpc::PG_PENDING;
     answer = it->second;
   }
   return answer.get();
 }
 
-absl::Status CoreWorker::RemovePlacementGroup(const PlacementGroupID& id) {
-  if (shut_down_) return absl::FailedPreconditionError("photon is shut down");
+absl::Status PlacementGroupCalls::Remove(const PlacementGroupID& id) {
+  if (deps_.shut_down) return ShutDownError();
   absl::StatusOr<rpc::PlacementGroupState> created = AwaitCreation(id);
   {
     absl::MutexLock lock(&mu_);
-    created_groups_.erase(id);
+    created_.erase(id);
   }
   if (!created.ok()) return created.status();
-  return gcs_->RemovePlacementGroup(id);
+  return deps_.gcs.RemovePlacementGroup(id);
 }
 
-absl::StatusOr<rpc::PlacementGroupTableData> CoreWorker::GetPlacementGroup(const PlacementGroupID& id,
-                                                                           const std::string& name) {
-  if (shut_down_) return absl::FailedPreconditionError("photon is shut down");
+absl::StatusOr<rpc::PlacementGroupTableData> PlacementGroupCalls::Get(const PlacementGroupID& id,
+                                                                      const std::string& name) {
+  if (deps_.shut_down) return ShutDownError();
   if (!id.IsNil()) RETURN_IF_ERROR(AwaitCreation(id).status());
-  return gcs_->GetPlacementGroup(id, name, options_.namespace_name);
+  return deps_.gcs.GetPlacementGroup(id, name, deps_.self.namespace_name);
 }
 
-absl::StatusOr<bool> CoreWorker::WaitPlacementGroup(const PlacementGroupID& id, std::chrono::milliseconds timeout) {
+absl::StatusOr<bool> PlacementGroupCalls::Wait(const PlacementGroupID& id, std::chrono::milliseconds timeout) {
   // Placed already when this process created it (the GCS said so).
   ASSIGN_OR_RETURN(rpc::PlacementGroupState created, AwaitCreation(id));
   if (created == rpc::PG_CREATED) return true;
@@ -99,19 +96,19 @@ absl::StatusOr<bool> CoreWorker::WaitPlacementGroup(const PlacementGroupID& id, 
                                   deadline - std::chrono::steady_clock::now()));
       round = std::max(round, std::chrono::milliseconds(0));
     }
-    ASSIGN_OR_RETURN(bool ready, gcs_->WaitPlacementGroupReady(id, round));
+    ASSIGN_OR_RETURN(bool ready, deps_.gcs.WaitPlacementGroupReady(id, round));
     if (ready) return true;
     if (timeout.count() >= 0 && std::chrono::steady_clock::now() >= deadline) return false;
   }
 }
 
-absl::Status CoreWorker::ResolveBundleNode(rpc::LeaseSchedulingStrategy* strategy) {
+absl::Status PlacementGroupCalls::ResolveBundleNode(rpc::LeaseSchedulingStrategy* strategy) {
   if (strategy->kind() != rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) return absl::OkStatus();
   ASSIGN_OR_RETURN(PlacementGroupID id, PlacementGroupID::FromBinary(strategy->placement_group_id()));
   // Tasks of a group not placed yet wait for it (as in Ray).
-  ASSIGN_OR_RETURN(bool ready, WaitPlacementGroup(id, std::chrono::milliseconds(-1)));
+  ASSIGN_OR_RETURN(bool ready, Wait(id, std::chrono::milliseconds(-1)));
   (void)ready;
-  ASSIGN_OR_RETURN(rpc::PlacementGroupTableData group, gcs_->GetPlacementGroup(id));
+  ASSIGN_OR_RETURN(rpc::PlacementGroupTableData group, deps_.gcs.GetPlacementGroup(id));
   const int index = strategy->bundle_index();
   if (index >= group.bundles_size()) {
     return absl::InvalidArgumentError(absl::StrCat("placement group ", id.Hex(), " has ", group.bundles_size(),
@@ -122,8 +119,7 @@ absl::Status CoreWorker::ResolveBundleNode(rpc::LeaseSchedulingStrategy* strateg
     return absl::OkStatus();
   }
   // Any bundle: spread the group's tasks over its bundles' nodes.
-  static std::atomic<uint32_t> next{0};
-  strategy->set_node_id(group.bundles(next++ % group.bundles_size()).node_id());
+  strategy->set_node_id(group.bundles(next_bundle_++ % group.bundles_size()).node_id());
   return absl::OkStatus();
 }
 

@@ -1,0 +1,91 @@
+#pragma once
+// ObjectCalls: put, get and wait, and the references a front end holds
+// (DESIGN.md, Objects; IDs and ownership).
+//
+// Values up to kMaxInlineBytes live in this process's MemoryStore; larger
+// ones are sealed in the local node's object store (a primary copy) and
+// their locations are tracked by the ReferenceCounter. Get waits for every
+// value in the MemoryStore, then reads store objects in place, pulling them
+// from other nodes when needed (ObjectFetcher); a borrowed object is asked
+// of its owner (BorrowedObjects).
+//
+//   ASSIGN_OR_RETURN(ObjectID x, objects.Put(Serialize(42)));   // holds one local reference
+//   ASSIGN_OR_RETURN(auto values, objects.Get({x}, std::chrono::seconds(10)));
+//   objects.RemoveLocalReference(x);                            // freed when the last one goes
+//
+// Failures reach Get as the error kinds of errors.h.
+//
+// Thread-safe: called from user threads; Get and Wait block the caller.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/core_worker/borrowed_objects.h"
+#include "core/core_worker/memory_store.h"
+#include "core/core_worker/object_fetcher.h"
+#include "core/core_worker/reference_counter.h"
+#include "core/core_worker/worker_identity.h"
+#include "object_store/object_store_client.h"
+
+namespace photon {
+namespace core {
+
+class ObjectCalls {
+ public:
+  struct Deps {
+    const WorkerIdentity& self;
+    object_store::ObjectStoreClient& store;
+    ReferenceCounter& refs;
+    MemoryStore& memory_store;
+    ObjectFetcher& fetcher;
+    BorrowedObjects& borrowed;
+    // Set once the process shuts down: references are no longer counted.
+    const std::atomic<bool>& shut_down;
+  };
+
+  explicit ObjectCalls(Deps deps) : deps_(deps) {}
+
+  // Every ID returned carries one local reference.
+  absl::StatusOr<ObjectID> Put(const std::string& data);
+  // Put of a `size`-byte value that `fill` writes into the buffer it is
+  // given (shared memory for a large value: one copy in all).
+  absl::StatusOr<ObjectID> PutWith(int64_t size, const std::function<void(char*)>& fill);
+  // An object this process owns whose (small) value comes later, with
+  // Fulfill: gets wait for it meanwhile.
+  absl::StatusOr<ObjectID> CreatePending();
+  absl::Status Fulfill(const ObjectID& id, std::string data);
+
+  // The values of `ids`, waiting up to `timeout` (negative: forever).
+  absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> Get(const std::vector<ObjectID>& ids,
+                                                                       std::chrono::milliseconds timeout);
+  // ready[i] for ids[i]: at least `num_returns` ready, or the timeout passed.
+  absl::StatusOr<std::vector<bool>> Wait(const std::vector<ObjectID>& ids, int num_returns,
+                                         std::chrono::milliseconds timeout);
+
+  void AddLocalReference(const ObjectID& id);
+  void RemoveLocalReference(const ObjectID& id);
+  // A reference deserialized in this process: borrow it from `owner` (no-op
+  // for our own objects) and take a local reference.
+  void AddBorrowedReference(const ObjectID& id, const rpc::Address& owner);
+  // The owner of a known object (this process for owned ones).
+  std::optional<rpc::Address> OwnerOf(const ObjectID& id) const { return deps_.refs.OwnerOf(id); }
+
+ private:
+  // NotFound for an unknown id; asks owners of borrowed ones not here yet.
+  absl::Status CheckKnown(const ObjectID& id, const char* what);
+  // Replaces store placeholders in `values` with the objects read in place.
+  absl::Status FetchStoreValues(const std::vector<ObjectID>& ids, std::chrono::milliseconds timeout,
+                                std::chrono::steady_clock::time_point deadline,
+                                std::vector<std::shared_ptr<const StoredObject>>* values);
+
+  const Deps deps_;
+  std::atomic<uint32_t> put_index_{0};
+};
+
+}  // namespace core
+}  // namespace photon

@@ -1,0 +1,182 @@
+#include "core/core_worker/task_executor.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/common/logging.h"
+#include "core/common/memcopy.h"
+#include "core/common/status_macros.h"
+#include "core/core_worker/errors.h"
+#include "core/rpc/auth.h"
+
+namespace photon {
+namespace core {
+namespace {
+
+// The task running on this thread (execution threads of a worker).
+thread_local TaskID current_task;
+thread_local bool in_task = false;
+
+void SetVisibleGpus(const rpc::TaskSpec& spec) {
+  if (spec.gpu_ids_size() == 0) return;
+  std::vector<std::string> ids;
+  for (int g : spec.gpu_ids()) ids.push_back(std::to_string(g));
+  setenv("CUDA_VISIBLE_DEVICES", absl::StrJoin(ids, ",").c_str(), 1);
+}
+
+// Where a failed task ran, for its error message.
+std::string Where(const rpc::TaskSpec& spec, const TaskID& task, const NodeID& node) {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat("\n  (task ", spec.function_name(), " ", task.ShortHex(), ", attempt ", spec.attempt(), ", on ",
+                      host, " pid ", getpid(), " node ", node.ShortHex(), ")");
+}
+
+}  // namespace
+
+TaskID TaskExecutor::CurrentTask() const { return in_task ? current_task : deps_.self.DriverTask(); }
+
+rpc::TaskReply TaskExecutor::Execute(const rpc::TaskSpec& spec) {
+  const auto start = std::chrono::steady_clock::now();
+  rpc::TaskReply reply;
+  reply.set_task_id(spec.task_id());
+  reply.set_attempt(spec.attempt());
+  current_task = *TaskID::FromBinary(spec.task_id());
+  in_task = true;
+  SetVisibleGpus(spec);
+  deps_.events.RecordAttempt(spec, rpc::RUNNING, deps_.self.node_id, deps_.self.worker_id);
+
+  std::vector<ObjectID> nested;
+  absl::StatusOr<TaskArgValues> args = ResolveArgs(spec, &nested);
+  if (!args.ok() && ErrorKindOf(args.status()) == ErrorKind::kTaskError) {
+    // A borrowed argument whose task raised: this task raises the same error.
+    reply.set_outcome(rpc::TaskReply::APPLICATION_ERROR);
+    reply.set_error_message(std::string(args.status().message()));
+    reply.set_error_payload(ErrorValueOf(args.status()));
+  } else if (!args.ok()) {
+    reply.set_outcome(rpc::TaskReply::SYSTEM_ERROR);
+    reply.set_error_message(std::string(args.status().message()));
+  } else {
+    Run(spec, *args, &reply);
+  }
+  ReportBorrows(nested, &reply);
+  in_task = false;
+  reply.set_run_micros(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+  return reply;
+}
+
+absl::StatusOr<TaskArgValues> TaskExecutor::ResolveArgs(const rpc::TaskSpec& spec, std::vector<ObjectID>* nested) {
+  TaskArgValues args;
+  args.reserve(spec.args_size());
+  for (int i = 0; i < spec.args_size(); i++) {
+    const rpc::TaskArg& a = spec.args(i);
+    for (const rpc::ObjectRefInfo& n : a.nested_refs()) {
+      absl::StatusOr<ObjectID> id = ObjectID::FromBinary(n.object_id());
+      if (id.ok()) nested->push_back(*id);
+    }
+    if (!a.is_ref()) {
+      args.push_back(std::make_shared<const StoredObject>(StoredObject{a.value(), "", false}));
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::shared_ptr<const StoredObject> value, ResolveRefArg(spec, i));
+    args.push_back(std::move(value));
+  }
+  return args;
+}
+
+absl::StatusOr<std::shared_ptr<const StoredObject>> TaskExecutor::ResolveRefArg(const rpc::TaskSpec& spec, int i) {
+  const rpc::TaskArg& a = spec.args(i);
+  ASSIGN_OR_RETURN(ObjectID id, ObjectID::FromBinary(a.ref().object_id()));
+  // Borrow it for the call, starting from the locations the submitter sent.
+  deps_.objects.AddBorrowedReference(id, a.ref().owner());
+  deps_.borrowed.NoteLocations(id, std::vector<rpc::ObjectLocation>(a.locations().begin(), a.locations().end()));
+  absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> got =
+      deps_.objects.Get({id}, MemoryStore::kForever);
+  deps_.objects.RemoveLocalReference(id);
+  if (got.ok()) return (*got)[0];
+  absl::Status failed(got.status().code(),
+                      absl::StrCat("argument ", i, " of ", spec.function_name(), ": ", got.status().message()));
+  // (Keeping the error's kind and language value.)
+  got.status().ForEachPayload(
+      [&failed](absl::string_view url, const absl::Cord& payload) { failed.SetPayload(url, payload); });
+  return failed;
+}
+
+void TaskExecutor::Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc::TaskReply* reply) {
+  absl::StatusOr<std::vector<std::string>> results = deps_.execute(spec, args);
+  // (An actor's constructor returns nothing.)
+  const int expected = spec.actor_creation() ? 0 : spec.num_returns();
+  if (results.ok() && static_cast<int>(results->size()) != expected) {
+    results = absl::InvalidArgumentError(
+        absl::StrCat(spec.function_name(), " returned ", results->size(), " values but num_returns is ", expected));
+  }
+  if (results.ok()) return AddReturns(spec, *std::move(results), reply);
+  reply->set_outcome(rpc::TaskReply::APPLICATION_ERROR);
+  reply->set_error_message(absl::StrCat(results.status().message(),
+                                        Where(spec, *TaskID::FromBinary(spec.task_id()), deps_.self.node_id)));
+  reply->set_error_payload(ErrorValueOf(results.status()));
+}
+
+void TaskExecutor::AddReturns(const rpc::TaskSpec& spec, std::vector<std::string> results, rpc::TaskReply* reply) {
+  const TaskID task_id = *TaskID::FromBinary(spec.task_id());
+  for (size_t i = 0; i < results.size(); i++) {
+    std::string& result = results[i];
+    const ObjectID return_id = ObjectID::FromIndex(task_id, static_cast<int>(i) + 1);
+    rpc::ReturnObject* r = reply->add_returns();
+    r->set_object_id(return_id.Binary());
+    r->set_size(static_cast<int64_t>(result.size()));
+    if (static_cast<int64_t>(result.size()) <= kMaxInlineBytes) {
+      r->set_data(std::move(result));
+      continue;
+    }
+    absl::Status s = StoreLarge(return_id, result, spec.caller());
+    if (s.code() == absl::StatusCode::kAlreadyExists) s = absl::OkStatus();  // a retry of a task whose copy survived
+    if (!s.ok()) {
+      reply->clear_returns();
+      reply->set_outcome(rpc::TaskReply::SYSTEM_ERROR);
+      reply->set_error_message(absl::StrCat("storing the ", result.size(), "-byte result ", i + 1, " of ",
+                                            spec.function_name(), " failed: ", s.message()));
+      return;
+    }
+    r->set_in_object_store(true);
+    r->set_node_id(deps_.self.node_id.Binary());
+  }
+}
+
+absl::Status TaskExecutor::StoreLarge(const ObjectID& id, const std::string& data, const rpc::Address& owner) {
+  ASSIGN_OR_RETURN(object_store::MutableObject obj, deps_.store.Create(id, static_cast<int64_t>(data.size()), 0, owner));
+  CopyMemory(obj.data, data.data(), data.size());
+  RETURN_IF_ERROR(deps_.store.Seal(id));
+  return deps_.store.Release(id);
+}
+
+void TaskExecutor::ReportBorrows(const std::vector<ObjectID>& nested, rpc::TaskReply* reply) {
+  for (const ObjectID& id : nested) {
+    std::optional<Reference> ref = deps_.refs.GetReference(id);
+    if (!ref || ref->owned || ref->local_refs == 0) continue;
+    reply->add_borrowed_object_ids(id.Binary());
+    *reply->mutable_borrower() = deps_.self.address;
+    deps_.borrowed.MarkReported(id);
+  }
+}
+
+void TaskExecutor::ReturnOwnLease(int64_t lease_id) {
+  // Usually the submitter has returned it already (NotFound); this covers a
+  // submitter that died holding it.
+  rpc::ReturnWorkerRequest request;
+  request.set_lease_id(lease_id);
+  rpc::ReturnWorkerReply reply;
+  grpc::ClientContext ctx;
+  rpc::SetAuthToken(&ctx, deps_.self.token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Status s = deps_.local_raylet.ReturnWorker(&ctx, request, &reply);
+  if (s.ok()) PHOTON_LOG(INFO) << "lease " << lease_id << " ended with its submitter's stream; returned it";
+}
+
+}  // namespace core
+}  // namespace photon

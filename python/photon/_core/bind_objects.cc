@@ -1,0 +1,87 @@
+// Worker methods for objects: put (a pickle and its buffers, framed straight
+// into shared memory when large), get (photon._core.Buffer views, read in
+// place from the store), wait, and the references Python's ObjectRefs hold.
+// IDs are bytes.
+#include "python/photon/_core/bind.h"
+#include "python/photon/_core/buffer.h"
+#include "python/photon/_core/pickled_value.h"
+
+namespace photon {
+namespace python {
+
+std::vector<ObjectID> ObjectIdsFromList(const py::list& ids) {
+  std::vector<ObjectID> out;
+  out.reserve(ids.size());
+  for (const py::handle& id : ids) out.push_back(IdFromBytes<ObjectID>(py::reinterpret_borrow<py::bytes>(id), "object id"));
+  return out;
+}
+
+py::list ObjectIdList(const std::vector<ObjectID>& ids) {
+  py::list out;
+  for (const ObjectID& id : ids) out.append(py::bytes(id.Binary()));
+  return out;
+}
+
+namespace {
+
+py::bytes Put(PyWorker& self, const py::buffer& inband, const py::list& buffers) {
+  CoreWorker& cw = self.Get();
+  PickledValue value(inband, buffers);
+  const ObjectID id = WithoutGil([&] {
+    return cw.objects().PutWith(static_cast<int64_t>(value.MaxFramedSize()),
+                                [&value](char* out) { value.WriteTo(out); });
+  });
+  return py::bytes(id.Binary());
+}
+
+py::list Get(PyWorker& self, const py::list& ids, int64_t timeout_ms) {
+  CoreWorker& cw = self.Get();
+  const std::vector<ObjectID> object_ids = ObjectIdsFromList(ids);
+  std::vector<std::shared_ptr<const StoredObject>> values =
+      WithoutGil([&] { return cw.objects().Get(object_ids, std::chrono::milliseconds(timeout_ms)); });
+  py::list out;
+  for (auto& v : values) out.append(std::make_shared<Buffer>(Buffer{std::move(v)}));
+  return out;
+}
+
+std::vector<bool> Wait(PyWorker& self, const py::list& ids, int num_returns, int64_t timeout_ms) {
+  CoreWorker& cw = self.Get();
+  const std::vector<ObjectID> object_ids = ObjectIdsFromList(ids);
+  return WithoutGil([&] { return cw.objects().Wait(object_ids, num_returns, std::chrono::milliseconds(timeout_ms)); });
+}
+
+}  // namespace
+
+void BindObjects(WorkerClass& w) {
+  w.def("put", &Put)
+      .def("create_pending", [](PyWorker& self) { return py::bytes(ValueOrRaise(self.Get().objects().CreatePending()).Binary()); })
+      .def("fulfill",
+           [](PyWorker& self, const py::bytes& id, const py::buffer& inband, const py::list& buffers) {
+             std::string data = PickledValue(inband, buffers).Framed();
+             ValueOrRaise(self.Get().objects().Fulfill(IdFromBytes<ObjectID>(id, "object id"), std::move(data)));
+           })
+      .def("get", &Get)
+      .def("wait", &Wait)
+      .def("add_local_reference",
+           [](PyWorker& self, const py::bytes& id) {
+             if (self.cw) self.cw->objects().AddLocalReference(IdFromBytes<ObjectID>(id, "object id"));
+           })
+      .def("remove_local_reference",
+           [](PyWorker& self, const py::bytes& id) {
+             if (self.cw) self.cw->objects().RemoveLocalReference(IdFromBytes<ObjectID>(id, "object id"));
+           })
+      .def("owner_of",
+           [](PyWorker& self, const py::bytes& id) -> py::object {
+             std::optional<rpc::Address> owner = self.Get().objects().OwnerOf(IdFromBytes<ObjectID>(id, "object id"));
+             if (!owner) return py::none();
+             return py::bytes(owner->SerializeAsString());
+           })
+      .def("add_borrowed_reference", [](PyWorker& self, const py::bytes& id, const py::bytes& owner) {
+        rpc::Address address;
+        if (!address.ParseFromString(std::string(owner))) throw py::value_error("bad owner address");
+        self.Get().objects().AddBorrowedReference(IdFromBytes<ObjectID>(id, "object id"), address);
+      });
+}
+
+}  // namespace python
+}  // namespace photon

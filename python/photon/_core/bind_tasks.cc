@@ -1,0 +1,25 @@
+// Worker methods for normal tasks: submit (with a photon._core.TaskOptions)
+// and cancel.
+#include "python/photon/_core/bind.h"
+#include "python/photon/_core/call_args.h"
+
+namespace photon {
+namespace python {
+
+void BindTasks(WorkerClass& w) {
+  w.def("submit_task",
+        [](PyWorker& self, const std::string& function, const py::list& args, const core::TaskOptions& options) {
+          CoreWorker& cw = self.Get();
+          CallArgs call(cw, args);
+          return ObjectIdList(WithoutGil([&] { return cw.tasks().Submit(function, call.Take(), options); }));
+        })
+      .def("cancel", [](PyWorker& self, const py::bytes& id, bool force) {
+        // False when the task already finished.
+        absl::Status s = self.Get().tasks().Cancel(IdFromBytes<ObjectID>(id, "object id"), force);
+        if (!s.ok() && s.code() != absl::StatusCode::kNotFound) RaiseStatus(s);
+        return s.ok();
+      });
+}
+
+}  // namespace python
+}  // namespace photon
