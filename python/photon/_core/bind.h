@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/common/binaries.h"
 #include "core/common/id.h"
 
 namespace photon {
@@ -19,6 +20,11 @@ void BindErrors(py::module_& m);
 void BindBuffer(py::module_& m);
 void BindWorker(py::module_& m);
 void BindCluster(py::module_& m);
+void BindProcess(py::module_& m);
+
+// The core's binary search with the checkout this photon package sits in
+// (for Python the running executable is the interpreter). Call with the GIL held.
+BinarySearch PackageBinarySearch();
 
 // The one place a non-OK status becomes a Python exception: the exception
 // photon._private.errors.from_status builds for it (a photon.exceptions

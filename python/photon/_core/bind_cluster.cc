@@ -20,6 +20,8 @@ void BindCluster(py::module_& m) {
             options.num_gpus = num_gpus;
             options.object_store_memory = object_store_memory;
             options.resources = std::move(resources);
+            // The daemons beside this package's checkout, as find_binary finds them.
+            options.binary_search = PackageBinarySearch();
             absl::StatusOr<std::unique_ptr<cluster::LocalCluster>> started;
             {
               py::gil_scoped_release release;

@@ -7,4 +7,5 @@ PYBIND11_MODULE(_core, m) {
   photon::python::BindBuffer(m);
   photon::python::BindWorker(m);
   photon::python::BindCluster(m);
+  photon::python::BindProcess(m);
 }
