@@ -42,7 +42,8 @@ namespace photon {
 
 struct SpawnOptions {
   // The program and its arguments. argv[0] is the program's path or, with
-  // search_path, a name looked up on the child's PATH as a shell would.
+  // search_path, a name looked up as a shell would, on this process's PATH
+  // (not on one given in `env`).
   std::vector<std::string> argv;
   bool search_path = false;
 

@@ -116,11 +116,11 @@ void BindProcess(py::module_& m) {
       .def("send_signal", &Child::SendSignal)
       .def("kill", [](Child& c) { c.SendSignal(SIGKILL); });
 
-  // Starts argv (a program name is looked up on PATH) with stdin from
-  // /dev/null and stdout+stderr appended to `log` (None: this process's);
-  // `env` given is the child's whole environment. group: "" (this one's),
-  // "process_group" or "session". die_with_parent: SIGKILL it when this
-  // thread ends.
+  // Starts argv (a bare program name is looked up on this process's PATH)
+  // with stdin from /dev/null and stdout+stderr appended to `log` (None: this
+  // process's); `env` given is the child's whole environment. group: ""
+  // (this one's), "process_group" or "session". die_with_parent: SIGKILL it
+  // when this thread ends.
   m.def(
       "spawn",
       [](std::vector<std::string> argv, std::optional<std::string> log,
