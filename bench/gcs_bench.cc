@@ -10,9 +10,6 @@
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,14 +20,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "cli/process.h"
+#include "core/common/binaries.h"
 #include "core/common/event_loop.h"
+#include "core/common/free_port.h"
+#include "core/common/process.h"
 #include "core/common/session.h"
 #include "core/rpc/grpc_server.h"
 #include "gcs/client/gcs_client.h"
 #include "gcs/store/redis_server_for_test.h"
 #include "proto/raylet.grpc.pb.h"
-#include "tests/subprocess.h"
 
 namespace photon {
 namespace bench {
@@ -72,23 +70,24 @@ class GcsProcess {
  private:
   GcsProcess() {
     token_ = *Session::GenerateToken();
-    int port = testing::FreePort();
-    absl::StatusOr<std::string> binary = cli::FindBinary("photon-gcs");
-    if (!binary.ok()) {
-      std::cerr << binary.status().message() << "\n";
+    absl::StatusOr<int> port = PickFreePort();
+    absl::StatusOr<std::string> binary = FindPhotonBinary("photon-gcs");
+    if (!port.ok() || !binary.ok()) {
+      std::cerr << (port.ok() ? binary.status() : port.status()).message() << "\n";
       std::exit(1);
     }
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      setenv("PHOTON_CLUSTER_TOKEN", token_.c_str(), 1);
-      setenv("PHOTON_LOG_LEVEL", "error", 1);
-      std::string port_flag = absl::StrCat("--port=", port);
-      execl(binary->c_str(), binary->c_str(), port_flag.c_str(), "--host=127.0.0.1", nullptr);
-      _exit(127);
+    SpawnOptions gcs;
+    gcs.argv = {*binary, absl::StrCat("--port=", *port), "--host=127.0.0.1"};
+    gcs.env = {{"PHOTON_CLUSTER_TOKEN", token_}, {"PHOTON_LOG_LEVEL", "error"}};
+    gcs.die_with_parent = true;
+    absl::StatusOr<pid_t> pid = Spawn(gcs);
+    if (!pid.ok()) {
+      std::cerr << pid.status().message() << "\n";
+      std::exit(1);
     }
+    pid_ = *pid;
     client_ = std::make_unique<gcs::GcsClient>(
-        gcs::GcsClient::Options{absl::StrCat("127.0.0.1:", port), token_, rpc::RetryPolicy{}});
+        gcs::GcsClient::Options{absl::StrCat("127.0.0.1:", *port), token_, rpc::RetryPolicy{}});
     for (int i = 0; i < 200 && !client_->GetAllNodes().ok(); i++) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -5,10 +5,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "cli/command_flags.h"
 #include "cli/commands.h"
-#include "cli/process.h"
+#include "core/common/binaries.h"
 #include "core/common/flags.h"
+#include "core/common/free_port.h"
+#include "core/common/process.h"
 #include "core/common/session.h"
 #include "gcs/client/gcs_client.h"
 
@@ -44,25 +47,39 @@ struct Started {
   std::string output;
 };
 
+// The last lines a daemon wrote, indented under the error that quotes them.
+std::string IndentedTail(const std::string& path) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(TailOfFile(path, 15), '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&out, "  ", line, "\n");
+  }
+  return out;
+}
+
 // Fails with the daemon's last output lines if it exited; `when` says when
 // ("during startup").
 absl::Status CheckAlive(const Started& p, const std::string& when = "during startup") {
-  std::string how = ReapIfExited(p.pid);
-  if (how.empty()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(p.name, " exited ", when, " (", how, "); its output (",
-                                          p.output, "):\n", TailFile(p.output, 15)));
+  std::optional<ExitStatus> exited = ReapIfExited(p.pid);
+  if (!exited.has_value()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(p.name, " exited ", when, " (", exited->ToString(), "); its output (",
+                                          p.output, "):\n", IndentedTail(p.output)));
 }
 
-absl::StatusOr<Started> Spawn(const Session& session, const std::string& binary_name,
-                              const std::string& pid_name, const std::vector<std::string>& args) {
-  absl::StatusOr<std::string> binary = FindBinary(binary_name);
+absl::StatusOr<Started> StartDaemon(const Session& session, const std::string& binary_name,
+                                    const std::string& pid_name, const std::vector<std::string>& args) {
+  absl::StatusOr<std::string> binary = FindPhotonBinary(binary_name);
   if (!binary.ok()) return binary.status();
-  std::string output = absl::StrCat(session.logs_dir(), "/", pid_name, ".out");
-  absl::StatusOr<int> pid = SpawnDaemon(*binary, args, output);
+  // A daemon: its own session (it outlives this command), output to its log.
+  SpawnOptions daemon;
+  daemon.argv = {*binary};
+  daemon.argv.insert(daemon.argv.end(), args.begin(), args.end());
+  daemon.log_path = absl::StrCat(session.logs_dir(), "/", pid_name, ".out");
+  daemon.group = SpawnOptions::Group::kNewSession;
+  absl::StatusOr<pid_t> pid = Spawn(daemon);
   if (!pid.ok()) return pid.status();
   absl::Status written = session.WritePid(pid_name, *pid);
   if (!written.ok()) return written;
-  return Started{pid_name, *pid, output};
+  return Started{pid_name, *pid, daemon.log_path};
 }
 
 // Waits until `node_id` is ALIVE in the GCS at `address`; returns its entry.
@@ -138,7 +155,7 @@ int Block(const std::vector<Started>& processes) {
       break;
     }
   }
-  std::vector<int> pids;
+  std::vector<pid_t> pids;
   for (auto it = processes.rbegin(); it != processes.rend(); ++it) pids.push_back(it->pid);
   // Raylet first (it was started last), so it can unregister.
   TerminateAll({pids.front()}, std::chrono::seconds(10));
@@ -149,7 +166,7 @@ int Block(const std::vector<Started>& processes) {
 
 int Fail(const std::string& message, const std::vector<Started>& started) {
   std::cerr << "photon start: " << message << "\n";
-  std::vector<int> pids;
+  std::vector<pid_t> pids;
   for (const Started& p : started) pids.push_back(p.pid);
   TerminateAll(pids, std::chrono::seconds(5));
   return 1;
@@ -202,7 +219,7 @@ int RunStart(const std::vector<std::string>& args) {
 
   std::vector<Started> started;
   if (head) {
-    absl::StatusOr<Started> gcs = Spawn(
+    absl::StatusOr<Started> gcs = StartDaemon(
         *session, "photon-gcs", "gcs",
         {absl::StrCat("--port=", port), "--storage=" + flags.GetString("storage"),
          "--session-dir=" + session->dir(),
@@ -215,7 +232,7 @@ int RunStart(const std::vector<std::string>& args) {
   NodeID node_id = NodeID::FromRandom();
   std::string raylet_name = head ? "raylet" : "raylet-" + node_id.Hex().substr(0, 8);
   absl::StatusOr<Started> raylet =
-      Spawn(*session, "photon-raylet", raylet_name, RayletArgs(flags, *session, gcs_address, node_id, head));
+      StartDaemon(*session, "photon-raylet", raylet_name, RayletArgs(flags, *session, gcs_address, node_id, head));
   if (!raylet.ok()) return Fail(std::string(raylet.status().message()), started);
   started.push_back(*raylet);
 

@@ -1,13 +1,26 @@
+#include <fstream>
 #include <iostream>
 
 #include "cli/command_flags.h"
 #include "cli/commands.h"
-#include "cli/process.h"
 #include "core/common/flags.h"
+#include "core/common/process.h"
 #include "core/common/session.h"
 
 namespace photon {
 namespace cli {
+namespace {
+
+// True when `pid` runs one of Photon's daemons (its command name starts with
+// "photon-"), so a pid file whose pid was recycled never gets it signalled.
+bool IsPhotonDaemon(pid_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name.rfind("photon-", 0) == 0;
+}
+
+}  // namespace
 
 int RunStop(const std::vector<std::string>& args) {
   FlagSet flags("photon stop", "Stop every Photon process of this machine's sessions.");
@@ -16,7 +29,7 @@ int RunStop(const std::vector<std::string>& args) {
   if (int exit_code = ParseCommandFlags(flags, args); exit_code >= 0) return exit_code;
   // Raylets first, so they can unregister from a GCS that is still up.
   std::vector<std::pair<Session, std::string>> raylets, others;
-  std::vector<int> raylet_pids, other_pids;
+  std::vector<pid_t> raylet_pids, other_pids;
   for (const Session& session : Session::All()) {
     for (const auto& [name, pid] : session.Pids()) {
       if (!ProcessAlive(pid) || !IsPhotonDaemon(pid)) {

@@ -1,19 +1,25 @@
 #include "raylet/worker_pool.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
-#include <cstring>
-#include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
+#include "core/common/process.h"
 
 namespace photon {
 namespace raylet {
+namespace {
+
+// "exited with code 1", "was killed by signal 9": how a worker's end is told.
+std::string HowItEnded(const ExitStatus& exit) {
+  if (exit.signal > 0) return absl::StrCat("was killed by signal ", exit.signal);
+  if (exit.exit_code >= 0) return absl::StrCat("exited with code ", exit.exit_code);
+  return "exited";
+}
+
+}  // namespace
 
 WorkerPool::WorkerPool(Options options, CommandForJob command_for_job, Clock clock)
     : options_(std::move(options)), command_for_job_(std::move(command_for_job)), clock_(std::move(clock)) {}
@@ -39,46 +45,37 @@ absl::Status WorkerPool::Start(const JobID& job, bool for_actor) {
   if (!command.ok()) return command.status();
   if (command->empty()) return absl::InvalidArgumentError("job " + job.Hex() + " has an empty worker command");
   const WorkerID id = WorkerID::FromRandom();
-  std::vector<std::string> env = {
-      "PHOTON_WORKER_ID=" + id.Hex(), "PHOTON_JOB_ID=" + job.Hex(), "PHOTON_NODE_ID=" + options_.node_id.Hex(),
-      "PHOTON_RAYLET_ADDRESS=" + options_.raylet_address, "PHOTON_CLUSTER_TOKEN=" + options_.token};
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"PHOTON_WORKER_ID", id.Hex()},
+      {"PHOTON_JOB_ID", job.Hex()},
+      {"PHOTON_NODE_ID", options_.node_id.Hex()},
+      {"PHOTON_RAYLET_ADDRESS", options_.raylet_address},
+      {"PHOTON_CLUSTER_TOKEN", options_.token}};
   // Without a log directory a worker writes where the raylet does.
   const std::string out = options_.log_dir.empty() ? ""
                                                    : absl::StrCat(options_.log_dir, "/worker-", id.Hex().substr(0, 12), ".out");
-  if (!options_.log_dir.empty()) env.push_back("PHOTON_LOG_DIR=" + options_.log_dir);
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) return absl::ResourceExhaustedError(absl::StrCat("cannot fork a worker: ", std::strerror(errno)));
-  if (pid == 0) {
-    setpgid(0, 0);
-    // A worker never outlives its raylet: its leases and store are gone.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
-    int fd = out.empty() ? -1 : open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> argv;
-    for (const std::string& a : *command) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    std::fprintf(stderr, "photon: cannot start worker %s: %s\n", argv[0], std::strerror(errno));
-    _exit(127);
-  }
+  if (!options_.log_dir.empty()) env.emplace_back("PHOTON_LOG_DIR", options_.log_dir);
+  SpawnOptions spawn;
+  spawn.argv = *command;
+  spawn.search_path = true;
+  spawn.env = std::move(env);
+  spawn.log_path = out;
+  // Its own process group: a Ctrl-C meant for the raylet's terminal is the
+  // raylet's to handle. A worker never outlives its raylet: its leases and
+  // store are gone.
+  spawn.group = SpawnOptions::Group::kNewProcessGroup;
+  spawn.die_with_parent = true;
+  absl::StatusOr<pid_t> pid = Spawn(spawn);
+  if (!pid.ok()) return pid.status();
   Worker worker;
   worker.handle.id = id;
-  worker.handle.pid = pid;
+  worker.handle.pid = *pid;
   worker.job = job;
   worker.since = clock_();
   worker.for_actor = for_actor;
   workers_[id] = worker;
   if (!out.empty() && output_hooks_.on_started) output_hooks_.on_started(worker.handle, job, out);
-  PHOTON_LOG(INFO) << "started worker " << id.Hex() << " (pid " << pid << ") for job " << job.Hex();
+  PHOTON_LOG(INFO) << "started worker " << id.Hex() << " (pid " << *pid << ") for job " << job.Hex();
   return absl::OkStatus();
 }
 
@@ -198,12 +195,8 @@ void WorkerPool::Tick() {
   const auto now = clock_();
   std::vector<std::pair<WorkerHandle, std::string>> died;
   for (auto& [id, w] : workers_) {
-    int status = 0;
-    pid_t r = waitpid(w.handle.pid, &status, WNOHANG);
-    if (r == w.handle.pid) {
-      std::string how = WIFEXITED(status) ? absl::StrCat("exited with code ", WEXITSTATUS(status))
-                                          : absl::StrCat("was killed by signal ", WTERMSIG(status));
-      died.emplace_back(w.handle, how);
+    if (std::optional<ExitStatus> exited = ReapIfExited(w.handle.pid)) {
+      died.emplace_back(w.handle, HowItEnded(*exited));
       continue;
     }
     if (w.state == State::kIdle && now - w.since > options_.idle_timeout) {
@@ -245,23 +238,9 @@ void WorkerPool::Tick() {
 }
 
 void WorkerPool::StopAll(std::chrono::milliseconds grace) {
-  for (auto& [id, w] : workers_) kill(w.handle.pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  while (!workers_.empty()) {
-    for (auto it = workers_.begin(); it != workers_.end();) {
-      if (waitpid(it->second.handle.pid, nullptr, WNOHANG) == it->second.handle.pid) {
-        workers_.erase(it++);
-      } else {
-        ++it;
-      }
-    }
-    if (workers_.empty() || std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  for (auto& [id, w] : workers_) {
-    kill(w.handle.pid, SIGKILL);
-    waitpid(w.handle.pid, nullptr, 0);
-  }
+  std::vector<pid_t> pids;
+  for (const auto& [id, w] : workers_) pids.push_back(w.handle.pid);
+  TerminateAll(pids, grace);
   workers_.clear();
 }
 

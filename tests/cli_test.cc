@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "core/common/free_port.h"
 #include "core/common/session.h"
 #include "gtest/gtest.h"
 #include "tests/subprocess.h"
@@ -18,7 +19,9 @@ class CliTest : public ::testing::Test {
   void SetUp() override {
     tmpdir_ = std::string(std::getenv("TEST_TMPDIR")) + "/photon-" +
               ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    port_ = FreePort();
+    absl::StatusOr<int> port = PickFreePort();
+    ASSERT_TRUE(port.ok()) << port.status();
+    port_ = *port;
   }
   void TearDown() override { Photon({"stop", "--force"}); }
 

@@ -1,11 +1,8 @@
 #include "tests/cluster_fixture.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,6 +12,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/free_port.h"
+#include "core/common/process.h"
 #include "core/common/session.h"
 #include "tests/subprocess.h"
 
@@ -42,7 +41,9 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(Options options) {
   absl::StatusOr<std::string> token = Session::GenerateToken();
   if (!token.ok()) return token.status();
   cluster->token_ = *token;
-  cluster->gcs_port_ = FreePort();
+  absl::StatusOr<int> port = PickFreePort();
+  if (!port.ok()) return port.status();
+  cluster->gcs_port_ = *port;
   cluster->gcs_address_ = absl::StrCat("127.0.0.1:", cluster->gcs_port_);
   rpc::RetryPolicy retry;
   retry.max_attempts = 3;
@@ -62,38 +63,31 @@ Cluster::~Cluster() {
   std::vector<int> pids = raylet_pids_;
   if (gcs_pid_ > 0) pids.push_back(gcs_pid_);
   for (int pid : pids) kill(pid, SIGKILL);
-  for (int pid : pids) waitpid(pid, nullptr, 0);
+  for (int pid : pids) WaitForExit(pid);
   // Killed raylets never unlink their sockets.
   std::error_code ignored;
   std::filesystem::remove_all(socket_dir_, ignored);
 }
 
-int Cluster::Spawn(const std::vector<std::string>& argv, const std::string& log_name) {
-  std::string log = log_dir_ + "/" + log_name + ".log";
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    setenv("PHOTON_CLUSTER_TOKEN", token_.c_str(), 1);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
+absl::StatusOr<int> Cluster::Spawn(const std::vector<std::string>& argv, const std::string& log_name) {
+  SpawnOptions options;
+  options.argv = argv;
+  options.env = {{"PHOTON_CLUSTER_TOKEN", token_}};
+  options.log_path = log_dir_ + "/" + log_name + ".log";
+  options.die_with_parent = true;
+  return photon::Spawn(options);
 }
 
 absl::Status Cluster::StartGcs() {
-  gcs_pid_ = Spawn({PhotonBinary("gcs/photon-gcs"), absl::StrCat("--port=", gcs_port_),
-                    "--host=127.0.0.1", "--storage=" + options_.storage,
-                    absl::StrCat("--health-check-period-ms=", options_.health_check_period_ms),
-                    absl::StrCat("--health-check-timeout-ms=", options_.health_check_timeout_ms),
-                    absl::StrCat("--health-check-failure-threshold=",
-                                 options_.health_check_failure_threshold)},
-                   "gcs");
+  const std::vector<std::string> argv = {
+      PhotonBinary("gcs/photon-gcs"), absl::StrCat("--port=", gcs_port_),
+      "--host=127.0.0.1", "--storage=" + options_.storage,
+      absl::StrCat("--health-check-period-ms=", options_.health_check_period_ms),
+      absl::StrCat("--health-check-timeout-ms=", options_.health_check_timeout_ms),
+      absl::StrCat("--health-check-failure-threshold=", options_.health_check_failure_threshold)};
+  absl::StatusOr<int> pid = Spawn(argv, "gcs");
+  if (!pid.ok()) return pid.status();
+  gcs_pid_ = *pid;
   gcs_starts_++;
   return WaitForGcs(std::chrono::seconds(20));
 }
@@ -102,8 +96,7 @@ absl::Status Cluster::WaitForGcs(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   absl::Status last;
   while (std::chrono::steady_clock::now() < deadline) {
-    int status;
-    if (waitpid(gcs_pid_, &status, WNOHANG) == gcs_pid_) {
+    if (ReapIfExited(gcs_pid_).has_value()) {
       gcs_pid_ = -1;
       return absl::InternalError("photon-gcs exited during startup; log:\n" + ReadLog("gcs"));
     }
@@ -118,16 +111,18 @@ absl::Status Cluster::WaitForGcs(std::chrono::milliseconds timeout) {
 absl::StatusOr<NodeID> Cluster::AddNode(double cpus, const std::string& resources_json) {
   NodeID node = NodeID::FromRandom();
   int index = static_cast<int>(raylet_pids_.size());
-  int pid = Spawn({PhotonBinary("raylet/photon-raylet"), "--gcs-address=" + gcs_address_,
-                   "--node-ip=127.0.0.1", "--node-id=" + node.Hex(), absl::StrCat("--num-cpus=", cpus),
-                   "--num-gpus=0", "--memory=1073741824",
-                   absl::StrCat("--object-store-memory=", options_.object_store_bytes),
-                   absl::StrCat("--object-spilling-directory=", log_dir_, "/spill-", index),
-                   absl::StrCat("--object-store-socket=", socket_dir_, "/", node.Hex().substr(0, 12)),
-                   "--resources=" + resources_json,
-                   absl::StrCat("--report-period-ms=", options_.report_period_ms)},
-                  absl::StrCat("raylet-", index));
-  raylet_pids_.push_back(pid);
+  const std::vector<std::string> argv = {
+      PhotonBinary("raylet/photon-raylet"), "--gcs-address=" + gcs_address_,
+      "--node-ip=127.0.0.1", "--node-id=" + node.Hex(), absl::StrCat("--num-cpus=", cpus),
+      "--num-gpus=0", "--memory=1073741824",
+      absl::StrCat("--object-store-memory=", options_.object_store_bytes),
+      absl::StrCat("--object-spilling-directory=", log_dir_, "/spill-", index),
+      absl::StrCat("--object-store-socket=", socket_dir_, "/", node.Hex().substr(0, 12)),
+      "--resources=" + resources_json,
+      absl::StrCat("--report-period-ms=", options_.report_period_ms)};
+  absl::StatusOr<int> pid = Spawn(argv, absl::StrCat("raylet-", index));
+  if (!pid.ok()) return pid.status();
+  raylet_pids_.push_back(*pid);
   node_ids_.push_back(node);
   absl::Status joined =
       WaitForNodeState(node, rpc::GcsNodeInfo::ALIVE, std::chrono::seconds(20));
@@ -152,7 +147,7 @@ void Cluster::KillNode(int index, int signal) { kill(raylet_pids_[index], signal
 void Cluster::KillGcs() {
   if (gcs_pid_ <= 0) return;
   kill(gcs_pid_, SIGKILL);
-  waitpid(gcs_pid_, nullptr, 0);
+  WaitForExit(gcs_pid_);
   gcs_pid_ = -1;
 }
 

@@ -75,7 +75,8 @@ class Cluster {
   explicit Cluster(Options options) : options_(std::move(options)) {}
   absl::Status StartGcs();
   absl::Status WaitForGcs(std::chrono::milliseconds timeout);
-  int Spawn(const std::vector<std::string>& argv, const std::string& log_name);
+  // Starts argv with the token, output to <log_dir>/<log_name>.log, dying with the test.
+  absl::StatusOr<int> Spawn(const std::vector<std::string>& argv, const std::string& log_name);
 
   Options options_;
   std::string token_;

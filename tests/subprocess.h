@@ -4,6 +4,9 @@
 //
 //   CommandResult r = RunCommand({PhotonBinary("cli/photon"), "status"}, {{"PHOTON_TMPDIR", dir}});
 //   EXPECT_EQ(r.exit_code, 0) << r.output;
+//
+// (A port for a server a test starts: PickFreePort in core/common/free_port.h.)
+// Thread-safe.
 
 #include <map>
 #include <string>
@@ -23,9 +26,6 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 
 // Path of a binary of this workspace in the test's runfiles, e.g. "gcs/photon-gcs".
 std::string PhotonBinary(const std::string& workspace_path);
-
-// A TCP port that was free a moment ago.
-int FreePort();
 
 }  // namespace testing
 }  // namespace photon

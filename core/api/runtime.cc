@@ -13,8 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/api/exceptions.h"
 #include "core/api/function_registry.h"
-#include "core/api/local_cluster.h"
 #include "core/api/serialization.h"
+#include "core/cluster/local_cluster.h"
 #include "core/common/logging.h"
 #include "core/common/session.h"
 #include "core/common/status_macros.h"
@@ -26,8 +26,8 @@ namespace {
 
 std::mutex init_mu;
 // Declared in this order so that, at exit, the worker goes before its cluster.
-std::unique_ptr<api_internal::LocalCluster> local_cluster;   // guarded by init_mu
-std::unique_ptr<core::CoreWorker> owned_worker;              // guarded by init_mu
+std::unique_ptr<cluster::LocalCluster> local_cluster;  // guarded by init_mu
+std::unique_ptr<core::CoreWorker> owned_worker;        // guarded by init_mu
 std::atomic<core::CoreWorker*> current_worker{nullptr};
 
 std::string Env(const char* name) {
@@ -142,12 +142,12 @@ void Init(const Config& config) {
   std::string address = config.address.empty() ? Env("PHOTON_ADDRESS") : config.address;
   std::string token = config.token;
   if (address.empty()) {
-    api_internal::LocalCluster::Options local;
+    cluster::LocalCluster::Options local;
     local.num_cpus = config.num_cpus;
     local.num_gpus = config.num_gpus;
     local.object_store_memory = config.object_store_memory;
     local.resources = config.resources;
-    absl::StatusOr<std::unique_ptr<api_internal::LocalCluster>> started = api_internal::LocalCluster::Start(local);
+    absl::StatusOr<std::unique_ptr<cluster::LocalCluster>> started = cluster::LocalCluster::Start(local);
     if (!started.ok()) throw Error("photon::Init: cannot start a local cluster: " + started.status().ToString());
     local_cluster = std::move(*started);
     address = local_cluster->gcs_address();

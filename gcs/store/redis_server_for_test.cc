@@ -1,15 +1,9 @@
 #include "gcs/store/redis_server_for_test.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -24,6 +18,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "core/common/free_port.h"
+#include "core/common/process.h"
 #include "hiredis/hiredis.h"
 
 namespace photon {
@@ -58,32 +54,6 @@ absl::StatusOr<std::string> MakeTempDir() {
   return pattern;
 }
 
-// A loopback port that was free a moment ago: bind port 0, read what the
-// kernel chose, release it. Another process may take it before redis-server
-// binds; Start() retries when that happens.
-absl::StatusOr<int> PickFreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    std::string error = strerror(errno);
-    close(fd);
-    return absl::InternalError(absl::StrCat("picking a free port: ", error));
-  }
-  close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
-}
-
-void WaitForChild(pid_t pid) {
-  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisServerForTest>> RedisServerForTest::Start() {
@@ -95,6 +65,7 @@ absl::StatusOr<std::unique_ptr<RedisServerForTest>> RedisServerForTest::Start() 
       new RedisServerForTest(std::move(*binary), std::move(*dir)));
   absl::Status status;
   for (int attempt = 0; attempt < kLaunchAttempts; ++attempt) {
+    // Another process may take the port before redis-server binds it.
     absl::StatusOr<int> port = PickFreePort();
     if (!port.ok()) return port.status();
     server->port_ = *port;
@@ -121,7 +92,7 @@ std::string RedisServerForTest::address() const { return absl::StrCat("127.0.0.1
 void RedisServerForTest::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);
-  WaitForChild(pid_);
+  WaitForExit(pid_);
   pid_ = -1;
 }
 
@@ -132,21 +103,13 @@ absl::Status RedisServerForTest::Restart() {
 
 void RedisServerForTest::Stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  absl::Time deadline = absl::Now() + kStopGrace;
-  while (absl::Now() < deadline) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  Kill();
+  TerminateAll({pid_}, absl::ToChronoMilliseconds(kStopGrace));
+  pid_ = -1;
 }
 
 absl::Status RedisServerForTest::Launch() {
-  const std::string log_path = absl::StrCat(dir_, "/redis.log");
-  std::vector<std::string> args = {
+  SpawnOptions options;
+  options.argv = {
       binary_,
       "--save", "",  // No RDB snapshots.
       "--appendonly", "no",
@@ -154,47 +117,24 @@ absl::Status RedisServerForTest::Launch() {
       "--port", absl::StrCat(port_),
       "--dir", dir_,
   };
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    return absl::InternalError(absl::StrCat("open ", log_path, ": ", strerror(errno)));
-  }
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    std::string error = strerror(errno);
-    close(log_fd);
-    return absl::InternalError(absl::StrCat("fork: ", error));
-  }
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until execv.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);  // The test died before prctl took effect.
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    // Do not let the server hold the test's sockets (e.g. a listening port a
-    // test wants to rebind). Best effort: old kernels lack close_range.
-    close_range(3, ~0U, 0);
-    execv(binary_.c_str(), argv.data());
-    _exit(127);
-  }
-  close(log_fd);
-  pid_ = pid;
+  options.log_path = absl::StrCat(dir_, "/redis.log");
+  options.truncate_log = true;
+  // A killed test never leaves a server behind; Spawn also keeps the test's
+  // sockets (a listening port a test wants to rebind) out of the server.
+  options.die_with_parent = true;
+  absl::StatusOr<pid_t> pid = Spawn(options);
+  if (!pid.ok()) return pid.status();
+  pid_ = *pid;
   return WaitUntilReady();
 }
 
 absl::Status RedisServerForTest::WaitUntilReady() {
   absl::Time deadline = absl::Now() + kStartTimeout;
   while (absl::Now() < deadline) {
-    int wait_status = 0;
-    if (waitpid(pid_, &wait_status, WNOHANG) == pid_) {
+    if (std::optional<ExitStatus> exited = ReapIfExited(pid_)) {
       pid_ = -1;
-      return absl::UnavailableError(absl::StrCat("redis-server on port ", port_,
-                                                 " exited during startup (wait status ",
-                                                 wait_status, "); log tail:\n", LogTail()));
+      return absl::UnavailableError(absl::StrCat("redis-server on port ", port_, " exited during startup (",
+                                                 exited->ToString(), "); log tail:\n", LogTail()));
     }
     if (AnswersPing()) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(10));

@@ -64,7 +64,7 @@ class RedisServerForTest {
  private:
   RedisServerForTest(std::string binary, std::string dir);
 
-  // Forks and execs redis-server on port_, then waits until it is ready.
+  // Starts redis-server on port_ (core/common/process.h), then waits until it is ready.
   absl::Status Launch();
   absl::Status WaitUntilReady();
   // True when our own process (not another server on the port) answers.

@@ -13,18 +13,17 @@ raylets started included, and every daemon also dies with the test process
     ...
     cluster.stop()
 
-Binaries come from PHOTON_BIN_DIR, else the repository's build/bin.
+Binaries come from PHOTON_BIN_DIR, else the repository's build/bin; the
+daemons are found, given ports and started through photon._core (the core's
+process plumbing, core/common/process.h), as photon.init's own are.
 """
 
 import contextlib
-import ctypes
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
-import subprocess
 import tempfile
 import time
 
@@ -33,7 +32,6 @@ from photon import _core
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHM = "/dev/shm"
-_PR_SET_PDEATHSIG = 1
 
 
 def bin_dir():
@@ -41,8 +39,14 @@ def bin_dir():
 
 
 def binary(name):
-    path = os.path.join(bin_dir(), name)
-    if not os.access(path, os.X_OK):
+    """`name` as the core finds it, which must be the one in bin_dir(): a test
+    never runs another tree's build."""
+    path = os.path.join(os.path.abspath(bin_dir()), name)
+    try:
+        found = _core.find_binary(name)
+    except ValueError:
+        found = None
+    if found != path:
         raise RuntimeError(f"{path} is missing: run `make build` (or set PHOTON_BIN_DIR)")
     return path
 
@@ -57,17 +61,6 @@ def require_shm(wanted):
     if free < wanted:
         raise RuntimeError(f"these tests need {wanted} bytes free in {SHM} for object stores, but it has "
                            f"only {free}; enlarge {SHM} (docker: --shm-size) or free it")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _die_with_parent():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _children(pid):
@@ -121,9 +114,8 @@ class Cluster:
         self.dir = None
         self.gcs_address = None
         self.node_ids = []        # hex, in start order
-        self._gcs = None
+        self._gcs = None          # _core.Child
         self._raylets = []
-        self._logs = []
 
     # --- lifecycle
 
@@ -131,7 +123,7 @@ class Cluster:
         require_shm(self.object_store_bytes * self.num_nodes)
         self.dir = tempfile.mkdtemp(prefix="photon-pytest-")
         try:
-            port = free_port()
+            port = _core.free_port()
             self.gcs_address = f"127.0.0.1:{port}"
             self._gcs = self._spawn([binary("photon-gcs"), "--host=127.0.0.1", f"--port={port}",
                                      "--health-check-period-ms=200", "--health-check-timeout-ms=500",
@@ -164,24 +156,14 @@ class Cluster:
     def stop(self):
         """Ends the raylets (each stops its workers), then the GCS; SIGKILLs
         whatever is still there after a few seconds, workers included."""
-        procs = [p for p in self._raylets + [self._gcs] if p is not None]
         workers = [c for p in self._raylets for c in _children(p.pid)]
-        for p in procs:
-            with contextlib.suppress(ProcessLookupError):
-                p.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        for p in procs:
-            try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        # (A child already reaped keeps no pid: it may be someone else's now.)
+        procs = [p for p in self._raylets + [self._gcs] if p is not None and p.poll() is None]
+        _core.terminate_all([p.pid for p in procs], grace=5)
         for pid in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        for f in self._logs:
-            f.close()
-        self._raylets, self._gcs, self._logs = [], None, []
+        self._raylets, self._gcs = [], None
         if self.dir and not os.environ.get("PHOTON_TEST_KEEP_LOGS"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -191,10 +173,7 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTON_")}
         env["PHOTON_CLUSTER_TOKEN"] = self.token
         env["PHOTON_BIN_DIR"] = bin_dir()
-        log = open(os.path.join(self.dir, f"{name}.log"), "ab")
-        self._logs.append(log)
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                preexec_fn=_die_with_parent)
+        return _core.spawn(argv, log=os.path.join(self.dir, f"{name}.log"), env=env, die_with_parent=True)
 
     def _gcs_answers(self):
         if self._gcs.poll() is not None:

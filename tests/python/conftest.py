@@ -34,7 +34,7 @@ os.environ["PHOTON_TMPDIR"] = _TMP_ROOT
 
 import photon  # noqa: E402
 
-from cluster import Cluster  # noqa: E402
+from cluster import Cluster, binary  # noqa: E402
 
 _connection = {"cluster": None}
 
@@ -99,7 +99,7 @@ def isolated_tmp(monkeypatch):
     monkeypatch.delenv("PHOTON_ADDRESS", raising=False)
     monkeypatch.delenv("PHOTON_CLUSTER_TOKEN", raising=False)
     yield root
-    subprocess.run([os.path.join(os.environ["PHOTON_BIN_DIR"], "photon"), "stop", "--grace-period-s=5"],
+    subprocess.run([binary("photon"), "stop", "--grace-period-s=5"],
                    env=dict(os.environ, PHOTON_TMPDIR=root), capture_output=True)
     shutil.rmtree(root, ignore_errors=True)
 

@@ -8,6 +8,8 @@ import subprocess
 import pytest
 
 import photon
+from cluster import binary
+from photon import _core
 from testutil import driver_env, run_driver, wait_until
 
 
@@ -71,8 +73,8 @@ def test_auto_without_a_cluster(fresh_driver, isolated_tmp):
 
 
 def test_auto_and_photon_address_join_the_latest_session(fresh_driver, isolated_tmp):
-    cli = os.path.join(os.environ["PHOTON_BIN_DIR"], "photon")
-    port = _free_port()
+    cli = binary("photon")
+    port = _core.free_port()
     started = subprocess.run([cli, "start", "--head", f"--port={port}", "--num-cpus=1"],
                              env=driver_env(PHOTON_TMPDIR=isolated_tmp), capture_output=True, text=True)
     assert started.returncode == 0, started.stderr + started.stdout
@@ -90,12 +92,6 @@ def test_auto_and_photon_address_join_the_latest_session(fresh_driver, isolated_
     photon.shutdown()
     with pytest.raises(ValueError, match="num_cpus"):
         photon.init(address="auto", num_cpus=2)
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_init_checks_its_arguments(fresh_driver, one_node):

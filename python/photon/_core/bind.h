@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/common/binaries.h"
 #include "core/common/id.h"
 #include "core/core_worker/core_worker.h"
 
@@ -53,6 +54,11 @@ void BindActors(WorkerClass& worker);
 void BindPlacementGroups(WorkerClass& worker);
 void BindGcs(WorkerClass& worker);
 void BindRuntimeContext(WorkerClass& worker);
+void BindProcess(py::module_& m);
+
+// The core's binary search with the checkout this photon package sits in
+// (for Python the running executable is the interpreter). Call with the GIL held.
+BinarySearch PackageBinarySearch();
 
 // The one place a non-OK status becomes a Python exception: the exception
 // photon._private.errors.from_status builds for it (a photon.exceptions

@@ -1,7 +1,7 @@
 // Starting a local cluster for a driver, and finding a running one.
 #include <memory>
 
-#include "core/api/local_cluster.h"
+#include "core/cluster/local_cluster.h"
 #include "core/common/logging.h"
 #include "core/common/session.h"
 #include "gcs/client/gcs_client.h"
@@ -11,19 +11,21 @@ namespace photon {
 namespace python {
 
 void BindCluster(py::module_& m) {
-  py::class_<api_internal::LocalCluster>(m, "LocalCluster")
+  py::class_<cluster::LocalCluster>(m, "LocalCluster")
       .def_static(
           "start",
           [](double num_cpus, double num_gpus, int64_t object_store_memory, std::map<std::string, double> resources) {
-            api_internal::LocalCluster::Options options;
+            cluster::LocalCluster::Options options;
             options.num_cpus = num_cpus;
             options.num_gpus = num_gpus;
             options.object_store_memory = object_store_memory;
             options.resources = std::move(resources);
-            absl::StatusOr<std::unique_ptr<api_internal::LocalCluster>> started;
+            // The daemons beside this package's checkout, as find_binary finds them.
+            options.binary_search = PackageBinarySearch();
+            absl::StatusOr<std::unique_ptr<cluster::LocalCluster>> started;
             {
               py::gil_scoped_release release;
-              started = api_internal::LocalCluster::Start(options);
+              started = cluster::LocalCluster::Start(options);
             }
             if (!started.ok()) RaiseStatus(started.status());
             return std::move(*started);
@@ -31,13 +33,13 @@ void BindCluster(py::module_& m) {
           py::arg("num_cpus") = -1.0, py::arg("num_gpus") = -1.0, py::arg("object_store_memory") = -1,
           py::arg("resources") = std::map<std::string, double>())
       .def("stop",
-           [](api_internal::LocalCluster& c) {
+           [](cluster::LocalCluster& c) {
              py::gil_scoped_release release;
              c.Stop();
            })
-      .def_property_readonly("gcs_address", &api_internal::LocalCluster::gcs_address)
-      .def_property_readonly("token", &api_internal::LocalCluster::token)
-      .def_property_readonly("session_dir", &api_internal::LocalCluster::session_dir);
+      .def_property_readonly("gcs_address", &cluster::LocalCluster::gcs_address)
+      .def_property_readonly("token", &cluster::LocalCluster::token)
+      .def_property_readonly("session_dir", &cluster::LocalCluster::session_dir);
 
   // The GCS address and session directory of the latest session on this
   // machine; None when there is none.

@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   python::BindFraming(m);
   python::BindOptions(m);
   python::BindCluster(m);
+  python::BindProcess(m);
   python::WorkerClass worker = python::BindWorker(m);
   python::BindObjects(worker);
   python::BindTasks(worker);

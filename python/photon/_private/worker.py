@@ -2,7 +2,6 @@
 
 import atexit
 import os
-import shutil
 import socket
 import sys
 
@@ -61,24 +60,6 @@ def _worker_command(env_vars):
     return command
 
 
-def _find_binaries():
-    """Points PHOTON_BIN_DIR (unless set) at the photon-gcs and photon-raylet
-    beside this package: the source tree's build/bin, or the directory the
-    `photon` command on PATH links to. (The core's own search looks beside the
-    running executable, which for Python is the interpreter's directory.)"""
-    if os.environ.get("PHOTON_BIN_DIR"):
-        return
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    candidates = [os.path.join(os.path.dirname(os.path.dirname(package_root)), "build", "bin")]
-    cli = shutil.which("photon")
-    if cli:
-        candidates.append(os.path.dirname(os.path.realpath(cli)))
-    for directory in candidates:
-        if os.access(os.path.join(directory, "photon-gcs"), os.X_OK):
-            os.environ["PHOTON_BIN_DIR"] = directory
-            return
-
-
 def init(address=None, *, num_cpus=None, num_gpus=None, resources=None, object_store_memory=None,
          namespace=None, runtime_env=None, ignore_reinit_error=False, log_to_driver=True, **kwargs):
     """Connects this process to a cluster, or starts a local one for it.
@@ -128,7 +109,6 @@ def init(address=None, *, num_cpus=None, num_gpus=None, resources=None, object_s
         else:
             gcs = address
         if start_local:
-            _find_binaries()
             cluster = _core.LocalCluster.start(
                 num_cpus=-1.0 if num_cpus is None else float(num_cpus),
                 num_gpus=-1.0 if num_gpus is None else float(num_gpus),
