@@ -172,17 +172,8 @@ int Fail(const std::string& message, const std::vector<Started>& started) {
   return 1;
 }
 
-}  // namespace
-
-int RunStart(const std::vector<std::string>& args) {
-  FlagSet flags("photon start", "Start Photon on this machine: a head node, or a node that joins one.");
-  AddFlags(flags);
-  if (int exit_code = ParseCommandFlags(flags, args); exit_code >= 0) return exit_code;
-  if (flags.GetBool("head") == !flags.GetString("address").empty()) {
-    return UsageError(flags, "give exactly one of --head or --address HOST:PORT");
-  }
-  const bool head = flags.GetBool("head");
-  const int port = static_cast<int>(flags.GetInt("port"));
+// Exit code 1 or 2 with a message when the ports cannot be used; -1 when they can.
+int CheckPorts(const FlagSet& flags, bool head, int port) {
   if (head && (port <= 0 || port > 65535)) {
     std::cerr << "photon start: --port " << port << " is not a TCP port\n";
     return 2;
@@ -196,36 +187,78 @@ int RunStart(const std::vector<std::string>& args) {
     std::cerr << "photon start: raylet port " << rp << " is already in use\n";
     return 1;
   }
+  return -1;
+}
 
-  std::string token;
-  if (head) {
-    const char* env = std::getenv("PHOTON_CLUSTER_TOKEN");
-    absl::StatusOr<std::string> generated = Session::GenerateToken();
-    if (env == nullptr && !generated.ok()) return Fail(std::string(generated.status().message()), {});
-    token = env != nullptr && *env != '\0' ? env : *generated;
-  } else {
-    absl::StatusOr<std::string> resolved = ResolveClusterToken();
-    if (!resolved.ok()) return Fail(std::string(resolved.status().message()), {});
-    token = *resolved;
-  }
+// A head makes the cluster's token (or takes PHOTON_CLUSTER_TOKEN); a node
+// that joins finds it.
+absl::StatusOr<std::string> ClusterToken(bool head) {
+  if (!head) return ResolveClusterToken();
+  const char* env = std::getenv("PHOTON_CLUSTER_TOKEN");
+  if (env != nullptr && *env != '\0') return std::string(env);
+  return Session::GenerateToken();
+}
+
+// A new session directory holding the token and the GCS address.
+absl::StatusOr<Session> CreateSession(const std::string& token, const std::string& gcs_address) {
   absl::StatusOr<Session> session = Session::Create();
-  if (!session.ok()) return Fail(std::string(session.status().message()), {});
-  absl::Status wrote = session->WriteToken(token);
-  if (!wrote.ok()) return Fail(std::string(wrote.message()), {});
+  if (!session.ok()) return session.status();
+  if (absl::Status wrote = session->WriteToken(token); !wrote.ok()) return wrote;
+  if (absl::Status wrote = session->WriteGcsAddress(gcs_address); !wrote.ok()) return wrote;
+  return session;
+}
+
+std::vector<std::string> GcsArgs(const FlagSet& flags, const Session& session, int port) {
+  return {absl::StrCat("--port=", port), "--storage=" + flags.GetString("storage"), "--session-dir=" + session.dir(),
+          absl::StrCat("--health-check-period-ms=", flags.GetInt("health-check-period-ms")),
+          absl::StrCat("--health-check-timeout-ms=", flags.GetInt("health-check-timeout-ms")),
+          absl::StrCat("--health-check-failure-threshold=", flags.GetInt("health-check-failure-threshold"))};
+}
+
+// The session's `ports` file, read by `photon status` and the tests.
+absl::Status WritePorts(const Session& session, const rpc::GcsNodeInfo& node, bool head, int port) {
+  std::string ports =
+      absl::StrCat("raylet=", node.raylet_port(), "\nobject_manager=", node.object_manager_port(), "\n");
+  if (head) ports = absl::StrCat("gcs=", port, "\n", ports);
+  return WriteFileAtomically(session.dir() + "/ports", ports, 0644);
+}
+
+void PrintStarted(const FlagSet& flags, const Session& session, const std::string& gcs_address,
+                  const rpc::GcsNodeInfo& node, bool head) {
+  std::cout << "Photon " << (head ? "head node" : "node") << " started.\n"
+            << "  GCS:      " << gcs_address << (head ? " (storage: " + flags.GetString("storage") + ")" : "")
+            << "\n  Node:     " << NodeID::FromBinary(node.node_id()).value_or(NodeID::Nil()).Hex()
+            << " (raylet port " << node.raylet_port() << ")\n  Session:  " << session.dir() << "\n";
+  if (head) {
+    std::cout << "To add a node, run on it:\n"
+              << "  PHOTON_CLUSTER_TOKEN=<contents of " << session.token_path()
+              << "> photon start --address " << gcs_address << "\n";
+  }
+  std::cout << "See the cluster with `photon status`; stop it with `photon stop`.\n";
+}
+
+}  // namespace
+
+int RunStart(const std::vector<std::string>& args) {
+  FlagSet flags("photon start", "Start Photon on this machine: a head node, or a node that joins one.");
+  AddFlags(flags);
+  if (int exit_code = ParseCommandFlags(flags, args); exit_code >= 0) return exit_code;
+  if (flags.GetBool("head") == !flags.GetString("address").empty()) {
+    return UsageError(flags, "give exactly one of --head or --address HOST:PORT");
+  }
+  const bool head = flags.GetBool("head");
+  const int port = static_cast<int>(flags.GetInt("port"));
+  if (int exit_code = CheckPorts(flags, head, port); exit_code >= 0) return exit_code;
+  absl::StatusOr<std::string> token = ClusterToken(head);
+  if (!token.ok()) return Fail(std::string(token.status().message()), {});
   const std::string gcs_address =
       head ? absl::StrCat(flags.GetString("node-ip-address"), ":", port) : flags.GetString("address");
-  wrote = session->WriteGcsAddress(gcs_address);
-  if (!wrote.ok()) return Fail(std::string(wrote.message()), {});
+  absl::StatusOr<Session> session = CreateSession(*token, gcs_address);
+  if (!session.ok()) return Fail(std::string(session.status().message()), {});
 
   std::vector<Started> started;
   if (head) {
-    absl::StatusOr<Started> gcs = StartDaemon(
-        *session, "photon-gcs", "gcs",
-        {absl::StrCat("--port=", port), "--storage=" + flags.GetString("storage"),
-         "--session-dir=" + session->dir(),
-         absl::StrCat("--health-check-period-ms=", flags.GetInt("health-check-period-ms")),
-         absl::StrCat("--health-check-timeout-ms=", flags.GetInt("health-check-timeout-ms")),
-         absl::StrCat("--health-check-failure-threshold=", flags.GetInt("health-check-failure-threshold"))});
+    absl::StatusOr<Started> gcs = StartDaemon(*session, "photon-gcs", "gcs", GcsArgs(flags, *session, port));
     if (!gcs.ok()) return Fail(std::string(gcs.status().message()), started);
     started.push_back(*gcs);
   }
@@ -239,25 +272,13 @@ int RunStart(const std::vector<std::string>& args) {
   rpc::RetryPolicy retry;
   retry.max_attempts = 1;
   retry.attempt_timeout = std::chrono::milliseconds(2000);
-  gcs::GcsClient client({gcs_address, token, retry});
+  gcs::GcsClient client({gcs_address, *token, retry});
   absl::StatusOr<rpc::GcsNodeInfo> joined = WaitForNode(client, node_id, started);
   if (!joined.ok()) return Fail(std::string(joined.status().message()), started);
-  std::string ports = absl::StrCat("raylet=", joined->raylet_port(), "\nobject_manager=",
-                                   joined->object_manager_port(), "\n");
-  if (head) ports = absl::StrCat("gcs=", port, "\n", ports);
-  wrote = WriteFileAtomically(session->dir() + "/ports", ports, 0644);
-  if (!wrote.ok()) return Fail(std::string(wrote.message()), started);
-
-  std::cout << "Photon " << (head ? "head node" : "node") << " started.\n"
-            << "  GCS:      " << gcs_address << (head ? " (storage: " + flags.GetString("storage") + ")" : "")
-            << "\n  Node:     " << node_id.Hex() << " (raylet port " << joined->raylet_port()
-            << ")\n  Session:  " << session->dir() << "\n";
-  if (head) {
-    std::cout << "To add a node, run on it:\n"
-              << "  PHOTON_CLUSTER_TOKEN=<contents of " << session->token_path()
-              << "> photon start --address " << gcs_address << "\n";
+  if (absl::Status wrote = WritePorts(*session, *joined, head, port); !wrote.ok()) {
+    return Fail(std::string(wrote.message()), started);
   }
-  std::cout << "See the cluster with `photon status`; stop it with `photon stop`.\n";
+  PrintStarted(flags, *session, gcs_address, *joined, head);
   if (flags.GetBool("block")) return Block(started);
   return 0;
 }

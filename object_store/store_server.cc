@@ -83,6 +83,14 @@ class StoreServer::Connection : public std::enable_shared_from_this<Connection> 
   }
 
   void Dispatch(const rpc::StoreRequest& request);
+  // One handler per request kind; each replies (or not) on its own.
+  void OnCreate(uint64_t rid, const rpc::StoreCreateRequest& create);
+  void OnSeal(uint64_t rid, const rpc::StoreSealRequest& seal);
+  void OnAbortOrRelease(const rpc::StoreRequest& request);
+  void OnGet(uint64_t rid, const rpc::StoreGetRequest& get);
+  void OnContains(uint64_t rid, const rpc::StoreContainsRequest& contains);
+  void OnDelete(uint64_t rid, const rpc::StoreDeleteRequest& del);
+  void OnStats(uint64_t rid);
 
   StoreServer& server_;
   const ClientId id_;
@@ -110,104 +118,116 @@ absl::StatusOr<ObjectID> ParseId(const std::string& bytes, const char* what) {
   return id;
 }
 
+// The ids of a request; the error names it.
+absl::StatusOr<std::vector<ObjectID>> ParseIds(const google::protobuf::RepeatedPtrField<std::string>& raw,
+                                               const char* what) {
+  std::vector<ObjectID> ids;
+  ids.reserve(raw.size());
+  for (const std::string& bytes : raw) {
+    absl::StatusOr<ObjectID> id = ParseId(bytes, what);
+    if (!id.ok()) return id.status();
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+rpc::StoreReply EmptyReply(uint64_t request_id) {
+  rpc::StoreReply reply;
+  reply.set_request_id(request_id);
+  return reply;
+}
+
 }  // namespace
 
 void StoreServer::Connection::Dispatch(const rpc::StoreRequest& request) {
   const uint64_t rid = request.request_id();
-  LocalStore& store = server_.store();
-  std::weak_ptr<Connection> weak = weak_from_this();
-  auto reply_error = [&](const absl::Status& s) { Reply(ErrorReply(rid, s)); };
   switch (request.body_case()) {
-    case rpc::StoreRequest::kCreate: {
-      const auto& c = request.create();
-      absl::StatusOr<ObjectID> id = ParseId(c.object_id(), "create");
-      if (!id.ok()) return reply_error(id.status());
-      LocalStore::CreateArgs args{*id, c.data_size(), c.metadata_size(), c.owner(), c.primary()};
-      store.Create(id_, args, [weak, rid](absl::StatusOr<int64_t> offset) {
-        auto self = weak.lock();
-        if (!self) return;
-        if (!offset.ok()) return self->Reply(ErrorReply(rid, offset.status()));
-        rpc::StoreReply reply;
-        reply.set_request_id(rid);
-        reply.mutable_create()->set_offset(*offset);
-        self->Reply(std::move(reply));
-      });
-      return;
-    }
-    case rpc::StoreRequest::kSeal: {
-      // Answered: once Seal returns, every client and node can see the object.
-      absl::StatusOr<ObjectID> id = ParseId(request.seal().object_id(), "seal");
-      absl::Status s = id.ok() ? store.Seal(id_, *id) : id.status();
-      if (!s.ok()) return reply_error(s);
-      rpc::StoreReply reply;
-      reply.set_request_id(rid);
-      return Reply(std::move(reply));
-    }
+    case rpc::StoreRequest::kCreate: return OnCreate(rid, request.create());
+    case rpc::StoreRequest::kSeal: return OnSeal(rid, request.seal());
     case rpc::StoreRequest::kAbort:
-    case rpc::StoreRequest::kRelease: {
-      const std::string& raw = request.has_abort() ? request.abort().object_id() : request.release().object_id();
-      absl::StatusOr<ObjectID> id = ParseId(raw, "abort/release");
-      absl::Status s = !id.ok()               ? id.status()
-                       : request.has_abort() ? store.Abort(id_, *id)
-                                             : store.Release(id_, *id);
-      // These have no reply; a failure is a client bug worth a log line.
-      if (!s.ok()) PHOTON_LOG(WARNING) << "object store client " << id_ << ": " << s.message();
-      return;
-    }
-    case rpc::StoreRequest::kGet: {
-      std::vector<ObjectID> ids;
-      for (const std::string& raw : request.get().object_ids()) {
-        absl::StatusOr<ObjectID> id = ParseId(raw, "get");
-        if (!id.ok()) return reply_error(id.status());
-        ids.push_back(*id);
-      }
-      store.Get(id_, ids, request.get().timeout_ms(), [weak, rid](std::vector<LocalStore::GetResult> results) {
-        auto self = weak.lock();
-        if (!self) return;
-        rpc::StoreReply reply;
-        reply.set_request_id(rid);
-        for (const LocalStore::GetResult& r : results) {
-          rpc::StoreObject* o = reply.mutable_get()->add_objects();
-          o->set_object_id(r.id.Binary());
-          o->set_found(r.found);
-          o->set_offset(r.offset);
-          o->set_data_size(r.data_size);
-          o->set_metadata_size(r.metadata_size);
-          o->set_error(r.error);
-        }
-        self->Reply(std::move(reply));
-      });
-      return;
-    }
-    case rpc::StoreRequest::kContains: {
-      absl::StatusOr<ObjectID> id = ParseId(request.contains().object_id(), "contains");
-      if (!id.ok()) return reply_error(id.status());
-      rpc::StoreReply reply;
-      reply.set_request_id(rid);
-      reply.mutable_contains()->set_contains(store.Contains(*id));
-      return Reply(std::move(reply));
-    }
-    case rpc::StoreRequest::kDelete: {
-      std::vector<ObjectID> ids;
-      for (const std::string& raw : request.delete_().object_ids()) {
-        absl::StatusOr<ObjectID> id = ParseId(raw, "delete");
-        if (!id.ok()) return reply_error(id.status());
-        ids.push_back(*id);
-      }
-      rpc::StoreReply reply;
-      reply.set_request_id(rid);
-      reply.mutable_delete_()->set_deleted(store.Delete(ids));
-      return Reply(std::move(reply));
-    }
-    case rpc::StoreRequest::kStats: {
-      rpc::StoreReply reply;
-      reply.set_request_id(rid);
-      *reply.mutable_stats() = store.Stats();
-      return Reply(std::move(reply));
-    }
+    case rpc::StoreRequest::kRelease: return OnAbortOrRelease(request);
+    case rpc::StoreRequest::kGet: return OnGet(rid, request.get());
+    case rpc::StoreRequest::kContains: return OnContains(rid, request.contains());
+    case rpc::StoreRequest::kDelete: return OnDelete(rid, request.delete_());
+    case rpc::StoreRequest::kStats: return OnStats(rid);
     case rpc::StoreRequest::BODY_NOT_SET:
-      return reply_error(absl::InvalidArgumentError("object store request has no body"));
+      return Reply(ErrorReply(rid, absl::InvalidArgumentError("object store request has no body")));
   }
+}
+
+void StoreServer::Connection::OnCreate(uint64_t rid, const rpc::StoreCreateRequest& c) {
+  absl::StatusOr<ObjectID> id = ParseId(c.object_id(), "create");
+  if (!id.ok()) return Reply(ErrorReply(rid, id.status()));
+  LocalStore::CreateArgs args{*id, c.data_size(), c.metadata_size(), c.owner(), c.primary()};
+  std::weak_ptr<Connection> weak = weak_from_this();
+  server_.store().Create(id_, args, [weak, rid](absl::StatusOr<int64_t> offset) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!offset.ok()) return self->Reply(ErrorReply(rid, offset.status()));
+    rpc::StoreReply reply = EmptyReply(rid);
+    reply.mutable_create()->set_offset(*offset);
+    self->Reply(std::move(reply));
+  });
+}
+
+void StoreServer::Connection::OnSeal(uint64_t rid, const rpc::StoreSealRequest& seal) {
+  // Answered: once Seal returns, every client and node can see the object.
+  absl::StatusOr<ObjectID> id = ParseId(seal.object_id(), "seal");
+  absl::Status s = id.ok() ? server_.store().Seal(id_, *id) : id.status();
+  Reply(s.ok() ? EmptyReply(rid) : ErrorReply(rid, s));
+}
+
+void StoreServer::Connection::OnAbortOrRelease(const rpc::StoreRequest& request) {
+  const std::string& raw = request.has_abort() ? request.abort().object_id() : request.release().object_id();
+  absl::StatusOr<ObjectID> id = ParseId(raw, "abort/release");
+  absl::Status s = !id.ok()               ? id.status()
+                   : request.has_abort() ? server_.store().Abort(id_, *id)
+                                         : server_.store().Release(id_, *id);
+  // These have no reply; a failure is a client bug worth a log line.
+  if (!s.ok()) PHOTON_LOG(WARNING) << "object store client " << id_ << ": " << s.message();
+}
+
+void StoreServer::Connection::OnGet(uint64_t rid, const rpc::StoreGetRequest& get) {
+  absl::StatusOr<std::vector<ObjectID>> ids = ParseIds(get.object_ids(), "get");
+  if (!ids.ok()) return Reply(ErrorReply(rid, ids.status()));
+  std::weak_ptr<Connection> weak = weak_from_this();
+  server_.store().Get(id_, *ids, get.timeout_ms(), [weak, rid](std::vector<LocalStore::GetResult> results) {
+    auto self = weak.lock();
+    if (!self) return;
+    rpc::StoreReply reply = EmptyReply(rid);
+    for (const LocalStore::GetResult& r : results) {
+      rpc::StoreObject* o = reply.mutable_get()->add_objects();
+      o->set_object_id(r.id.Binary());
+      o->set_found(r.found);
+      o->set_offset(r.offset);
+      o->set_data_size(r.data_size);
+      o->set_metadata_size(r.metadata_size);
+      o->set_error(r.error);
+    }
+    self->Reply(std::move(reply));
+  });
+}
+
+void StoreServer::Connection::OnContains(uint64_t rid, const rpc::StoreContainsRequest& contains) {
+  absl::StatusOr<ObjectID> id = ParseId(contains.object_id(), "contains");
+  if (!id.ok()) return Reply(ErrorReply(rid, id.status()));
+  rpc::StoreReply reply = EmptyReply(rid);
+  reply.mutable_contains()->set_contains(server_.store().Contains(*id));
+  Reply(std::move(reply));
+}
+
+void StoreServer::Connection::OnDelete(uint64_t rid, const rpc::StoreDeleteRequest& del) {
+  absl::StatusOr<std::vector<ObjectID>> ids = ParseIds(del.object_ids(), "delete");
+  if (!ids.ok()) return Reply(ErrorReply(rid, ids.status()));
+  rpc::StoreReply reply = EmptyReply(rid);
+  reply.mutable_delete_()->set_deleted(server_.store().Delete(*ids));
+  Reply(std::move(reply));
+}
+
+void StoreServer::Connection::OnStats(uint64_t rid) {
+  rpc::StoreReply reply = EmptyReply(rid);
+  *reply.mutable_stats() = server_.store().Stats();
+  Reply(std::move(reply));
 }
 
 StoreServer::StoreServer(Options options) : options_(std::move(options)) {}
