@@ -164,7 +164,8 @@ absl::Status WorkerPool::RegisterWorker(const WorkerID& worker, int port) {
     return absl::FailedPreconditionError("worker " + worker.Hex() + " registered twice");
   }
   if (port <= 0 || port > 65535) return absl::InvalidArgumentError(absl::StrCat("worker port ", port, " is not a port"));
-  it->second.handle.address = absl::StrCat("127.0.0.1:", port);
+  it->second.handle.ip = "127.0.0.1";
+  it->second.handle.port = port;
   it->second.state = State::kIdle;
   it->second.since = clock_();
   Match();

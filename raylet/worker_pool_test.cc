@@ -60,7 +60,8 @@ TEST_F(WorkerPoolTest, StartsOnDemandAndReusesIdleWorkers) {
   ASSERT_EQ(pool_->Starting().size(), 1u);
   RegisterAll();
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].address, "127.0.0.1:40000");
+  EXPECT_EQ(got[0].ip, "127.0.0.1");
+  EXPECT_EQ(got[0].port, 40000);
   EXPECT_GT(got[0].pid, 0);
   pool_->PushWorker(got[0], false);
   pool_->PopWorker(job, {}, false, collect);
