@@ -268,7 +268,8 @@ void Raylet::Register() {
   rpc::RegisterNodeRequest request;
   *request.mutable_node() = NodeInfo();
   // When its attempts run out, OnRegistered schedules another round.
-  gcs_.RegisterNode(request, [this](absl::StatusOr<rpc::RegisterNodeReply> reply) { OnRegistered(reply.status()); });
+  gcs_.RegisterNode(std::move(request),
+                    [this](absl::StatusOr<rpc::RegisterNodeReply> reply) { OnRegistered(reply.status()); });
 }
 
 void Raylet::OnRegistered(const absl::Status& status) {
@@ -286,7 +287,8 @@ void Raylet::OnRegistered(const absl::Status& status) {
     loop_.RunAfter("Raylet.Register", std::chrono::milliseconds(500), [this] { Register(); });
     return;
   }
-  absl::Status fatal(status.code(), absl::StrCat("the GCS refused node ", options_.node_id.Hex(), ": ", status.message()));
+  absl::Status fatal(status.code(),
+                     absl::StrCat("the GCS refused node ", options_.node_id.Hex(), ": ", status.message()));
   PHOTON_LOG(ERROR) << fatal.message();
   if (options_.on_fatal) options_.on_fatal(fatal);
 }
@@ -308,7 +310,7 @@ void Raylet::Report() {
   usage->set_timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count());
-  gcs_.ReportResourceUsage(request, [this](absl::StatusOr<rpc::ReportResourceUsageReply> reply) {
+  gcs_.ReportResourceUsage(std::move(request), [this](absl::StatusOr<rpc::ReportResourceUsageReply> reply) {
     OnReported(reply.status());
   });
 }
@@ -348,7 +350,7 @@ void Raylet::ForwardWorkerLogs() {
   int lines = 0;
   for (const rpc::WorkerLogBatch& b : request.batches()) lines += b.lines_size();
   logs_in_flight_ = true;
-  gcs_.PublishWorkerLogs(request, [this, lines](absl::StatusOr<rpc::PublishWorkerLogsReply> reply) {
+  gcs_.PublishWorkerLogs(std::move(request), [this, lines](absl::StatusOr<rpc::PublishWorkerLogsReply> reply) {
     OnWorkerLogsSent(reply.status(), lines);
   });
 }

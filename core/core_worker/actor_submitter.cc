@@ -90,7 +90,8 @@ void ActorSubmitter::Connect(Actor& actor) {
   actor.connecting = true;
   const ActorID id = actor.id;
   const std::string worker_id = actor.worker_id;
-  rpc::TaskStream::Connect(loop_, actor.address, [this, id, worker_id](absl::StatusOr<std::shared_ptr<rpc::TaskStream>> s) {
+  rpc::TaskStream::Connect(loop_, actor.address, [this, id, worker_id](
+                                                     absl::StatusOr<std::shared_ptr<rpc::TaskStream>> s) {
     auto it = actors_.find(id);
     if (shut_down_ || it == actors_.end() || it->second.worker_id != worker_id) return;
     Actor& a = it->second;

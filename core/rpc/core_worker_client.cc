@@ -24,22 +24,22 @@ CoreWorkerClient::CoreWorkerClient(EventLoop& loop, std::string address, std::st
       token_(std::move(token)),
       stub_(CoreWorkerService::NewStub(MakeChannel(address_))) {}
 
-void CoreWorkerClient::GetObjectStatus(const GetObjectStatusRequest& request,
+void CoreWorkerClient::GetObjectStatus(GetObjectStatusRequest request,
                                        ReplyCallback<GetObjectStatusReply> done) {
   StartCall<GetObjectStatusReply>(loop_, CallSpec{"CoreWorker.GetObjectStatus", address_, token_, kGetObjectStatus},
-                                  BindAttempt(stub_, &Async::GetObjectStatus, request), std::move(done));
+                                  BindAttempt(stub_, &Async::GetObjectStatus, std::move(request)), std::move(done));
 }
 
-void CoreWorkerClient::AddObjectLocation(const AddObjectLocationRequest& request,
+void CoreWorkerClient::AddObjectLocation(AddObjectLocationRequest request,
                                          ReplyCallback<AddObjectLocationReply> done) {
   StartCall<AddObjectLocationReply>(
       loop_, CallSpec{"CoreWorker.AddObjectLocation", address_, token_, kAddObjectLocation},
-      BindAttempt(stub_, &Async::AddObjectLocation, request), std::move(done));
+      BindAttempt(stub_, &Async::AddObjectLocation, std::move(request)), std::move(done));
 }
 
-void CoreWorkerClient::RemoveBorrower(const RemoveBorrowerRequest& request, ReplyCallback<RemoveBorrowerReply> done) {
+void CoreWorkerClient::RemoveBorrower(RemoveBorrowerRequest request, ReplyCallback<RemoveBorrowerReply> done) {
   StartCall<RemoveBorrowerReply>(loop_, CallSpec{"CoreWorker.RemoveBorrower", address_, token_, kRemoveBorrower},
-                                 BindAttempt(stub_, &Async::RemoveBorrower, request), std::move(done));
+                                 BindAttempt(stub_, &Async::RemoveBorrower, std::move(request)), std::move(done));
 }
 
 }  // namespace rpc

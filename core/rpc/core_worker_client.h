@@ -14,7 +14,9 @@
 //     OnOwnerStatus(std::move(r));                             // runs on `loop`
 //   });
 //
-// Callbacks run on `loop`, exactly once; they may be empty.
+// Requests are taken by value (move one in to spare a copy): the call keeps
+// it until it ends, retries included. Callbacks run on `loop`, exactly once;
+// they may be empty.
 //
 // Thread-safe: immutable after construction; calls may start on any thread.
 
@@ -37,9 +39,9 @@ class CoreWorkerClient {
 
   // Answered once the object is ready, freed or failed: may take as long as
   // the task computing it.
-  void GetObjectStatus(const GetObjectStatusRequest& request, ReplyCallback<GetObjectStatusReply> done);
-  void AddObjectLocation(const AddObjectLocationRequest& request, ReplyCallback<AddObjectLocationReply> done);
-  void RemoveBorrower(const RemoveBorrowerRequest& request, ReplyCallback<RemoveBorrowerReply> done);
+  void GetObjectStatus(GetObjectStatusRequest request, ReplyCallback<GetObjectStatusReply> done);
+  void AddObjectLocation(AddObjectLocationRequest request, ReplyCallback<AddObjectLocationReply> done);
+  void RemoveBorrower(RemoveBorrowerRequest request, ReplyCallback<RemoveBorrowerReply> done);
 
  private:
   EventLoop& loop_;

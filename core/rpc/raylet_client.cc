@@ -68,45 +68,47 @@ void RayletClient::GetNodeStats(ReplyCallback<GetNodeStatsReply> done) {
                                BindAttempt(stub_, &Async::GetNodeStats, GetNodeStatsRequest()), std::move(done));
 }
 
-void RayletClient::RequestWorkerLease(const RequestWorkerLeaseRequest& request,
+void RayletClient::RequestWorkerLease(RequestWorkerLeaseRequest request,
                                       ReplyCallback<RequestWorkerLeaseReply> done) {
   StartCall<RequestWorkerLeaseReply>(loop_, Spec(kRequestWorkerLease.name, kRequestWorkerLease.policy),
-                                     BindAttempt(stub_, &Async::RequestWorkerLease, request), std::move(done));
+                                     BindAttempt(stub_, &Async::RequestWorkerLease, std::move(request)),
+                                     std::move(done));
 }
 
-void RayletClient::ReturnWorker(const ReturnWorkerRequest& request, ReplyCallback<ReturnWorkerReply> done) {
+void RayletClient::ReturnWorker(ReturnWorkerRequest request, ReplyCallback<ReturnWorkerReply> done) {
   StartCall<ReturnWorkerReply>(loop_, Spec(kReturnWorker.name, kReturnWorker.policy),
-                               BindAttempt(stub_, &Async::ReturnWorker, request), std::move(done));
+                               BindAttempt(stub_, &Async::ReturnWorker, std::move(request)), std::move(done));
 }
 
-void RayletClient::RegisterWorker(const RegisterWorkerRequest& request, ReplyCallback<RegisterWorkerReply> done) {
+void RayletClient::RegisterWorker(RegisterWorkerRequest request, ReplyCallback<RegisterWorkerReply> done) {
   StartCall<RegisterWorkerReply>(loop_, Spec(kRegisterWorker.name, kRegisterWorker.policy),
-                                 BindAttempt(stub_, &Async::RegisterWorker, request), std::move(done));
+                                 BindAttempt(stub_, &Async::RegisterWorker, std::move(request)), std::move(done));
 }
 
-void RayletClient::PullObject(const PullObjectRequest& request, ReplyCallback<PullObjectReply> done) {
-  StartCall<PullObjectReply>(loop_, Spec(kPullObject, PullPolicy(request)),
-                             BindAttempt(stub_, &Async::PullObject, request), std::move(done));
+void RayletClient::PullObject(PullObjectRequest request, ReplyCallback<PullObjectReply> done) {
+  const RetryPolicy policy = PullPolicy(request);  // before `request` moves
+  StartCall<PullObjectReply>(loop_, Spec(kPullObject, policy),
+                             BindAttempt(stub_, &Async::PullObject, std::move(request)), std::move(done));
 }
 
-void RayletClient::FreeObjects(const FreeObjectsRequest& request, ReplyCallback<FreeObjectsReply> done) {
+void RayletClient::FreeObjects(FreeObjectsRequest request, ReplyCallback<FreeObjectsReply> done) {
   StartCall<FreeObjectsReply>(loop_, Spec(kFreeObjects.name, kFreeObjects.policy),
-                              BindAttempt(stub_, &Async::FreeObjects, request), std::move(done));
+                              BindAttempt(stub_, &Async::FreeObjects, std::move(request)), std::move(done));
 }
 
-void RayletClient::PrepareBundles(const PrepareBundlesRequest& request, ReplyCallback<PrepareBundlesReply> done) {
+void RayletClient::PrepareBundles(PrepareBundlesRequest request, ReplyCallback<PrepareBundlesReply> done) {
   StartCall<PrepareBundlesReply>(loop_, Spec(kPrepareBundles.name, kPrepareBundles.policy),
-                                 BindAttempt(stub_, &Async::PrepareBundles, request), std::move(done));
+                                 BindAttempt(stub_, &Async::PrepareBundles, std::move(request)), std::move(done));
 }
 
-void RayletClient::CommitBundles(const CommitBundlesRequest& request, ReplyCallback<CommitBundlesReply> done) {
+void RayletClient::CommitBundles(CommitBundlesRequest request, ReplyCallback<CommitBundlesReply> done) {
   StartCall<CommitBundlesReply>(loop_, Spec(kCommitBundles.name, kCommitBundles.policy),
-                                BindAttempt(stub_, &Async::CommitBundles, request), std::move(done));
+                                BindAttempt(stub_, &Async::CommitBundles, std::move(request)), std::move(done));
 }
 
-void RayletClient::CancelBundles(const CancelBundlesRequest& request, ReplyCallback<CancelBundlesReply> done) {
+void RayletClient::CancelBundles(CancelBundlesRequest request, ReplyCallback<CancelBundlesReply> done) {
   StartCall<CancelBundlesReply>(loop_, Spec(kCancelBundles.name, kCancelBundles.policy),
-                                BindAttempt(stub_, &Async::CancelBundles, request), std::move(done));
+                                BindAttempt(stub_, &Async::CancelBundles, std::move(request)), std::move(done));
 }
 
 absl::StatusOr<GetNodeStatsReply> RayletClient::GetNodeStatsAndWait() {
@@ -114,21 +116,24 @@ absl::StatusOr<GetNodeStatsReply> RayletClient::GetNodeStatsAndWait() {
                      BindAttempt(stub_, &Async::GetNodeStats, GetNodeStatsRequest()));
 }
 
-absl::StatusOr<RegisterWorkerReply> RayletClient::RegisterWorkerAndWait(const RegisterWorkerRequest& request) {
+absl::StatusOr<RegisterWorkerReply> RayletClient::RegisterWorkerAndWait(RegisterWorkerRequest request) {
   return CallAndWait(Spec(kRegisterWorker.name, kRegisterWorker.policy),
-                     BindAttempt(stub_, &Async::RegisterWorker, request));
+                     BindAttempt(stub_, &Async::RegisterWorker, std::move(request)));
 }
 
-absl::StatusOr<ReturnWorkerReply> RayletClient::ReturnWorkerAndWait(const ReturnWorkerRequest& request) {
-  return CallAndWait(Spec(kReturnWorker.name, kReturnWorker.policy), BindAttempt(stub_, &Async::ReturnWorker, request));
+absl::StatusOr<ReturnWorkerReply> RayletClient::ReturnWorkerAndWait(ReturnWorkerRequest request) {
+  return CallAndWait(Spec(kReturnWorker.name, kReturnWorker.policy),
+                     BindAttempt(stub_, &Async::ReturnWorker, std::move(request)));
 }
 
-absl::StatusOr<PullObjectReply> RayletClient::PullObjectAndWait(const PullObjectRequest& request) {
-  return CallAndWait(Spec(kPullObject, PullPolicy(request)), BindAttempt(stub_, &Async::PullObject, request));
+absl::StatusOr<PullObjectReply> RayletClient::PullObjectAndWait(PullObjectRequest request) {
+  const RetryPolicy policy = PullPolicy(request);  // before `request` moves
+  return CallAndWait(Spec(kPullObject, policy), BindAttempt(stub_, &Async::PullObject, std::move(request)));
 }
 
-absl::StatusOr<FreeObjectsReply> RayletClient::FreeObjectsAndWait(const FreeObjectsRequest& request) {
-  return CallAndWait(Spec(kFreeObjects.name, kFreeObjects.policy), BindAttempt(stub_, &Async::FreeObjects, request));
+absl::StatusOr<FreeObjectsReply> RayletClient::FreeObjectsAndWait(FreeObjectsRequest request) {
+  return CallAndWait(Spec(kFreeObjects.name, kFreeObjects.policy),
+                     BindAttempt(stub_, &Async::FreeObjects, std::move(request)));
 }
 
 }  // namespace rpc

@@ -13,8 +13,9 @@
 //   });
 //   absl::StatusOr<rpc::PullObjectReply> pulled = raylet.PullObjectAndWait(pull);  // blocks
 //
-// Asynchronous methods complete on `loop`, exactly once; the callback may
-// be empty (the outcome is dropped). The ...AndWait forms make the same call
+// Requests are taken by value (move one in to spare a copy): the call keeps
+// it until it ends, retries included. Asynchronous methods complete on
+// `loop`, exactly once; the callback may be empty (the outcome is dropped). The ...AndWait forms make the same call
 // (same policy) on the calling thread and wait for it; they do not need the
 // loop to be running. REQUIRES (...AndWait): not called on an EventLoop's
 // thread, which it would stall.
@@ -51,24 +52,24 @@ class RayletClient {
   void HealthCheck(ReplyCallback<HealthCheckReply> done);
   void GetNodeStats(ReplyCallback<GetNodeStatsReply> done);
   // Waits at the raylet while the request is feasible but resources are busy.
-  void RequestWorkerLease(const RequestWorkerLeaseRequest& request, ReplyCallback<RequestWorkerLeaseReply> done);
-  void ReturnWorker(const ReturnWorkerRequest& request, ReplyCallback<ReturnWorkerReply> done);
-  void RegisterWorker(const RegisterWorkerRequest& request, ReplyCallback<RegisterWorkerReply> done);
+  void RequestWorkerLease(RequestWorkerLeaseRequest request, ReplyCallback<RequestWorkerLeaseReply> done);
+  void ReturnWorker(ReturnWorkerRequest request, ReplyCallback<ReturnWorkerReply> done);
+  void RegisterWorker(RegisterWorkerRequest request, ReplyCallback<RegisterWorkerReply> done);
   // The deadline follows the request's timeout_ms.
-  void PullObject(const PullObjectRequest& request, ReplyCallback<PullObjectReply> done);
-  void FreeObjects(const FreeObjectsRequest& request, ReplyCallback<FreeObjectsReply> done);
+  void PullObject(PullObjectRequest request, ReplyCallback<PullObjectReply> done);
+  void FreeObjects(FreeObjectsRequest request, ReplyCallback<FreeObjectsReply> done);
   // Placement group bundles (the GCS's two-phase commit).
-  void PrepareBundles(const PrepareBundlesRequest& request, ReplyCallback<PrepareBundlesReply> done);
-  void CommitBundles(const CommitBundlesRequest& request, ReplyCallback<CommitBundlesReply> done);
-  void CancelBundles(const CancelBundlesRequest& request, ReplyCallback<CancelBundlesReply> done);
+  void PrepareBundles(PrepareBundlesRequest request, ReplyCallback<PrepareBundlesReply> done);
+  void CommitBundles(CommitBundlesRequest request, ReplyCallback<CommitBundlesReply> done);
+  void CancelBundles(CancelBundlesRequest request, ReplyCallback<CancelBundlesReply> done);
 
   // Blocking forms, for callers off any loop (a worker starting up, a user
   // thread, the execution thread, a driver shutting down).
   absl::StatusOr<GetNodeStatsReply> GetNodeStatsAndWait();
-  absl::StatusOr<RegisterWorkerReply> RegisterWorkerAndWait(const RegisterWorkerRequest& request);
-  absl::StatusOr<ReturnWorkerReply> ReturnWorkerAndWait(const ReturnWorkerRequest& request);
-  absl::StatusOr<PullObjectReply> PullObjectAndWait(const PullObjectRequest& request);
-  absl::StatusOr<FreeObjectsReply> FreeObjectsAndWait(const FreeObjectsRequest& request);
+  absl::StatusOr<RegisterWorkerReply> RegisterWorkerAndWait(RegisterWorkerRequest request);
+  absl::StatusOr<ReturnWorkerReply> ReturnWorkerAndWait(ReturnWorkerRequest request);
+  absl::StatusOr<PullObjectReply> PullObjectAndWait(PullObjectRequest request);
+  absl::StatusOr<FreeObjectsReply> FreeObjectsAndWait(FreeObjectsRequest request);
 
  private:
   CallSpec Spec(const char* name, const RetryPolicy& policy) const;

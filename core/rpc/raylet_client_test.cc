@@ -52,10 +52,11 @@ class FakeRaylet : public RayletService::CallbackService {
   }
   grpc::ServerUnaryReactor* ReturnWorker(grpc::CallbackServerContext* ctx, const ReturnWorkerRequest* req,
                                          ReturnWorkerReply* reply) override {
-    return ServeSync(server_, "Fake.ReturnWorker", ctx, req, reply, [this](const ReturnWorkerRequest&, ReturnWorkerReply*) {
-      return_worker_calls++;
-      return absl::UnavailableError("draining");
-    });
+    return ServeSync(server_, "Fake.ReturnWorker", ctx, req, reply,
+                     [this](const ReturnWorkerRequest&, ReturnWorkerReply*) {
+                       return_worker_calls++;
+                       return absl::UnavailableError("draining");
+                     });
   }
   grpc::ServerUnaryReactor* RegisterWorker(grpc::CallbackServerContext* ctx, const RegisterWorkerRequest* req,
                                            RegisterWorkerReply* reply) override {

@@ -37,36 +37,37 @@ rpc::CallSpec AsyncGcsClient::Spec(const char* name, const rpc::RetryPolicy& pol
   return rpc::CallSpec{name, options_.address, options_.token, policy};
 }
 
-void AsyncGcsClient::RegisterNode(const rpc::RegisterNodeRequest& request,
+void AsyncGcsClient::RegisterNode(rpc::RegisterNodeRequest request,
                                   rpc::ReplyCallback<rpc::RegisterNodeReply> done) {
   using Async = rpc::NodeInfoGcsService::StubInterface::async_interface;
   rpc::StartCall<rpc::RegisterNodeReply>(loop_, Spec("Gcs.RegisterNode", kRegisterNode),
-                                         rpc::BindAttempt(nodes_, &Async::RegisterNode, request), std::move(done));
+                                         rpc::BindAttempt(nodes_, &Async::RegisterNode, std::move(request)),
+                                         std::move(done));
 }
 
-void AsyncGcsClient::ReportResourceUsage(const rpc::ReportResourceUsageRequest& request,
+void AsyncGcsClient::ReportResourceUsage(rpc::ReportResourceUsageRequest request,
                                          rpc::ReplyCallback<rpc::ReportResourceUsageReply> done) {
   using Async = rpc::NodeResourceGcsService::StubInterface::async_interface;
   const rpc::RetryPolicy once{std::max(options_.report_period, kMinReportDeadline), 1};
-  rpc::StartCall<rpc::ReportResourceUsageReply>(loop_, Spec("Gcs.ReportResourceUsage", once),
-                                                rpc::BindAttempt(resources_, &Async::ReportResourceUsage, request),
-                                                std::move(done));
+  rpc::StartCall<rpc::ReportResourceUsageReply>(
+      loop_, Spec("Gcs.ReportResourceUsage", once),
+      rpc::BindAttempt(resources_, &Async::ReportResourceUsage, std::move(request)), std::move(done));
 }
 
-void AsyncGcsClient::PublishWorkerLogs(const rpc::PublishWorkerLogsRequest& request,
+void AsyncGcsClient::PublishWorkerLogs(rpc::PublishWorkerLogsRequest request,
                                        rpc::ReplyCallback<rpc::PublishWorkerLogsReply> done) {
   using Async = rpc::PubsubGcsService::StubInterface::async_interface;
   rpc::StartCall<rpc::PublishWorkerLogsReply>(loop_, Spec("Gcs.PublishWorkerLogs", kPublishWorkerLogs),
-                                              rpc::BindAttempt(pubsub_, &Async::PublishWorkerLogs, request),
+                                              rpc::BindAttempt(pubsub_, &Async::PublishWorkerLogs, std::move(request)),
                                               std::move(done));
 }
 
-void AsyncGcsClient::CreatePlacementGroup(const rpc::CreatePlacementGroupRequest& request,
+void AsyncGcsClient::CreatePlacementGroup(rpc::CreatePlacementGroupRequest request,
                                           rpc::ReplyCallback<rpc::CreatePlacementGroupReply> done) {
   using Async = rpc::PlacementGroupInfoGcsService::StubInterface::async_interface;
   rpc::StartCall<rpc::CreatePlacementGroupReply>(
       loop_, Spec("Gcs.CreatePlacementGroup", kCreatePlacementGroup),
-      rpc::BindAttempt(placement_groups_, &Async::CreatePlacementGroup, request), std::move(done));
+      rpc::BindAttempt(placement_groups_, &Async::CreatePlacementGroup, std::move(request)), std::move(done));
 }
 
 }  // namespace gcs

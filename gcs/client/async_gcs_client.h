@@ -19,7 +19,9 @@
 //     OnReported(r.status());                                  // runs on `loop`
 //   });
 //
-// Callbacks run on `loop`, exactly once; they may be empty.
+// Requests are taken by value (move one in to spare a copy): the call keeps
+// it until it ends, retries included. Callbacks run on `loop`, exactly once;
+// they may be empty.
 //
 // Thread-safe: immutable after construction; calls may start on any thread.
 
@@ -49,13 +51,13 @@ class AsyncGcsClient {
 
   const std::string& address() const { return options_.address; }
 
-  void RegisterNode(const rpc::RegisterNodeRequest& request, rpc::ReplyCallback<rpc::RegisterNodeReply> done);
-  void ReportResourceUsage(const rpc::ReportResourceUsageRequest& request,
+  void RegisterNode(rpc::RegisterNodeRequest request, rpc::ReplyCallback<rpc::RegisterNodeReply> done);
+  void ReportResourceUsage(rpc::ReportResourceUsageRequest request,
                            rpc::ReplyCallback<rpc::ReportResourceUsageReply> done);
-  void PublishWorkerLogs(const rpc::PublishWorkerLogsRequest& request,
+  void PublishWorkerLogs(rpc::PublishWorkerLogsRequest request,
                          rpc::ReplyCallback<rpc::PublishWorkerLogsReply> done);
   // Not retried: a second attempt would find the group (its name) taken.
-  void CreatePlacementGroup(const rpc::CreatePlacementGroupRequest& request,
+  void CreatePlacementGroup(rpc::CreatePlacementGroupRequest request,
                             rpc::ReplyCallback<rpc::CreatePlacementGroupReply> done);
 
  private:
