@@ -87,21 +87,14 @@ bool ActorReceiver::ReadFrom(const std::shared_ptr<Stream>& stream) {
   size_t start = 0;
   rpc::TaskStreamFrame replies;
   while (true) {
-    const std::optional<uint32_t> body_size = rpc::FrameBodySize(std::string_view(stream->inbox).substr(start));
-    if (!body_size) break;
-    const uint32_t size = *body_size;
-    if (size > rpc::kMaxTaskFrameBytes) {
-      PHOTON_LOG(WARNING) << "actor stream: frame of " << size << " bytes; closing";
+    absl::StatusOr<rpc::DecodedFrame> next = rpc::DecodeTaskFrame(std::string_view(stream->inbox).substr(start));
+    if (!next.ok()) {
+      PHOTON_LOG(WARNING) << "actor stream: " << next.status().message() << "; closing";
       return false;
     }
-    const size_t whole = rpc::kTaskFrameHeaderBytes + size;
-    if (stream->inbox.size() - start < whole) break;
-    rpc::TaskStreamFrame frame;
-    if (!frame.ParseFromArray(stream->inbox.data() + start + rpc::kTaskFrameHeaderBytes, static_cast<int>(size))) {
-      PHOTON_LOG(WARNING) << "actor stream: malformed frame; closing";
-      return false;
-    }
-    start += whole;
+    if (next->bytes == 0) break;
+    start += next->bytes;
+    rpc::TaskStreamFrame& frame = next->frame;
     if (!stream->authenticated) {
       if (!token_.empty() && !rpc::TokensEqual(frame.token(), token_)) {
         PHOTON_LOG(WARNING) << "refused an actor stream: wrong cluster token";

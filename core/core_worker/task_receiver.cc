@@ -112,21 +112,14 @@ bool TaskReceiver::ReadFrames(int fd, bool block) {
   while (true) {
     // Parse whole frames already buffered.
     while (true) {
-      const std::optional<uint32_t> body_size = rpc::FrameBodySize(std::string_view(inbox_).substr(inbox_start_));
-      if (!body_size) break;
-      const uint32_t size = *body_size;
-      if (size > rpc::kMaxTaskFrameBytes) {
-        PHOTON_LOG(WARNING) << "task stream: frame of " << size << " bytes; closing";
+      absl::StatusOr<rpc::DecodedFrame> next = rpc::DecodeTaskFrame(std::string_view(inbox_).substr(inbox_start_));
+      if (!next.ok()) {
+        PHOTON_LOG(WARNING) << "task stream: " << next.status().message() << "; closing";
         return false;
       }
-      const size_t whole = rpc::kTaskFrameHeaderBytes + size;
-      if (inbox_.size() - inbox_start_ < whole) break;
-      rpc::TaskStreamFrame frame;
-      if (!frame.ParseFromArray(inbox_.data() + inbox_start_ + rpc::kTaskFrameHeaderBytes, static_cast<int>(size))) {
-        PHOTON_LOG(WARNING) << "task stream: malformed frame; closing";
-        return false;
-      }
-      inbox_start_ += whole;
+      if (next->bytes == 0) break;
+      inbox_start_ += next->bytes;
+      rpc::TaskStreamFrame& frame = next->frame;
       got_frame = true;
       if (!authenticated_) {
         if (!token_.empty() && !rpc::TokensEqual(frame.token(), token_)) {

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "absl/strings/str_cat.h"
+
 namespace photon {
 namespace rpc {
 
@@ -39,6 +41,19 @@ std::optional<uint32_t> FrameBodySize(std::string_view buffered) {
   if (buffered.size() < kTaskFrameHeaderBytes) return std::nullopt;
   const auto* p = reinterpret_cast<const uint8_t*>(buffered.data());
   return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+absl::StatusOr<DecodedFrame> DecodeTaskFrame(std::string_view buffered) {
+  DecodedFrame decoded;
+  const std::optional<uint32_t> size = FrameBodySize(buffered);
+  if (!size) return decoded;
+  if (*size > kMaxTaskFrameBytes) return absl::DataLossError(absl::StrCat("frame of ", *size, " bytes"));
+  if (buffered.size() < kTaskFrameHeaderBytes + *size) return decoded;
+  if (!decoded.frame.ParseFromArray(buffered.data() + kTaskFrameHeaderBytes, static_cast<int>(*size))) {
+    return absl::DataLossError("malformed frame");
+  }
+  decoded.bytes = kTaskFrameHeaderBytes + *size;
+  return decoded;
 }
 
 bool WriteTaskFrame(int fd, const TaskStreamFrame& frame) {

@@ -14,8 +14,10 @@
 //   AppendFrameHeader(body.size(), &out);
 //   out += body;
 //
-//   std::optional<uint32_t> size = FrameBodySize(buffered);   // nullopt: < 4 bytes
-//   if (size && *size > kMaxTaskFrameBytes) ...               // corrupt: close
+//   absl::StatusOr<DecodedFrame> next = DecodeTaskFrame(buffered);
+//   if (!next.ok()) ...                                   // corrupt: close the stream
+//   if (next->bytes == 0) ...                             // not all there yet: read more
+//   buffered.remove_prefix(next->bytes);  OnFrame(std::move(next->frame));
 //
 // Free functions without state: thread-safe.
 
@@ -25,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "proto/core_worker.pb.h"
 
 namespace photon {
@@ -49,6 +52,18 @@ void AppendPush(const TaskSpec& spec, std::string* body);
 // The body size announced by the prefix at the front of `buffered`;
 // nullopt while fewer than kTaskFrameHeaderBytes bytes are there.
 std::optional<uint32_t> FrameBodySize(std::string_view buffered);
+
+struct DecodedFrame {
+  // Bytes the frame took at the front of the buffer, prefix included; 0
+  // when it is not all there yet (`frame` is then empty).
+  size_t bytes = 0;
+  TaskStreamFrame frame;
+};
+
+// Decodes the frame at the front of `buffered`. DataLoss for a stream that
+// cannot be read on: "frame of N bytes" (over kMaxTaskFrameBytes) or
+// "malformed frame".
+absl::StatusOr<DecodedFrame> DecodeTaskFrame(std::string_view buffered);
 
 // Writes `frame` with its prefix to a blocking socket; false when the socket
 // broke (the peer went away).

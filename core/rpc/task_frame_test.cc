@@ -53,6 +53,45 @@ TEST(TaskFrameTest, PushesEncodedByHandParseAsTheFramesPushList) {
   EXPECT_EQ(parsed.push(1).function_name(), std::string(300, 'x'));
 }
 
+TEST(TaskFrameTest, DecodeTakesOneWholeFrameAtATime) {
+  TaskStreamFrame first;
+  first.set_lease_id(1);
+  TaskStreamFrame second;
+  *second.add_push() = Spec("d");
+  std::string buffered;
+  AppendFrame(first, &buffered);
+  const size_t first_bytes = buffered.size();
+  AppendFrame(second, &buffered);
+  absl::StatusOr<DecodedFrame> a = DecodeTaskFrame(buffered);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->bytes, first_bytes);
+  EXPECT_EQ(a->frame.lease_id(), 1);
+  absl::StatusOr<DecodedFrame> b = DecodeTaskFrame(std::string_view(buffered).substr(a->bytes));
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->bytes + b->bytes, buffered.size());
+  EXPECT_EQ(b->frame.push(0).task_id(), "d");
+  // Not all there yet: nothing taken.
+  for (size_t cut : {size_t{0}, size_t{3}, first_bytes - 1}) {
+    absl::StatusOr<DecodedFrame> partial = DecodeTaskFrame(std::string_view(buffered).substr(0, cut));
+    ASSERT_TRUE(partial.ok()) << partial.status();
+    EXPECT_EQ(partial->bytes, 0u) << cut;
+  }
+}
+
+TEST(TaskFrameTest, AnOversizedOrMalformedFrameIsDataLoss) {
+  std::string huge;
+  AppendFrameHeader(kMaxTaskFrameBytes + 1, &huge);
+  absl::StatusOr<DecodedFrame> big = DecodeTaskFrame(huge);
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(big.status().message(), "frame of " + std::to_string(kMaxTaskFrameBytes + 1) + " bytes");
+  std::string garbage;
+  AppendFrameHeader(2, &garbage);
+  garbage += "\xff\xff";  // a tag with no field number
+  absl::StatusOr<DecodedFrame> bad = DecodeTaskFrame(garbage);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(bad.status().message(), "malformed frame");
+}
+
 TEST(TaskFrameTest, WriteTaskFrameWritesOneWholeFrameAndReportsABrokenSocket) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);

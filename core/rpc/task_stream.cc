@@ -80,30 +80,27 @@ void TaskStream::ReadMore() {
 
 void TaskStream::ParseFrames() {
   while (!closed_) {
-    const std::optional<uint32_t> body_size =
-        FrameBodySize(std::string_view(read_buffer_.data() + read_start_, read_end_ - read_start_));
-    if (!body_size) return;
-    const uint32_t size = *body_size;
-    if (size > kMaxTaskFrameBytes) {
-      return Close(absl::DataLossError(absl::StrCat("task stream from ", peer_, ": frame of ", size, " bytes")));
+    const std::string_view buffered(read_buffer_.data() + read_start_, read_end_ - read_start_);
+    absl::StatusOr<DecodedFrame> next = DecodeTaskFrame(buffered);
+    if (!next.ok()) {
+      return Close(absl::DataLossError(absl::StrCat("task stream from ", peer_, ": ", next.status().message())));
     }
-    const size_t whole = kTaskFrameHeaderBytes + size;
-    if (read_end_ - read_start_ < whole) {
-      if (read_buffer_.size() < whole + (16 << 10)) {
-        read_buffer_.erase(0, read_start_);
-        read_end_ -= read_start_;
-        read_start_ = 0;
-        read_buffer_.resize(whole + (64 << 10));
-      }
-      return;
-    }
-    TaskStreamFrame frame;
-    if (!frame.ParseFromArray(read_buffer_.data() + read_start_ + kTaskFrameHeaderBytes, static_cast<int>(size))) {
-      return Close(absl::DataLossError("task stream from " + peer_ + ": malformed frame"));
-    }
-    read_start_ += whole;
-    on_frame_(std::move(frame));
+    if (next->bytes == 0) return MakeRoomFor(buffered);
+    read_start_ += next->bytes;
+    on_frame_(std::move(next->frame));
   }
+}
+
+void TaskStream::MakeRoomFor(std::string_view buffered) {
+  // A frame larger than the buffer: grow it to hold the whole frame.
+  const std::optional<uint32_t> size = FrameBodySize(buffered);
+  if (!size) return;
+  const size_t whole = kTaskFrameHeaderBytes + *size;
+  if (read_buffer_.size() >= whole + (16 << 10)) return;
+  read_buffer_.erase(0, read_start_);
+  read_end_ -= read_start_;
+  read_start_ = 0;
+  read_buffer_.resize(whole + (64 << 10));
 }
 
 void TaskStream::Send(const TaskStreamFrame& frame) {

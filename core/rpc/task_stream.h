@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -61,6 +62,9 @@ class TaskStream : public std::enable_shared_from_this<TaskStream> {
  private:
   void ReadMore();
   void ParseFrames();
+  // Grows the read buffer when the frame at the front of `buffered` (not
+  // all read yet) would not fit.
+  void MakeRoomFor(std::string_view buffered);
   void WriteMore();
 
   EventLoop& loop_;
