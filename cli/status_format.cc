@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "core/common/id.h"
+#include "core/rpc/addresses.h"
 
 namespace photon {
 namespace cli {
@@ -38,8 +39,7 @@ std::vector<std::string> Ordered(const std::map<std::string, std::pair<double, d
 std::string NodeLine(const rpc::GcsNodeInfo& node) {
   std::string id = NodeID::FromBinary(node.node_id()).ok() ? NodeID::FromBinary(node.node_id())->Hex()
                                                            : "(bad id)";
-  return absl::StrFormat("  %s %s:%d%s", id, node.node_ip(), node.raylet_port(),
-                         node.is_head() ? " (head)" : "");
+  return absl::StrFormat("  %s %s%s", id, rpc::RayletAddress(node), node.is_head() ? " (head)" : "");
 }
 
 }  // namespace

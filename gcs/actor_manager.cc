@@ -2,14 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
-#include "core/core_worker/task_stream.h"
-#include "core/rpc/client_call.h"
+#include "core/rpc/addresses.h"
+#include "core/rpc/task_stream.h"
 
 namespace photon {
 namespace gcs {
 namespace {
-
-std::string Short(const ActorID& id) { return id.Hex().substr(0, 12); }
 
 }  // namespace
 
@@ -21,7 +19,7 @@ rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string mes
 }
 
 ActorManager::ActorManager(EventLoop& loop, std::string token, NodeManager& nodes, Publisher& publisher)
-    : loop_(loop), token_(std::move(token)), nodes_(nodes), publisher_(publisher) {}
+    : loop_(loop), token_(std::move(token)), nodes_(nodes), publisher_(publisher), raylets_(loop, token_) {}
 
 ActorManager::~ActorManager() = default;
 
@@ -44,7 +42,7 @@ absl::Status ActorManager::Register(rpc::ActorTableData data) {
   data.set_num_restarts(0);
   Actor& actor = actors_[*id];
   actor.data = std::move(data);
-  PHOTON_LOG(INFO) << "actor " << Short(*id) << " (" << actor.data.class_name() << ") registered";
+  PHOTON_LOG(INFO) << "actor " << id->ShortHex() << " (" << actor.data.class_name() << ") registered";
   Publish(actor);
   Schedule(actor);
   return absl::OkStatus();
@@ -93,11 +91,10 @@ std::string ActorManager::RayletFor(const Actor& actor) const {
   // The owner's node first (its raylet spills the lease on when it must).
   absl::StatusOr<NodeID> owner_node = NodeID::FromBinary(actor.data.owner().node_id());
   if (owner_node.ok() && nodes_.IsAlive(*owner_node)) {
-    const rpc::GcsNodeInfo* n = nodes_.Find(*owner_node);
-    return absl::StrCat(n->node_ip(), ":", n->raylet_port());
+    return rpc::RayletAddress(*nodes_.Find(*owner_node));
   }
   for (const rpc::GcsNodeInfo& n : nodes_.All()) {
-    if (n.state() == rpc::GcsNodeInfo::ALIVE) return absl::StrCat(n.node_ip(), ":", n.raylet_port());
+    if (n.state() == rpc::GcsNodeInfo::ALIVE) return rpc::RayletAddress(n);
   }
   return "";
 }
@@ -124,45 +121,43 @@ void ActorManager::Schedule(Actor& actor) {
 void ActorManager::RequestLease(const ActorID& id, uint64_t generation, const std::string& raylet_address,
                                 bool spilled_back) {
   const Actor& actor = actors_.at(id);
-  auto request = std::make_shared<rpc::RequestWorkerLeaseRequest>();
-  request->set_job_id(actor.data.job_id());
-  *request->mutable_resources() = actor.data.creation_spec().resources();
-  *request->mutable_strategy() = actor.data.creation_spec().strategy();
-  request->set_spilled_back(spilled_back);
-  *request->mutable_worker_command() = actor.data.worker_command();
-  request->set_for_actor(true);
-  rpc::RetryPolicy policy;
-  policy.attempt_timeout = std::chrono::hours(24 * 7);  // waits while resources are busy
-  policy.max_attempts = 1;
-  rpc::RayletService::Stub* stub = &raylets_.For(raylet_address);
-  rpc::CallAsync<rpc::RequestWorkerLeaseReply>(
-      loop_, "Actors.LeaseReply", token_, policy,
-      [stub, request](grpc::ClientContext* ctx, rpc::RequestWorkerLeaseReply* reply, auto on_done) {
-        stub->async()->RequestWorkerLease(ctx, request.get(), reply, std::move(on_done));
-      },
-      [this, id, generation, raylet_address](grpc::Status status, rpc::RequestWorkerLeaseReply reply) {
-        auto it = actors_.find(id);
-        const bool current = it != actors_.end() && it->second.generation == generation &&
-                             it->second.data.state() != rpc::DEAD;
-        if (!current) {
-          if (status.ok() && reply.lease_id() != 0) ReturnLease(raylet_address, reply.lease_id(), false);
-          return;
-        }
-        if (!status.ok()) {
-          PHOTON_LOG(WARNING) << "actor " << Short(id) << ": lease request to " << raylet_address
-                              << " failed (" << status.error_message() << "); trying again";
-          loop_.RunAfter("Actors.Reschedule", std::chrono::milliseconds(500), [this, id, generation] {
-            auto again = actors_.find(id);
-            if (again != actors_.end() && again->second.generation == generation) Schedule(again->second);
-          });
-          return;
-        }
-        if (reply.lease_id() == 0) {
-          RequestLease(id, generation, reply.spillback_raylet_address(), true);
-          return;
-        }
-        OnLeaseGranted(id, generation, raylet_address, reply);
+  rpc::RequestWorkerLeaseRequest request;
+  request.set_job_id(actor.data.job_id());
+  *request.mutable_resources() = actor.data.creation_spec().resources();
+  *request.mutable_strategy() = actor.data.creation_spec().strategy();
+  request.set_spilled_back(spilled_back);
+  *request.mutable_worker_command() = actor.data.worker_command();
+  request.set_for_actor(true);
+  raylets_.For(raylet_address)
+      .RequestWorkerLease(std::move(request), [this, id, generation, raylet_address](
+                                                  absl::StatusOr<rpc::RequestWorkerLeaseReply> reply) {
+        OnLeaseReply(id, generation, raylet_address, std::move(reply));
       });
+}
+
+void ActorManager::OnLeaseReply(const ActorID& id, uint64_t generation, const std::string& raylet_address,
+                                absl::StatusOr<rpc::RequestWorkerLeaseReply> reply) {
+  auto it = actors_.find(id);
+  const bool current =
+      it != actors_.end() && it->second.generation == generation && it->second.data.state() != rpc::DEAD;
+  if (!current) {
+    if (reply.ok() && reply->lease_id() != 0) ReturnLease(raylet_address, reply->lease_id(), false);
+    return;
+  }
+  if (!reply.ok()) {
+    PHOTON_LOG(WARNING) << "actor " << id.ShortHex() << ": lease request to " << raylet_address << " failed ("
+                        << reply.status().message() << "); trying again";
+    loop_.RunAfter("Actors.Reschedule", std::chrono::milliseconds(500), [this, id, generation] {
+      auto again = actors_.find(id);
+      if (again != actors_.end() && again->second.generation == generation) Schedule(again->second);
+    });
+    return;
+  }
+  if (reply->lease_id() == 0) {
+    RequestLease(id, generation, reply->spillback_raylet_address(), true);
+    return;
+  }
+  OnLeaseGranted(id, generation, raylet_address, *reply);
 }
 
 void ActorManager::OnLeaseGranted(const ActorID& id, uint64_t generation, const std::string& raylet_address,
@@ -170,38 +165,34 @@ void ActorManager::OnLeaseGranted(const ActorID& id, uint64_t generation, const 
   Actor& actor = actors_.at(id);
   actor.lease_id = reply.lease_id();
   actor.raylet_address = raylet_address;
-  rpc::Address address;
-  const std::string worker_address = reply.worker_address();
-  address.set_ip(worker_address.substr(0, worker_address.rfind(':')));
-  address.set_port(std::stoi(worker_address.substr(worker_address.rfind(':') + 1)));
-  address.set_worker_id(reply.worker_id());
-  for (const rpc::GcsNodeInfo& n : nodes_.All()) {
-    if (absl::StrCat(n.node_ip(), ":", n.raylet_port()) == raylet_address) address.set_node_id(n.node_id());
-  }
-  *actor.data.mutable_address() = address;
-  core::TaskStream::Connect(
-      loop_, worker_address,
-      [this, id, generation, worker_address](absl::StatusOr<std::shared_ptr<core::TaskStream>> stream) {
-        auto it = actors_.find(id);
-        if (it == actors_.end() || it->second.generation != generation) return;
-        if (!stream.ok()) return OnWorkerLost(id, generation, std::string(stream.status().message()));
-        Actor& a = it->second;
-        a.stream = *stream;
-        a.stream->Start(
-            [this, id, generation, worker_address](rpc::TaskStreamFrame frame) {
-              for (const rpc::TaskReply& r : frame.replies()) OnCreated(id, generation, r, worker_address);
-            },
-            [this, id, generation](const absl::Status& why) {
-              OnWorkerLost(id, generation, std::string(why.message()));
-            });
-        rpc::TaskStreamFrame frame;
-        frame.set_token(token_);
-        frame.set_lease_id(a.lease_id);
-        rpc::TaskSpec& spec = *frame.add_push();
-        spec = a.data.creation_spec();
-        spec.set_attempt(a.data.num_restarts());
-        a.stream->Send(frame);
-      });
+  // The raylet names the worker and its own node.
+  *actor.data.mutable_address() = reply.worker();
+  const std::string worker_address = rpc::HostPort(reply.worker());
+  rpc::TaskStream::Connect(loop_, reply.worker(),
+                           [this, id, generation, worker_address](absl::StatusOr<std::shared_ptr<rpc::TaskStream>> s) {
+                             OnConnected(id, generation, worker_address, std::move(s));
+                           });
+}
+
+void ActorManager::OnConnected(const ActorID& id, uint64_t generation, const std::string& worker_address,
+                               absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream) {
+  auto it = actors_.find(id);
+  if (it == actors_.end() || it->second.generation != generation) return;
+  if (!stream.ok()) return OnWorkerLost(id, generation, std::string(stream.status().message()));
+  Actor& a = it->second;
+  a.stream = *stream;
+  a.stream->Start(
+      [this, id, generation, worker_address](rpc::TaskStreamFrame frame) {
+        for (const rpc::TaskReply& r : frame.replies()) OnCreated(id, generation, r, worker_address);
+      },
+      [this, id, generation](const absl::Status& why) { OnWorkerLost(id, generation, std::string(why.message())); });
+  rpc::TaskStreamFrame frame;
+  frame.set_token(token_);
+  frame.set_lease_id(a.lease_id);
+  rpc::TaskSpec& spec = *frame.add_push();
+  spec = a.data.creation_spec();
+  spec.set_attempt(a.data.num_restarts());
+  a.stream->Send(frame);
 }
 
 void ActorManager::OnCreated(const ActorID& id, uint64_t generation, const rpc::TaskReply& reply,
@@ -225,7 +216,7 @@ void ActorManager::OnCreated(const ActorID& id, uint64_t generation, const rpc::
     return;
   }
   actor.data.set_state(rpc::ALIVE);
-  PHOTON_LOG(INFO) << "actor " << Short(id) << " is alive at " << worker_address
+  PHOTON_LOG(INFO) << "actor " << id.ShortHex() << " is alive at " << worker_address
                    << (actor.data.num_restarts() > 0 ? absl::StrCat(" (restart ", actor.data.num_restarts(), ")") : "");
   Publish(actor);
 }
@@ -245,28 +236,22 @@ void ActorManager::OnWorkerLost(const ActorID& id, uint64_t generation, const st
     return RestartOrEnd(actor, cause);
   }
   // Was it the worker or its whole node? Ask the node's raylet.
-  auto request = std::make_shared<rpc::HealthCheckRequest>();
-  rpc::RetryPolicy policy;
-  policy.attempt_timeout = std::chrono::milliseconds(1000);
-  policy.max_attempts = 1;
-  rpc::RayletService::Stub* stub = &raylets_.For(actor.raylet_address);
   const uint64_t now = actor.generation;
-  rpc::CallAsync<rpc::HealthCheckReply>(
-      loop_, "Actors.ProbeRaylet", token_, policy,
-      [stub, request](grpc::ClientContext* ctx, rpc::HealthCheckReply* reply, auto on_done) {
-        stub->async()->HealthCheck(ctx, request.get(), reply, std::move(on_done));
-      },
-      [this, id, now, why](grpc::Status status, rpc::HealthCheckReply) {
-        auto a = actors_.find(id);
-        if (a == actors_.end() || a->second.generation != now || a->second.data.state() == rpc::DEAD) return;
-        if (status.ok()) {
-          RestartOrEnd(a->second, DeathCause(rpc::ActorDeathCause::WORKER_DIED,
-                                             "the actor's worker process died (" + why + ")"));
-        } else {
-          RestartOrEnd(a->second, DeathCause(rpc::ActorDeathCause::NODE_DIED,
-                                             "the node running the actor died (its raylet does not answer)"));
-        }
-      });
+  raylets_.For(actor.raylet_address).HealthCheck([this, id, now, why](absl::StatusOr<rpc::HealthCheckReply> reply) {
+    OnRayletProbed(id, now, why, reply.ok());
+  });
+}
+
+void ActorManager::OnRayletProbed(const ActorID& id, uint64_t generation, const std::string& why, bool node_alive) {
+  auto a = actors_.find(id);
+  if (a == actors_.end() || a->second.generation != generation || a->second.data.state() == rpc::DEAD) return;
+  if (node_alive) {
+    RestartOrEnd(a->second,
+                 DeathCause(rpc::ActorDeathCause::WORKER_DIED, "the actor's worker process died (" + why + ")"));
+  } else {
+    RestartOrEnd(a->second, DeathCause(rpc::ActorDeathCause::NODE_DIED,
+                                       "the node running the actor died (its raylet does not answer)"));
+  }
 }
 
 void ActorManager::RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause) {
@@ -275,7 +260,7 @@ void ActorManager::RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause) {
   actor.data.set_num_restarts(actor.data.num_restarts() + 1);
   actor.data.set_state(rpc::RESTARTING);
   actor.data.clear_address();
-  PHOTON_LOG(INFO) << "actor " << Short(*ActorID::FromBinary(actor.data.actor_id())) << " restarting ("
+  PHOTON_LOG(INFO) << "actor " << ActorID::FromBinary(actor.data.actor_id())->ShortHex() << " restarting ("
                    << actor.data.num_restarts() << (max == -1 ? "" : absl::StrCat(" of ", max)) << "): "
                    << cause.message();
   Publish(actor);
@@ -291,7 +276,7 @@ void ActorManager::End(Actor& actor, rpc::ActorDeathCause cause) {
     auto it = named_.find(key);
     if (it != named_.end() && it->second.Binary() == actor.data.actor_id()) named_.erase(it);
   }
-  PHOTON_LOG(INFO) << "actor " << Short(*ActorID::FromBinary(actor.data.actor_id()))
+  PHOTON_LOG(INFO) << "actor " << ActorID::FromBinary(actor.data.actor_id())->ShortHex()
                    << " is dead: " << actor.data.death_cause().message();
   Publish(actor);
 }
@@ -331,19 +316,11 @@ void ActorManager::OnJobFinished(const JobID& job) {
 
 void ActorManager::ReturnLease(const std::string& raylet_address, int64_t lease_id, bool worker_died) {
   if (lease_id == 0 || raylet_address.empty()) return;
-  auto request = std::make_shared<rpc::ReturnWorkerRequest>();
-  request->set_lease_id(lease_id);
-  request->set_worker_died(worker_died);
-  rpc::RetryPolicy policy;
-  policy.attempt_timeout = std::chrono::milliseconds(5000);
-  policy.max_attempts = 3;
-  rpc::RayletService::Stub* stub = &raylets_.For(raylet_address);
-  rpc::CallAsync<rpc::ReturnWorkerReply>(
-      loop_, "Actors.ReturnLease", token_, policy,
-      [stub, request](grpc::ClientContext* ctx, rpc::ReturnWorkerReply* reply, auto on_done) {
-        stub->async()->ReturnWorker(ctx, request.get(), reply, std::move(on_done));
-      },
-      [](grpc::Status, rpc::ReturnWorkerReply) {});  // NotFound: the raylet saw the worker die first
+  rpc::ReturnWorkerRequest request;
+  request.set_lease_id(lease_id);
+  request.set_worker_died(worker_died);
+  // Not awaited. NotFound: the raylet saw the worker die first.
+  raylets_.For(raylet_address).ReturnWorker(std::move(request), nullptr);
 }
 
 }  // namespace gcs

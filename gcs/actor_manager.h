@@ -32,14 +32,14 @@
 #include "absl/status/statusor.h"
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
-#include "core/rpc/client_call.h"
+#include "core/rpc/client_cache.h"
+#include "core/rpc/raylet_client.h"
 #include "gcs/node_manager.h"
 #include "gcs/publisher.h"
 #include "proto/gcs.pb.h"
-#include "proto/raylet.grpc.pb.h"
 
 namespace photon {
-namespace core {
+namespace rpc {
 class TaskStream;
 }
 namespace gcs {
@@ -70,7 +70,7 @@ class ActorManager {
     uint64_t generation = 0;
     int64_t lease_id = 0;
     std::string raylet_address;
-    std::shared_ptr<core::TaskStream> stream;
+    std::shared_ptr<rpc::TaskStream> stream;
     bool kill_requested = false;
     bool no_restart = false;
     rpc::ActorDeathCause kill_cause;
@@ -78,11 +78,18 @@ class ActorManager {
 
   void Schedule(Actor& actor);
   void RequestLease(const ActorID& id, uint64_t generation, const std::string& raylet_address, bool spilled_back);
+  void OnLeaseReply(const ActorID& id, uint64_t generation, const std::string& raylet_address,
+                    absl::StatusOr<rpc::RequestWorkerLeaseReply> reply);
   void OnLeaseGranted(const ActorID& id, uint64_t generation, const std::string& raylet_address,
                       const rpc::RequestWorkerLeaseReply& reply);
+  // The stream to the leased worker is open (or failed to): push the constructor.
+  void OnConnected(const ActorID& id, uint64_t generation, const std::string& worker_address,
+                   absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream);
   void OnCreated(const ActorID& id, uint64_t generation, const rpc::TaskReply& reply,
                  const std::string& worker_address);
   void OnWorkerLost(const ActorID& id, uint64_t generation, const std::string& why);
+  // The raylet of a lost worker answered a HealthCheck (`node_alive`) or not.
+  void OnRayletProbed(const ActorID& id, uint64_t generation, const std::string& why, bool node_alive);
   // Restarts the actor, or ends it with `cause` when no restart is left.
   void RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause);
   void End(Actor& actor, rpc::ActorDeathCause cause);
@@ -100,7 +107,7 @@ class ActorManager {
   Publisher& publisher_;
   absl::flat_hash_map<ActorID, Actor> actors_;
   std::map<std::pair<std::string, std::string>, ActorID> named_;  // (namespace, name)
-  rpc::StubCache<rpc::RayletService> raylets_;
+  rpc::ClientCache<rpc::RayletClient> raylets_;
 };
 
 rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message);

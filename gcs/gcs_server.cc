@@ -7,6 +7,7 @@
 #include "core/common/logging.h"
 #include "core/common/session.h"
 #include "core/common/status_macros.h"
+#include "core/rpc/addresses.h"
 #include "gcs/store/store_client_factory.h"
 
 namespace photon {
@@ -35,7 +36,7 @@ void GcsServer::WireNodeListeners() {
   NodeManager::Listener listener;
   listener.on_alive = [this](const rpc::GcsNodeInfo& node) {
     NodeID id = *NodeID::FromBinary(node.node_id());
-    prober_->SetAddress(id, absl::StrCat(node.node_ip(), ":", node.raylet_port()));
+    prober_->SetAddress(id, rpc::RayletAddress(node));
     health_->RemoveNode(id);  // a re-registration starts a fresh count
     health_->AddNode(id);
     resources_->OnNodeAlive(node);

@@ -4,15 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
-#include "core/rpc/client_call.h"
+#include "core/rpc/addresses.h"
 #include "scheduler/bundle_placement.h"
 #include "scheduler/cluster_resource_view.h"
 
 namespace photon {
 namespace gcs {
 namespace {
-
-std::string Short(const PlacementGroupID& id) { return id.Hex().substr(0, 12); }
 
 std::map<std::string, double> AsMap(const rpc::ResourceSet& set) { return {set.amounts().begin(), set.amounts().end()}; }
 
@@ -25,27 +23,17 @@ scheduler::PlacementStrategy StrategyOf(rpc::PlacementStrategy s) {
   }
 }
 
-// A unary call to a raylet from the GCS loop; `done` gets the status.
-// `issue(stub, ctx, request, reply, on_done)` starts the async call.
-template <typename Request, typename Reply, typename Issue>
-void CallRaylet(EventLoop& loop, const std::string& token, rpc::RayletService::Stub* stub, const char* name,
-                std::shared_ptr<Request> request, Issue issue, std::function<void(grpc::Status)> done) {
-  rpc::RetryPolicy policy;
-  policy.attempt_timeout = std::chrono::milliseconds(5000);
-  policy.max_attempts = 2;
-  rpc::CallAsync<Reply>(
-      loop, name, token, policy,
-      [stub, request, issue](grpc::ClientContext* ctx, Reply* reply, auto on_done) {
-        issue(stub, ctx, request.get(), reply, std::move(on_done));
-      },
-      [done](grpc::Status status, Reply) { done(status); });
+// Hands a call's status (its reply is empty) to `done`.
+template <typename Reply>
+rpc::ReplyCallback<Reply> StatusOnly(std::function<void(const absl::Status&)> done) {
+  return [done = std::move(done)](absl::StatusOr<Reply> reply) { done(reply.status()); };
 }
 
 }  // namespace
 
 PlacementGroupManager::PlacementGroupManager(EventLoop& loop, std::string token, NodeManager& nodes,
                                              ResourceManager& resources)
-    : loop_(loop), token_(std::move(token)), nodes_(nodes), resources_(resources) {}
+    : loop_(loop), token_(std::move(token)), nodes_(nodes), resources_(resources), raylets_(loop, token_) {}
 
 absl::Status PlacementGroupManager::Create(rpc::PlacementGroupTableData data) {
   absl::StatusOr<PlacementGroupID> id = PlacementGroupID::FromBinary(data.placement_group_id());
@@ -100,7 +88,7 @@ absl::StatusOr<rpc::PlacementGroupTableData> PlacementGroupManager::GetNamed(con
 
 std::string PlacementGroupManager::RayletAddress(const NodeID& node) const {
   const rpc::GcsNodeInfo* n = nodes_.Find(node);
-  return n == nullptr ? "" : absl::StrCat(n->node_ip(), ":", n->raylet_port());
+  return n == nullptr ? "" : rpc::RayletAddress(*n);
 }
 
 void PlacementGroupManager::Schedule(Group& group) {
@@ -130,7 +118,7 @@ void PlacementGroupManager::Schedule(Group& group) {
   scheduler::BundlePlacement placed = scheduler::PlaceBundles(view, requests, StrategyOf(group.data.strategy()));
   if (placed.status != scheduler::BundlePlacement::kPlaced) {
     if (group.data.pending_reason() != placed.reason) {
-      PHOTON_LOG(INFO) << "placement group " << Short(id) << " pending: " << placed.reason;
+      PHOTON_LOG(INFO) << "placement group " << id.ShortHex() << " pending: " << placed.reason;
     }
     group.data.set_pending_reason(placed.reason);
     SchedulePendingSoon();
@@ -199,14 +187,14 @@ void PlacementGroupManager::Prepare(const PlacementGroupID& id, uint64_t generat
   round->waiting = by_node.size();
   auto shared = std::make_shared<std::map<NodeID, std::vector<rpc::Bundle>>>(std::move(by_node));
   for (const auto& [node, bundles] : *shared) {
-    auto request = std::make_shared<rpc::PrepareBundlesRequest>();
-    for (const rpc::Bundle& b : bundles) *request->add_bundles() = b;
+    rpc::PrepareBundlesRequest request;
+    for (const rpc::Bundle& b : bundles) *request.add_bundles() = b;
     const bool one_node = shared->size() == 1;
-    request->set_commit(one_node);  // one participant: one phase
+    request.set_commit(one_node);  // one participant: one phase
     const std::string address = RayletAddress(node);
-    auto on_done = [this, id, generation, round, shared, node, one_node](grpc::Status status) {
+    auto on_done = [this, id, generation, round, shared, node, one_node](const absl::Status& status) {
       if (!status.ok() && round->failure.empty()) {
-        round->failure = absl::StrCat("node ", node.Hex().substr(0, 12), ": ", status.error_message());
+        round->failure = absl::StrCat("node ", node.ShortHex(), ": ", status.message());
       }
       if (--round->waiting > 0) return;
       auto it = groups_.find(id);
@@ -216,7 +204,7 @@ void PlacementGroupManager::Prepare(const PlacementGroupID& id, uint64_t generat
       }
       if (!round->failure.empty()) {
         // Abort: give back what was prepared and try again later.
-        PHOTON_LOG(INFO) << "placement group " << Short(id) << ": prepare failed (" << round->failure
+        PHOTON_LOG(INFO) << "placement group " << id.ShortHex() << ": prepare failed (" << round->failure
                          << "); cancelling and retrying";
         for (const auto& [n, b] : *shared) CancelOn(n, id);
         it->second.committing = false;
@@ -228,14 +216,10 @@ void PlacementGroupManager::Prepare(const PlacementGroupID& id, uint64_t generat
       Commit(id, generation, *shared);
     };
     if (address.empty()) {
-      on_done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "node is not alive"));
+      on_done(absl::UnavailableError("node is not alive"));
       continue;
     }
-    CallRaylet<rpc::PrepareBundlesRequest, rpc::PrepareBundlesReply>(
-        loop_, token_, &raylets_.For(address), "PlacementGroups.Prepare", request,
-        [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
-          stub->async()->PrepareBundles(ctx, req, reply, std::move(on_done));
-        }, on_done);
+    raylets_.For(address).PrepareBundles(std::move(request), StatusOnly<rpc::PrepareBundlesReply>(on_done));
   }
 }
 
@@ -244,23 +228,19 @@ void PlacementGroupManager::Commit(const PlacementGroupID& id, uint64_t generati
   auto waiting = std::make_shared<size_t>(by_node.size());
   auto shared = std::make_shared<std::map<NodeID, std::vector<rpc::Bundle>>>(std::move(by_node));
   for (const auto& [node, bundles] : *shared) {
-    auto request = std::make_shared<rpc::CommitBundlesRequest>();
-    for (const rpc::Bundle& b : bundles) *request->add_bundles() = b;
-    auto on_done = [this, id, generation, waiting, shared](grpc::Status status) {
-      if (!status.ok()) PHOTON_LOG(WARNING) << "placement group " << Short(id) << ": commit: " << status.error_message();
+    rpc::CommitBundlesRequest request;
+    for (const rpc::Bundle& b : bundles) *request.add_bundles() = b;
+    auto on_done = [this, id, generation, waiting, shared](const absl::Status& status) {
+      if (!status.ok()) PHOTON_LOG(WARNING) << "placement group " << id.ShortHex() << ": commit: " << status.message();
       if (--*waiting > 0) return;
       Committed(id, generation, *shared);
     };
     const std::string address = RayletAddress(node);
     if (address.empty()) {
-      on_done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "node is not alive"));
+      on_done(absl::UnavailableError("node is not alive"));
       continue;
     }
-    CallRaylet<rpc::CommitBundlesRequest, rpc::CommitBundlesReply>(
-        loop_, token_, &raylets_.For(address), "PlacementGroups.Commit", request,
-        [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
-          stub->async()->CommitBundles(ctx, req, reply, std::move(on_done));
-        }, on_done);
+    raylets_.For(address).CommitBundles(std::move(request), StatusOnly<rpc::CommitBundlesReply>(on_done));
   }
 }
 
@@ -294,21 +274,18 @@ void PlacementGroupManager::Committed(const PlacementGroupID& id, uint64_t gener
   group.data.set_state(rpc::PG_CREATED);
   group.data.clear_pending_reason();
   Notify(group, true);
-  PHOTON_LOG(INFO) << "placement group " << Short(id) << " created (" << group.data.bundles_size() << " bundles)";
+  PHOTON_LOG(INFO) << "placement group " << id.ShortHex() << " created (" << group.data.bundles_size() << " bundles)";
 }
 
 void PlacementGroupManager::CancelOn(const NodeID& node, const PlacementGroupID& id) {
   const std::string address = RayletAddress(node);
   if (address.empty() || !nodes_.IsAlive(node)) return;
-  auto request = std::make_shared<rpc::CancelBundlesRequest>();
-  request->set_placement_group_id(id.Binary());
-  CallRaylet<rpc::CancelBundlesRequest, rpc::CancelBundlesReply>(
-      loop_, token_, &raylets_.For(address), "PlacementGroups.Cancel", request,
-      [](auto* stub, auto* ctx, auto* req, auto* reply, auto on_done) {
-          stub->async()->CancelBundles(ctx, req, reply, std::move(on_done));
-        }, [id](grpc::Status status) {
-        if (!status.ok()) PHOTON_LOG(WARNING) << "placement group " << Short(id) << ": cancel: " << status.error_message();
-      });
+  rpc::CancelBundlesRequest request;
+  request.set_placement_group_id(id.Binary());
+  raylets_.For(address).CancelBundles(
+      std::move(request), StatusOnly<rpc::CancelBundlesReply>([id](const absl::Status& status) {
+        if (!status.ok()) PHOTON_LOG(WARNING) << "placement group " << id.ShortHex() << ": cancel: " << status.message();
+      }));
 }
 
 absl::Status PlacementGroupManager::Remove(const PlacementGroupID& id) {
@@ -326,7 +303,7 @@ absl::Status PlacementGroupManager::Remove(const PlacementGroupID& id) {
   // (A 2PC still running cancels its own nodes when it ends.)
   for (const auto& [node, unused] : nodes) CancelOn(node, id);
   if (!group.data.name().empty()) named_.erase({group.data.namespace_(), group.data.name()});
-  PHOTON_LOG(INFO) << "placement group " << Short(id) << " removed";
+  PHOTON_LOG(INFO) << "placement group " << id.ShortHex() << " removed";
   return absl::OkStatus();
 }
 
@@ -340,7 +317,7 @@ void PlacementGroupManager::OnNodeDead(const NodeID& node) {
       lost = true;
     }
     if (!lost) continue;
-    PHOTON_LOG(INFO) << "placement group " << Short(id) << " lost bundles with node " << node.Hex().substr(0, 12)
+    PHOTON_LOG(INFO) << "placement group " << id.ShortHex() << " lost bundles with node " << node.ShortHex()
                      << "; placing them again";
     group.data.set_state(rpc::PG_RESCHEDULING);
     // (A 2PC still running places them when it ends, see Commit.)

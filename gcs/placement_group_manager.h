@@ -29,11 +29,11 @@
 #include "absl/status/statusor.h"
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
-#include "core/rpc/client_call.h"
+#include "core/rpc/client_cache.h"
+#include "core/rpc/raylet_client.h"
 #include "gcs/node_manager.h"
 #include "gcs/resource_manager.h"
 #include "proto/gcs.pb.h"
-#include "proto/raylet.grpc.pb.h"
 
 namespace photon {
 namespace gcs {
@@ -87,7 +87,7 @@ class PlacementGroupManager {
   ResourceManager& resources_;
   absl::flat_hash_map<PlacementGroupID, Group> groups_;
   std::map<std::pair<std::string, std::string>, PlacementGroupID> named_;  // (namespace, name)
-  rpc::StubCache<rpc::RayletService> raylets_;
+  rpc::ClientCache<rpc::RayletClient> raylets_;
   bool retry_scheduled_ = false;
   uint64_t next_waiter_ = 0;
 };

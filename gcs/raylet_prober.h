@@ -2,7 +2,8 @@
 
 // RayletProber: the HealthChecker's probe over gRPC. Sends RayletService.
 // HealthCheck to a node's raylet with the configured deadline and reports
-// success or failure back on the GCS loop. Keeps one channel per node.
+// success or failure back on the GCS loop. Keeps one client (one channel)
+// per node.
 //
 //   RayletProber prober(loop, token, timeout);
 //   prober.SetAddress(node, "10.0.0.5:41234");
@@ -18,7 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
-#include "proto/raylet.grpc.pb.h"
+#include "core/rpc/raylet_client.h"
 
 namespace photon {
 namespace gcs {
@@ -37,7 +38,7 @@ class RayletProber {
   EventLoop& loop_;
   const std::string token_;
   const std::chrono::milliseconds timeout_;
-  absl::flat_hash_map<NodeID, std::unique_ptr<rpc::RayletService::Stub>> stubs_;
+  absl::flat_hash_map<NodeID, std::unique_ptr<rpc::RayletClient>> raylets_;
 };
 
 }  // namespace gcs

@@ -51,10 +51,13 @@
 namespace photon {
 namespace raylet {
 
-// A worker process the pool hands out (its address is what the submitter pushes tasks to).
+// A worker process the pool hands out (its ip and port are where the
+// submitter pushes tasks to).
 struct WorkerHandle {
   WorkerID id;
-  std::string address;  // HOST:PORT
+  // Where the worker serves its task stream, known once it registered.
+  std::string ip;
+  int port = 0;
   int pid = 0;
 };
 

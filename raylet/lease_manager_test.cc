@@ -22,7 +22,8 @@ class FakeWorkers : public WorkerSource {
     if (fail) return done(absl::InternalError("exec failed"));
     WorkerHandle w;
     w.id = WorkerID::FromRandom();
-    w.address = "127.0.0.1:" + std::to_string(10000 + popped++);
+    w.ip = "127.0.0.1";
+    w.port = 10000 + popped++;
     done(w);
   }
   void PushWorker(const WorkerHandle&, bool died) override { pushed += 1 + (died ? 100 : 0); }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
+#include "core/rpc/addresses.h"
 
 namespace photon {
 namespace raylet {
@@ -89,7 +90,7 @@ void NodeScheduler::Apply(const rpc::PubMessage& message) {
     if (node.state() == rpc::GcsNodeInfo::DEAD) {
       view_.MarkDead(*id);
     } else {
-      raylet_addresses_[*id] = absl::StrCat(node.node_ip(), ":", node.raylet_port());
+      raylet_addresses_[*id] = rpc::RayletAddress(node);
       if (view_.NodeIndex(*id) < 0) {
         auto totals = ToMap(node.resources_total());
         view_.UpdateNode(*id, totals, totals);
@@ -169,8 +170,10 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
     switch (r.kind) {
       case LeaseReply::kGranted:
         reply.set_lease_id(r.lease_id);
-        reply.set_worker_address(r.worker.address);
-        reply.set_worker_id(r.worker.id.Binary());
+        reply.mutable_worker()->set_ip(r.worker.ip);
+        reply.mutable_worker()->set_port(r.worker.port);
+        reply.mutable_worker()->set_worker_id(r.worker.id.Binary());
+        reply.mutable_worker()->set_node_id(options_.node_id.Binary());
         for (int g : r.gpu_ids) reply.add_gpu_ids(g);
         return done(reply);
       case LeaseReply::kSpillback: {

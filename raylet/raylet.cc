@@ -8,8 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
-#include "core/rpc/client_call.h"
+#include "core/rpc/addresses.h"
 #include "core/rpc/status_util.h"
+#include "gcs/client/gcs_client.h"
 
 namespace photon {
 namespace raylet {
@@ -80,7 +81,7 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                             out->set_gcs_address(raylet_.options_.gcs_address);
                             out->set_node_ip(raylet_.options_.node_ip);
                             out->set_object_manager_address(
-                                absl::StrCat(raylet_.options_.node_ip, ":", raylet_.object_manager_port()));
+                                rpc::HostPort(raylet_.options_.node_ip, raylet_.object_manager_port()));
                             return raylet_.scheduler_->RegisterWorker(*id, r.port());
                           });
   }
@@ -188,10 +189,7 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
 Raylet::Raylet(Options options, EventLoop& loop)
     : options_(std::move(options)),
       loop_(loop),
-      gcs_channel_(rpc::MakeChannel(options_.gcs_address)),
-      gcs_nodes_(rpc::NodeInfoGcsService::NewStub(gcs_channel_)),
-      gcs_resources_(rpc::NodeResourceGcsService::NewStub(gcs_channel_)),
-      gcs_pubsub_(rpc::PubsubGcsService::NewStub(gcs_channel_)) {}
+      gcs_(loop, gcs::AsyncGcsClient::Options{options_.gcs_address, options_.token, options_.report_period}) {}
 
 Raylet::~Raylet() = default;
 
@@ -243,7 +241,7 @@ absl::Status Raylet::Start() {
   scheduling.resources = options_.resources;
   scheduling.gcs_address = options_.gcs_address;
   scheduling.token = options_.token;
-  scheduling.raylet_address = options_.node_ip + ":" + std::to_string(server_->port());
+  scheduling.raylet_address = rpc::HostPort(options_.node_ip, server_->port());
   scheduling.log_dir = !options_.worker_log_dir.empty() ? options_.worker_log_dir
                        : options_.session_dir.empty()    ? ""
                                                          : options_.session_dir + "/logs";
@@ -269,21 +267,12 @@ void Raylet::Register() {
   registering_ = true;
   rpc::RegisterNodeRequest request;
   *request.mutable_node() = NodeInfo();
-  rpc::RetryPolicy policy;
-  policy.max_attempts = 5;  // then OnRegistered schedules another round
-  policy.attempt_timeout = std::chrono::milliseconds(5000);
-  policy.max_backoff = std::chrono::milliseconds(1000);
-  rpc::NodeInfoGcsService::Stub* stub = gcs_nodes_.get();
-  rpc::CallAsync<rpc::RegisterNodeReply>(
-      loop_, "Raylet.RegisterReply", options_.token, policy,
-      [stub, request](grpc::ClientContext* ctx, rpc::RegisterNodeReply* reply,
-                      std::function<void(grpc::Status)> done) {
-        stub->async()->RegisterNode(ctx, &request, reply, std::move(done));
-      },
-      [this](grpc::Status status, rpc::RegisterNodeReply) { OnRegistered(status); });
+  // When its attempts run out, OnRegistered schedules another round.
+  gcs_.RegisterNode(std::move(request),
+                    [this](absl::StatusOr<rpc::RegisterNodeReply> reply) { OnRegistered(reply.status()); });
 }
 
-void Raylet::OnRegistered(const grpc::Status& status) {
+void Raylet::OnRegistered(const absl::Status& status) {
   registering_ = false;
   if (status.ok()) {
     PHOTON_LOG(INFO) << "registered node " << options_.node_id.Hex() << " with the GCS at "
@@ -293,14 +282,13 @@ void Raylet::OnRegistered(const grpc::Status& status) {
     Report();  // the GCS learns the store's figures now, not a period later
     return;
   }
-  const grpc::StatusCode code = status.error_code();
   if (stopping_) return;
-  if (code == grpc::StatusCode::DEADLINE_EXCEEDED || code == grpc::StatusCode::UNAVAILABLE) {
+  if (absl::IsDeadlineExceeded(status) || absl::IsUnavailable(status)) {
     loop_.RunAfter("Raylet.Register", std::chrono::milliseconds(500), [this] { Register(); });
     return;
   }
-  absl::Status fatal(static_cast<absl::StatusCode>(code),
-                     "the GCS refused node " + options_.node_id.Hex() + ": " + status.error_message());
+  absl::Status fatal(status.code(),
+                     absl::StrCat("the GCS refused node ", options_.node_id.Hex(), ": ", status.message()));
   PHOTON_LOG(ERROR) << fatal.message();
   if (options_.on_fatal) options_.on_fatal(fatal);
 }
@@ -322,44 +310,35 @@ void Raylet::Report() {
   usage->set_timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count());
-  rpc::RetryPolicy once;
-  once.max_attempts = 1;
-  once.attempt_timeout = std::max(options_.report_period, std::chrono::milliseconds(1000));
-  rpc::NodeResourceGcsService::Stub* stub = gcs_resources_.get();
-  rpc::CallAsync<rpc::ReportResourceUsageReply>(
-      loop_, "Raylet.ReportReply", options_.token, once,
-      [stub, request](grpc::ClientContext* ctx, rpc::ReportResourceUsageReply* reply,
-                      std::function<void(grpc::Status)> done) {
-        stub->async()->ReportResourceUsage(ctx, &request, reply, std::move(done));
-      },
-      [this](grpc::Status status, rpc::ReportResourceUsageReply) { OnReported(status); });
+  gcs_.ReportResourceUsage(std::move(request), [this](absl::StatusOr<rpc::ReportResourceUsageReply> reply) {
+    OnReported(reply.status());
+  });
 }
 
-void Raylet::OnReported(const grpc::Status& status) {
+void Raylet::OnReported(const absl::Status& status) {
   report_in_flight_ = false;
-  switch (status.error_code()) {
-    case grpc::StatusCode::OK:
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
       return;
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
       // The GCS may be restarting; when it is back, register again (same
       // NodeID) so a GCS that lost its tables learns about this node.
       if (!gcs_unreachable_) {
         PHOTON_LOG(WARNING) << "GCS at " << options_.gcs_address
-                            << " is unreachable; still running, will re-register: "
-                            << status.error_message();
+                            << " is unreachable; still running, will re-register: " << status.message();
       }
       gcs_unreachable_ = true;
       registered_ = false;
       return;
-    case grpc::StatusCode::NOT_FOUND:
-      PHOTON_LOG(WARNING) << "the GCS does not know this node (" << status.error_message()
+    case absl::StatusCode::kNotFound:
+      PHOTON_LOG(WARNING) << "the GCS does not know this node (" << status.message()
                           << "); registering again";
       registered_ = false;
       Register();
       return;
     default:
-      PHOTON_LOG(ERROR) << "resource report refused: " << status.error_message();
+      PHOTON_LOG(ERROR) << "resource report refused: " << status.message();
   }
 }
 
@@ -371,20 +350,12 @@ void Raylet::ForwardWorkerLogs() {
   int lines = 0;
   for (const rpc::WorkerLogBatch& b : request.batches()) lines += b.lines_size();
   logs_in_flight_ = true;
-  rpc::RetryPolicy once;
-  once.max_attempts = 1;
-  once.attempt_timeout = std::chrono::milliseconds(5000);
-  rpc::PubsubGcsService::Stub* stub = gcs_pubsub_.get();
-  rpc::CallAsync<rpc::PublishWorkerLogsReply>(
-      loop_, "Raylet.WorkerLogsSent", options_.token, once,
-      [stub, request = std::move(request)](grpc::ClientContext* ctx, rpc::PublishWorkerLogsReply* reply,
-                                           std::function<void(grpc::Status)> done) {
-        stub->async()->PublishWorkerLogs(ctx, &request, reply, std::move(done));
-      },
-      [this, lines](grpc::Status status, rpc::PublishWorkerLogsReply) { OnWorkerLogsSent(status, lines); });
+  gcs_.PublishWorkerLogs(std::move(request), [this, lines](absl::StatusOr<rpc::PublishWorkerLogsReply> reply) {
+    OnWorkerLogsSent(reply.status(), lines);
+  });
 }
 
-void Raylet::OnWorkerLogsSent(const grpc::Status& status, int lines) {
+void Raylet::OnWorkerLogsSent(const absl::Status& status, int lines) {
   logs_in_flight_ = false;
   if (status.ok()) {
     logs_failing_ = false;
@@ -393,7 +364,7 @@ void Raylet::OnWorkerLogsSent(const grpc::Status& status, int lines) {
   // Warn once per run of failures, not once per batch.
   if (!logs_failing_) {
     PHOTON_LOG(WARNING) << "could not send " << lines << " lines of worker output to the GCS at "
-                        << options_.gcs_address << ", dropped: " << status.error_message();
+                        << options_.gcs_address << ", dropped: " << status.message();
   }
   logs_failing_ = true;
 }
@@ -405,20 +376,14 @@ void Raylet::Stop(std::chrono::milliseconds timeout) {
     stopped.set_value();
   });
   stopped.get_future().wait();
-  // Unregister with a blocking call from this (non-loop) thread.
-  rpc::UnregisterNodeRequest request;
-  request.set_node_id(options_.node_id.Binary());
-  request.set_reason("raylet stopped (SIGTERM)");
-  rpc::UnregisterNodeReply reply;
-  grpc::ClientContext ctx;
-  rpc::SetAuthToken(&ctx, options_.token);
-  ctx.set_deadline(std::chrono::system_clock::now() + timeout);
-  grpc::Status s = gcs_nodes_->UnregisterNode(&ctx, request, &reply);
+  // Unregister with a blocking call from this (non-loop) thread: one
+  // attempt, bounded by `timeout`.
+  gcs::GcsClient gcs(gcs::GcsClient::Options{options_.gcs_address, options_.token, rpc::RetryPolicy{timeout, 1}});
+  absl::Status s = gcs.UnregisterNode(options_.node_id, "raylet stopped (SIGTERM)");
   if (s.ok()) {
     PHOTON_LOG(INFO) << "unregistered node " << options_.node_id.Hex();
   } else {
-    PHOTON_LOG(WARNING) << "could not unregister node " << options_.node_id.Hex() << ": "
-                        << s.error_message();
+    PHOTON_LOG(WARNING) << "could not unregister node " << options_.node_id.Hex() << ": " << s.message();
   }
   if (scheduler_) scheduler_->Stop();
   if (server_) server_->Shutdown();

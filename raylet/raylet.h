@@ -33,10 +33,10 @@
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
 #include "core/rpc/grpc_server.h"
+#include "gcs/client/async_gcs_client.h"
 #include "object_store/object_manager.h"
 #include "object_store/store_server.h"
 #include "object_store/transfer_server.h"
-#include "proto/gcs.grpc.pb.h"
 #include "proto/raylet.grpc.pb.h"
 #include "raylet/log_monitor.h"
 #include "raylet/node_scheduler.h"
@@ -87,20 +87,17 @@ class Raylet {
   class Service;
 
   void Register();
-  void OnRegistered(const grpc::Status& status);
+  void OnRegistered(const absl::Status& status);
   void Report();
-  void OnReported(const grpc::Status& status);
+  void OnReported(const absl::Status& status);
   rpc::GcsNodeInfo NodeInfo() const;
   // Sends what workers printed since the last call (one request in flight).
   void ForwardWorkerLogs();
-  void OnWorkerLogsSent(const grpc::Status& status, int lines);
+  void OnWorkerLogsSent(const absl::Status& status, int lines);
 
   Options options_;
   EventLoop& loop_;
-  std::shared_ptr<grpc::Channel> gcs_channel_;
-  std::unique_ptr<rpc::NodeInfoGcsService::Stub> gcs_nodes_;
-  std::unique_ptr<rpc::NodeResourceGcsService::Stub> gcs_resources_;
-  std::unique_ptr<rpc::PubsubGcsService::Stub> gcs_pubsub_;
+  gcs::AsyncGcsClient gcs_;
   std::unique_ptr<LogMonitor> log_monitor_;
   std::unique_ptr<object_store::StoreServer> store_;
   std::unique_ptr<object_store::TransferServer> transfers_;

@@ -53,7 +53,7 @@ absl::Status WorkerPool::Start(const JobID& job, bool for_actor) {
       {"PHOTON_CLUSTER_TOKEN", options_.token}};
   // Without a log directory a worker writes where the raylet does.
   const std::string out = options_.log_dir.empty() ? ""
-                                                   : absl::StrCat(options_.log_dir, "/worker-", id.Hex().substr(0, 12), ".out");
+                                                   : absl::StrCat(options_.log_dir, "/worker-", id.ShortHex(), ".out");
   if (!options_.log_dir.empty()) env.emplace_back("PHOTON_LOG_DIR", options_.log_dir);
   SpawnOptions spawn;
   spawn.argv = *command;
@@ -161,7 +161,8 @@ absl::Status WorkerPool::RegisterWorker(const WorkerID& worker, int port) {
     return absl::FailedPreconditionError("worker " + worker.Hex() + " registered twice");
   }
   if (port <= 0 || port > 65535) return absl::InvalidArgumentError(absl::StrCat("worker port ", port, " is not a port"));
-  it->second.handle.address = absl::StrCat("127.0.0.1:", port);
+  it->second.handle.ip = "127.0.0.1";
+  it->second.handle.port = port;
   it->second.state = State::kIdle;
   it->second.since = clock_();
   Match();

@@ -60,7 +60,8 @@ TEST_F(WorkerPoolTest, StartsOnDemandAndReusesIdleWorkers) {
   ASSERT_EQ(pool_->Starting().size(), 1u);
   RegisterAll();
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].address, "127.0.0.1:40000");
+  EXPECT_EQ(got[0].ip, "127.0.0.1");
+  EXPECT_EQ(got[0].port, 40000);
   EXPECT_GT(got[0].pid, 0);
   pool_->PushWorker(got[0], false);
   pool_->PopWorker(job, {}, false, collect);
@@ -164,7 +165,7 @@ TEST(WorkerPoolOutputTest, TellsTheHooksOfEachWorkersOutputFileAndExit) {
   ASSERT_TRUE(pool.Prestart(JobID::FromInt(3), 1).ok());
   ASSERT_EQ(pool.Starting().size(), 1u);
   const WorkerID id = pool.Starting()[0];
-  EXPECT_EQ(path, options.log_dir + "/worker-" + id.Hex().substr(0, 12) + ".out");
+  EXPECT_EQ(path, options.log_dir + "/worker-" + id.ShortHex() + ".out");
   EXPECT_EQ(started_job, JobID::FromInt(3));
   EXPECT_GT(started_pid, 0);
   for (int i = 0; i < 500 && exited.empty(); i++) {

@@ -85,7 +85,7 @@ SchedulingResult SchedulingPolicy::NotNow(const ResourceRequest& request, int lo
   std::ostringstream reason;
   reason << "no alive node can ever hold " << request.DebugString(view_.names());
   if (biggest >= 0) {
-    reason << " (the biggest node, " << view_.NodeAt(biggest).Hex().substr(0, 12) << ", has";
+    reason << " (the biggest node, " << view_.NodeAt(biggest).ShortHex() << ", has";
     for (const auto& [id, amount] : request.items()) {
       reason << " " << view_.names().Name(id) << ": " << view_.Total(biggest, id).ToDouble();
     }

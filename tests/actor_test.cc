@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/api/photon.h"
+#include "core/rpc/addresses.h"
 #include "tests/cluster_fixture.h"
 #include "tests/photon_driver.h"
 #include "tests/subprocess.h"
@@ -273,7 +274,7 @@ TEST_F(ActorTest, DetachedNamedActorOutlivesItsDriver) {
                                   {{"TEST_PREMATURE_EXIT_FILE", ""},  // the file is this test's, not the child's
                                    {"ACTOR_TEST_GCS", cluster_->gcs_address()},
                                    {"ACTOR_TEST_TOKEN", cluster_->token()},
-                                   {"ACTOR_TEST_RAYLET", absl::StrCat(raylet->node_ip(), ":", raylet->raylet_port())}});
+                                   {"ACTOR_TEST_RAYLET", photon::rpc::RayletAddress(*raylet)}});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // The detached one is still there, state and all.
   auto kept = photon::GetActor<Counter>("keeper");

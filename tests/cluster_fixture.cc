@@ -117,7 +117,7 @@ absl::StatusOr<NodeID> Cluster::AddNode(double cpus, const std::string& resource
       "--num-gpus=0", "--memory=1073741824",
       absl::StrCat("--object-store-memory=", options_.object_store_bytes),
       absl::StrCat("--object-spilling-directory=", log_dir_, "/spill-", index),
-      absl::StrCat("--object-store-socket=", socket_dir_, "/", node.Hex().substr(0, 12)),
+      absl::StrCat("--object-store-socket=", socket_dir_, "/", node.ShortHex()),
       "--resources=" + resources_json,
       absl::StrCat("--report-period-ms=", options_.report_period_ms)};
   absl::StatusOr<int> pid = Spawn(argv, absl::StrCat("raylet-", index));

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/rpc/auth.h"
+#include "core/rpc/addresses.h"
 #include "core/rpc/client_call.h"
 #include "gcs/client/gcs_subscriber.h"
 #include "gcs/store/redis_server_for_test.h"
@@ -277,8 +278,7 @@ TEST(ClusterTest, CallsWithoutTheRightTokenAreRefused) {
   // The raylet checks the token too.
   auto nodes = cluster->client().GetAllNodes();
   ASSERT_TRUE(nodes.ok());
-  auto raylet = rpc::RayletService::NewStub(rpc::MakeChannel(
-      "127.0.0.1:" + std::to_string((*nodes)[0].raylet_port())));
+  auto raylet = rpc::RayletService::NewStub(rpc::MakeChannel(rpc::RayletAddress((*nodes)[0])));
   grpc::ClientContext raylet_ctx;
   rpc::HealthCheckReply health;
   EXPECT_EQ(raylet->HealthCheck(&raylet_ctx, rpc::HealthCheckRequest(), &health).error_code(),

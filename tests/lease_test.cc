@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "core/rpc/addresses.h"
 #include "core/rpc/client_call.h"
 #include "gtest/gtest.h"
 #include "proto/raylet.grpc.pb.h"
@@ -33,9 +34,8 @@ class LeaseTest : public ::testing::Test {
     for (int i = 0; i < 2; i++) {
       auto info = cluster_->NodeInfo(i);
       ASSERT_TRUE(info.ok());
-      raylets_.push_back(rpc::RayletService::NewStub(
-          rpc::MakeChannel("127.0.0.1:" + std::to_string(info->raylet_port()))));
-      addresses_.push_back("127.0.0.1:" + std::to_string(info->raylet_port()));
+      addresses_.push_back(rpc::RayletAddress(*info));
+      raylets_.push_back(rpc::RayletService::NewStub(rpc::MakeChannel(addresses_.back())));
     }
   }
 

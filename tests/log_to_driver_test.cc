@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/api/photon.h"
+#include "core/rpc/addresses.h"
 #include "gcs/client/gcs_client.h"
 #include "gcs/client/gcs_subscriber.h"
 #include "tests/cluster_fixture.h"
@@ -180,7 +181,7 @@ TEST_F(LogToDriverTest, NothingIsPrintedWithLogToDriverOff) {
   photon::Config config;
   config.address = cluster_->gcs_address();
   config.token = cluster_->token();
-  config.raylet_address = absl::StrCat(info->node_ip(), ":", info->raylet_port());
+  config.raylet_address = photon::rpc::RayletAddress(*info);
   config.log_to_driver = false;
   photon::Init(config);
 

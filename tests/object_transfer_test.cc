@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "core/rpc/addresses.h"
 #include "core/rpc/client_call.h"
 #include "gtest/gtest.h"
 #include "object_store/object_store_client.h"
@@ -53,8 +54,7 @@ TwoNodes Start() {
   t.dest = *t.cluster->NodeInfo(1);
   t.source_store = std::move(*ObjectStoreClient::Connect(t.source.object_store_socket()));
   t.dest_store = std::move(*ObjectStoreClient::Connect(t.dest.object_store_socket()));
-  t.dest_raylet = rpc::RayletService::NewStub(
-      rpc::MakeChannel("127.0.0.1:" + std::to_string(t.dest.raylet_port())));
+  t.dest_raylet = rpc::RayletService::NewStub(rpc::MakeChannel(rpc::RayletAddress(t.dest)));
   return t;
 }
 
@@ -78,7 +78,7 @@ ObjectID PutPattern(ObjectStoreClient& store, int64_t size, uint64_t* sum) {
 grpc::Status Pull(TwoNodes& t, const ObjectID& id) {
   rpc::PullObjectRequest request;
   request.set_object_id(id.Binary());
-  request.add_holders("127.0.0.1:" + std::to_string(t.source.object_manager_port()));
+  request.add_holders(rpc::ObjectManagerAddress(t.source));
   rpc::PullObjectReply reply;
   grpc::ClientContext ctx;
   rpc::SetAuthToken(&ctx, t.cluster->token());

@@ -3,8 +3,8 @@
 // raylet is node `node` (so tests know where "local" is).
 #include <memory>
 
-#include "absl/strings/str_cat.h"
 #include "core/api/photon.h"
+#include "core/rpc/addresses.h"
 #include "tests/cluster_fixture.h"
 
 namespace photon {
@@ -17,7 +17,7 @@ inline void InitDriver(Cluster& cluster, int node = 0) {
   Config config;
   config.address = cluster.gcs_address();
   config.token = cluster.token();
-  config.raylet_address = absl::StrCat(info->node_ip(), ":", info->raylet_port());
+  config.raylet_address = rpc::RayletAddress(*info);
   Init(config);
 }
 

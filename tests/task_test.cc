@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/api/photon.h"
 #include "core/common/logging.h"
+#include "core/rpc/addresses.h"
 #include "core/rpc/client_call.h"
 #include "proto/raylet.grpc.pb.h"
 #include "tests/cluster_fixture.h"
@@ -93,7 +94,7 @@ class TaskTest : public ::testing::Test {
     auto info = cluster_->NodeInfo(index);
     EXPECT_TRUE(info.ok()) << info.status();
     auto stub = photon::rpc::RayletService::NewStub(
-        photon::rpc::MakeChannel(absl::StrCat(info->node_ip(), ":", info->raylet_port())));
+        photon::rpc::MakeChannel(photon::rpc::RayletAddress(*info)));
     photon::rpc::GetNodeStatsReply reply;
     grpc::Status s = photon::rpc::CallWithRetry(cluster_->token(), {}, [&](grpc::ClientContext* ctx) {
       return stub->GetNodeStats(ctx, photon::rpc::GetNodeStatsRequest(), &reply);
@@ -113,7 +114,7 @@ class TaskTest : public ::testing::Test {
         auto info = cluster_->NodeInfo(i);
         ASSERT_TRUE(info.ok()) << info.status();
         auto stub = photon::rpc::RayletService::NewStub(
-            photon::rpc::MakeChannel(absl::StrCat(info->node_ip(), ":", info->raylet_port())));
+            photon::rpc::MakeChannel(photon::rpc::RayletAddress(*info)));
         photon::rpc::GetNodeStatsReply reply;
         grpc::Status s = photon::rpc::CallWithRetry(cluster_->token(), {}, [&](grpc::ClientContext* ctx) {
           return stub->GetNodeStats(ctx, photon::rpc::GetNodeStatsRequest(), &reply);

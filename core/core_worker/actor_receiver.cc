@@ -10,6 +10,7 @@
 
 #include "core/common/logging.h"
 #include "core/rpc/auth.h"
+#include "core/rpc/task_frame.h"
 
 namespace photon {
 namespace core {
@@ -85,20 +86,15 @@ bool ActorReceiver::ReadFrom(const std::shared_ptr<Stream>& stream) {
   stream->inbox.append(chunk, static_cast<size_t>(n));
   size_t start = 0;
   rpc::TaskStreamFrame replies;
-  while (stream->inbox.size() - start >= 4) {
-    const auto* p = reinterpret_cast<const uint8_t*>(stream->inbox.data() + start);
-    const uint32_t size = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
-    if (size > kMaxTaskFrameBytes) {
-      PHOTON_LOG(WARNING) << "actor stream: frame of " << size << " bytes; closing";
+  while (true) {
+    absl::StatusOr<rpc::DecodedFrame> next = rpc::DecodeTaskFrame(std::string_view(stream->inbox).substr(start));
+    if (!next.ok()) {
+      PHOTON_LOG(WARNING) << "actor stream: " << next.status().message() << "; closing";
       return false;
     }
-    if (stream->inbox.size() - start < 4 + size) break;
-    rpc::TaskStreamFrame frame;
-    if (!frame.ParseFromArray(p + 4, static_cast<int>(size))) {
-      PHOTON_LOG(WARNING) << "actor stream: malformed frame; closing";
-      return false;
-    }
-    start += 4 + size;
+    if (next->bytes == 0) break;
+    start += next->bytes;
+    rpc::TaskStreamFrame& frame = next->frame;
     if (!stream->authenticated) {
       if (!token_.empty() && !rpc::TokensEqual(frame.token(), token_)) {
         PHOTON_LOG(WARNING) << "refused an actor stream: wrong cluster token";
@@ -126,7 +122,7 @@ bool ActorReceiver::ReadFrom(const std::shared_ptr<Stream>& stream) {
 void ActorReceiver::Reply(const std::shared_ptr<Stream>& stream, rpc::TaskStreamFrame& frame) {
   std::lock_guard<std::mutex> lock(stream->send_mu);
   if (stream->broken) return;  // the caller went away; it will not read this
-  if (!WriteTaskFrame(stream->fd, frame)) stream->broken = true;
+  if (!rpc::WriteTaskFrame(stream->fd, frame)) stream->broken = true;
 }
 
 void ActorReceiver::PoolThread() {

@@ -2,14 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
+#include "core/rpc/task_frame.h"
 
 namespace photon {
 namespace core {
-namespace {
-
-std::string HostPort(const rpc::Address& a) { return absl::StrCat(a.ip(), ":", a.port()); }
-
-}  // namespace
 
 ActorSubmitter::ActorSubmitter(EventLoop& loop, std::string token, Callbacks callbacks)
     : loop_(loop), token_(std::move(token)), callbacks_(std::move(callbacks)) {}
@@ -58,7 +54,7 @@ void ActorSubmitter::OnActorUpdate(const rpc::ActorTableData& data) {
     // A new incarnation: what was in flight on the old one is lost (sent
     // again or failed), and calls go to the new one from now on.
     if (!actor.worker_id.empty()) {
-      std::shared_ptr<TaskStream> old = actor.stream;
+      std::shared_ptr<rpc::TaskStream> old = actor.stream;
       OnStreamLost(*id, actor.worker_id, "the actor restarted");
       if (old) old->Close(absl::CancelledError("actor restarted"));
     }
@@ -67,7 +63,7 @@ void ActorSubmitter::OnActorUpdate(const rpc::ActorTableData& data) {
     actor.stream.reset();
     actor.connecting = false;
     actor.worker_id = data.address().worker_id();
-    actor.address = HostPort(data.address());
+    actor.address = data.address();
     actor.node = NodeID::FromBinary(data.address().node_id()).value_or(NodeID::Nil());
   }
   Pump(actor);
@@ -81,7 +77,7 @@ void ActorSubmitter::Pump(Actor& actor) {
   while (!actor.queued.empty()) {
     Call call = std::move(actor.queued.front());
     actor.queued.pop_front();
-    AppendPush(*call.spec, &frame);
+    rpc::AppendPush(*call.spec, &frame);
     const uint64_t seq = actor.next_seq++;
     actor.seq_of[call.spec->task_id()] = seq;
     actor.in_flight.emplace(seq, std::move(call));
@@ -94,7 +90,8 @@ void ActorSubmitter::Connect(Actor& actor) {
   actor.connecting = true;
   const ActorID id = actor.id;
   const std::string worker_id = actor.worker_id;
-  TaskStream::Connect(loop_, actor.address, [this, id, worker_id](absl::StatusOr<std::shared_ptr<TaskStream>> s) {
+  rpc::TaskStream::Connect(loop_, actor.address, [this, id, worker_id](
+                                                     absl::StatusOr<std::shared_ptr<rpc::TaskStream>> s) {
     auto it = actors_.find(id);
     if (shut_down_ || it == actors_.end() || it->second.worker_id != worker_id) return;
     Actor& a = it->second;

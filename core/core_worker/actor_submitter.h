@@ -28,7 +28,7 @@
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
 #include "core/core_worker/errors.h"
-#include "core/core_worker/task_stream.h"
+#include "core/rpc/task_stream.h"
 #include "proto/gcs.pb.h"
 
 namespace photon {
@@ -60,9 +60,9 @@ class ActorSubmitter {
     rpc::ActorState state = rpc::ACTOR_STATE_UNSPECIFIED;
     std::string worker_id;  // of the incarnation we talk to
     std::string lost_worker_id;  // whose stream broke (its ALIVE news is stale)
-    std::string address;    // HOST:PORT
+    rpc::Address address;   // of the incarnation's worker
     NodeID node;
-    std::shared_ptr<TaskStream> stream;
+    std::shared_ptr<rpc::TaskStream> stream;
     bool connecting = false;
     std::deque<Call> queued;          // not sent to the current incarnation
     std::map<uint64_t, Call> in_flight;  // sent, by sequence

@@ -28,7 +28,8 @@
 #include "core/core_worker/memory_store.h"
 #include "core/core_worker/reference_counter.h"
 #include "core/core_worker/worker_identity.h"
-#include "core/rpc/client_call.h"
+#include "core/rpc/client_cache.h"
+#include "core/rpc/core_worker_client.h"
 #include "proto/core_worker.grpc.pb.h"
 
 namespace photon {
@@ -42,7 +43,7 @@ class BorrowedObjects {
     ReferenceCounter& refs;
     MemoryStore& memory_store;
     // Clients of owners (loop-owned).
-    rpc::StubCache<rpc::CoreWorkerService>& owners;
+    rpc::ClientCache<rpc::CoreWorkerClient>& owners;
   };
 
   explicit BorrowedObjects(Deps deps) : deps_(deps) {}
@@ -70,8 +71,8 @@ class BorrowedObjects {
 
  private:
   void AskOwner(const ObjectID& id, const rpc::Address& owner);
-  void OnStatus(const ObjectID& id, const std::string& owner_address, const grpc::Status& status,
-                const rpc::GetObjectStatusReply& reply);
+  void OnStatus(const ObjectID& id, const std::string& owner_address,
+                const absl::StatusOr<rpc::GetObjectStatusReply>& reply);
 
   const Deps deps_;
   mutable absl::Mutex mu_;

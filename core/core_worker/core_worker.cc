@@ -63,7 +63,7 @@ absl::StatusOr<std::unique_ptr<CoreWorker>> CoreWorker::Start(CoreWorkerOptions 
   const int owner_port = endpoints.server->port();
   absl::StatusOr<WorkerIdentity> identity = options.is_driver
                                                 ? ConnectDriver(options, owner_port)
-                                                : ConnectWorker(options, owner_port, endpoints.task_port);
+                                                : ConnectWorker(options, *endpoints.loop, owner_port, endpoints.task_port);
   absl::StatusOr<std::shared_ptr<object_store::ObjectStoreClient>> store =
       identity.ok() ? object_store::ObjectStoreClient::Connect(identity->object_store_socket)
                     : absl::StatusOr<std::shared_ptr<object_store::ObjectStoreClient>>(identity.status());
@@ -94,9 +94,12 @@ CoreWorker::CoreWorker(CoreWorkerOptions options, WorkerIdentity identity, Endpo
       owner_service_(std::move(endpoints.owner_service)),
       receiver_(std::move(endpoints.receiver)),
       gcs_(std::make_unique<gcs::GcsClient>(gcs::GcsClient::Options{identity_.gcs_address, identity_.token, {}})),
-      store_(std::move(store)),
-      local_raylet_(rpc::RayletService::NewStub(rpc::MakeChannel(identity_.raylet_address))),
-      placement_group_stub_(rpc::PlacementGroupInfoGcsService::NewStub(rpc::MakeChannel(identity_.gcs_address))) {
+      async_gcs_(std::make_unique<gcs::AsyncGcsClient>(
+          *loop_, gcs::AsyncGcsClient::Options{identity_.gcs_address, identity_.token})),
+      local_raylet_(std::make_unique<rpc::RayletClient>(*loop_, identity_.raylet_address, identity_.token)),
+      owners_(*loop_, identity_.token),
+      raylets_(*loop_, identity_.token),
+      store_(std::move(store)) {
   BuildObjects();
   BuildTasks();
   owner_service_->Serve({*refs_, memory_store_, *nodes_});
@@ -125,7 +128,7 @@ void CoreWorker::BuildTasks() {
       identity_, *loop_, *refs_, memory_store_, *nodes_, *events_, shut_down_,
       [this](const ObjectID& id, const Reference& ref) { releaser_->FreeRemote(id, ref); }});
   placement_groups_ = std::make_unique<PlacementGroupCalls>(
-      PlacementGroupCalls::Deps{identity_, *loop_, *gcs_, *placement_group_stub_, shut_down_});
+      PlacementGroupCalls::Deps{identity_, *gcs_, *async_gcs_, shut_down_});
   tasks_ = std::make_unique<TaskCalls>(TaskCalls::Deps{identity_, *task_manager_, *placement_groups_, shut_down_});
   actors_ = std::make_unique<ActorCalls>(
       ActorCalls::Deps{identity_, *loop_, *gcs_, *refs_, *task_manager_, *placement_groups_, shut_down_});

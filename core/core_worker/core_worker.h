@@ -39,6 +39,10 @@
 #include "core/core_worker/task_calls.h"
 #include "core/core_worker/task_executor.h"
 #include "core/core_worker/worker_identity.h"
+#include "core/rpc/client_cache.h"
+#include "core/rpc/core_worker_client.h"
+#include "core/rpc/raylet_client.h"
+#include "gcs/client/async_gcs_client.h"
 
 namespace photon {
 namespace rpc {
@@ -104,12 +108,12 @@ class CoreWorker {
   std::unique_ptr<OwnerService> owner_service_;
   std::unique_ptr<TaskReceiver> receiver_;
   std::unique_ptr<gcs::GcsClient> gcs_;
-  std::shared_ptr<object_store::ObjectStoreClient> store_;
-  std::unique_ptr<rpc::RayletService::Stub> local_raylet_;
-  std::unique_ptr<rpc::PlacementGroupInfoGcsService::Stub> placement_group_stub_;
+  std::unique_ptr<gcs::AsyncGcsClient> async_gcs_;
+  std::unique_ptr<rpc::RayletClient> local_raylet_;
   // Loop-owned clients of other processes.
-  rpc::StubCache<rpc::CoreWorkerService> owners_;
-  rpc::StubCache<rpc::RayletService> raylets_;
+  rpc::ClientCache<rpc::CoreWorkerClient> owners_;
+  rpc::ClientCache<rpc::RayletClient> raylets_;
+  std::shared_ptr<object_store::ObjectStoreClient> store_;
 
   MemoryStore memory_store_;
   std::unique_ptr<ReferenceCounter> refs_;

@@ -1,6 +1,7 @@
 #include "core/core_worker/node_directory.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/rpc/addresses.h"
 
 namespace photon {
 namespace core {
@@ -73,12 +74,12 @@ std::vector<rpc::GcsNodeInfo> NodeDirectory::Alive() const {
 
 std::string NodeDirectory::RayletAddress(const NodeID& id) const {
   std::optional<rpc::GcsNodeInfo> n = Get(id);
-  return n ? absl::StrCat(n->node_ip(), ":", n->raylet_port()) : "";
+  return n ? rpc::RayletAddress(*n) : "";
 }
 
 std::string NodeDirectory::ObjectManagerAddress(const NodeID& id) const {
   std::optional<rpc::GcsNodeInfo> n = Get(id);
-  return n ? absl::StrCat(n->node_ip(), ":", n->object_manager_port()) : "";
+  return n ? rpc::ObjectManagerAddress(*n) : "";
 }
 
 bool NodeDirectory::AnyNodeCanHold(const rpc::ResourceSet& request) const {

@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
 #include "core/core_worker/errors.h"
-#include "core/rpc/auth.h"
 
 namespace photon {
 namespace core {
@@ -60,12 +59,8 @@ std::string ObjectFetcher::Pull(const ObjectID& id, const std::vector<std::strin
       std::chrono::seconds(5),
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
   request.set_timeout_ms(std::max<int64_t>(1, left.count()));
-  rpc::PullObjectReply reply;
-  grpc::ClientContext ctx;
-  rpc::SetAuthToken(&ctx, deps_.self.token);
-  ctx.set_deadline(std::chrono::system_clock::now() + left + std::chrono::seconds(1));
-  grpc::Status s = deps_.local_raylet.PullObject(&ctx, request, &reply);
-  return s.ok() ? "" : s.error_message();
+  absl::StatusOr<rpc::PullObjectReply> pulled = deps_.local_raylet.PullObjectAndWait(std::move(request));
+  return pulled.ok() ? "" : std::string(pulled.status().message());
 }
 
 absl::Status ObjectFetcher::GiveUp(const ObjectID& id, bool had_holders, const std::string& why,

@@ -24,7 +24,7 @@
 #include "core/core_worker/reference_counter.h"
 #include "core/core_worker/worker_identity.h"
 #include "object_store/object_store_client.h"
-#include "proto/raylet.grpc.pb.h"
+#include "core/rpc/raylet_client.h"
 
 namespace photon {
 namespace core {
@@ -39,7 +39,7 @@ class ObjectFetcher {
     MemoryStore& memory_store;
     NodeDirectory& nodes;
     BorrowedObjects& borrowed;
-    rpc::RayletService::Stub& local_raylet;
+    rpc::RayletClient& local_raylet;
   };
 
   explicit ObjectFetcher(Deps deps) : deps_(std::move(deps)) {}

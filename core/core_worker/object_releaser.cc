@@ -3,7 +3,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
-#include "core/rpc/auth.h"
 
 namespace photon {
 namespace core {
@@ -36,19 +35,11 @@ void ObjectReleaser::FreeRemote(const ObjectID& id, const Reference& ref) {
     }
     const std::string address = deps_.nodes.RayletAddress(node);
     if (address.empty() || deps_.nodes.IsDead(node)) continue;
-    rpc::RayletService::Stub* stub = &deps_.raylets.For(address);
-    auto request = std::make_shared<rpc::FreeObjectsRequest>();
-    request->add_object_ids(id.Binary());
-    rpc::RetryPolicy policy;
-    policy.max_attempts = 2;
-    rpc::CallAsync<rpc::FreeObjectsReply>(
-        deps_.loop, "CoreWorker.FreeObjectsDone", deps_.self.token, policy,
-        [stub, request](grpc::ClientContext* ctx, rpc::FreeObjectsReply* reply, auto on_done) {
-          stub->async()->FreeObjects(ctx, request.get(), reply, std::move(on_done));
-        },
-        [id, address](grpc::Status s, rpc::FreeObjectsReply) {
-          if (!s.ok()) PHOTON_LOG(WARNING) << "freeing " << id.Hex() << " on " << address << ": " << s.error_message();
-        });
+    rpc::FreeObjectsRequest request;
+    request.add_object_ids(id.Binary());
+    deps_.raylets.For(address).FreeObjects(std::move(request), [id, address](absl::StatusOr<rpc::FreeObjectsReply> r) {
+      if (!r.ok()) PHOTON_LOG(WARNING) << "freeing " << id.Hex() << " on " << address << ": " << r.status().message();
+    });
   }
 }
 
@@ -66,13 +57,12 @@ void ObjectReleaser::FreeAllOwned() {
     if (address.empty() || deps_.nodes.IsDead(node)) continue;
     rpc::FreeObjectsRequest request;
     for (const ObjectID& id : ids) request.add_object_ids(id.Binary());
-    rpc::FreeObjectsReply reply;
-    grpc::ClientContext ctx;
-    rpc::SetAuthToken(&ctx, deps_.self.token);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    // Not deps_.raylets: that cache belongs to the loop, still running.
-    grpc::Status s = rpc::RayletService::NewStub(rpc::MakeChannel(address))->FreeObjects(&ctx, request, &reply);
-    if (!s.ok()) PHOTON_LOG(WARNING) << "freeing objects on " << address << " at shutdown: " << s.error_message();
+    // Not deps_.raylets: that cache belongs to the loop.
+    absl::StatusOr<rpc::FreeObjectsReply> freed =
+        rpc::RayletClient(deps_.loop, address, deps_.self.token).FreeObjectsAndWait(std::move(request));
+    if (!freed.ok()) {
+      PHOTON_LOG(WARNING) << "freeing objects on " << address << " at shutdown: " << freed.status().message();
+    }
   }
 }
 

@@ -26,9 +26,9 @@
 #include "core/core_worker/node_directory.h"
 #include "core/core_worker/reference_counter.h"
 #include "core/core_worker/worker_identity.h"
-#include "core/rpc/client_call.h"
+#include "core/rpc/client_cache.h"
+#include "core/rpc/raylet_client.h"
 #include "object_store/object_store_client.h"
-#include "proto/raylet.grpc.pb.h"
 
 namespace photon {
 namespace core {
@@ -44,7 +44,7 @@ class ObjectReleaser {
     NodeDirectory& nodes;
     BorrowedObjects& borrowed;
     // Raylets by address (loop-owned).
-    rpc::StubCache<rpc::RayletService>& raylets;
+    rpc::ClientCache<rpc::RayletClient>& raylets;
     // Set once the process shuts down: nothing is freed remotely after.
     const std::atomic<bool>& shut_down;
     // On the loop, for every object released: the task manager drops what

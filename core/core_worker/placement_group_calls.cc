@@ -5,8 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
 #include "core/core_worker/errors.h"
-#include "core/rpc/client_call.h"
-#include "core/rpc/status_util.h"
 
 namespace photon {
 namespace core {
@@ -17,8 +15,8 @@ absl::StatusOr<PlacementGroupID> PlacementGroupCalls::Create(const std::vector<s
   if (deps_.shut_down) return ShutDownError();
   if (bundles.empty()) return absl::InvalidArgumentError("a placement group needs at least one bundle");
   const PlacementGroupID id = PlacementGroupID::Of(deps_.self.job);
-  auto request = std::make_shared<rpc::CreatePlacementGroupRequest>();
-  rpc::PlacementGroupTableData& data = *request->mutable_group();
+  rpc::CreatePlacementGroupRequest request;
+  rpc::PlacementGroupTableData& data = *request.mutable_group();
   data.set_placement_group_id(id.Binary());
   data.set_job_id(deps_.self.job.Binary());
   data.set_name(name);
@@ -34,22 +32,14 @@ absl::StatusOr<PlacementGroupID> PlacementGroupCalls::Create(const std::vector<s
     absl::MutexLock lock(&mu_);
     created_[id] = answer->get_future().share();
   }
-  rpc::PlacementGroupInfoGcsService::Stub* stub = &deps_.placement_groups;
-  rpc::RetryPolicy policy;
-  policy.attempt_timeout = std::chrono::seconds(30);
-  policy.max_attempts = 1;  // not idempotent: a retry would find the group taken
-  rpc::CallAsync<rpc::CreatePlacementGroupReply>(
-      deps_.loop, "CoreWorker.CreatePlacementGroup", deps_.self.token, policy,
-      [stub, request](grpc::ClientContext* ctx, rpc::CreatePlacementGroupReply* reply, auto on_done) {
-        stub->async()->CreatePlacementGroup(ctx, request.get(), reply, std::move(on_done));
-      },
-      [answer](grpc::Status status, rpc::CreatePlacementGroupReply reply) {
-        if (!status.ok()) {
-          answer->set_value(rpc::FromGrpcStatus(status));
-        } else {
-          answer->set_value(reply.state());
-        }
-      });
+  deps_.async_gcs.CreatePlacementGroup(std::move(request),
+                                       [answer](absl::StatusOr<rpc::CreatePlacementGroupReply> reply) {
+                                         if (reply.ok()) {
+                                           answer->set_value(reply->state());
+                                         } else {
+                                           answer->set_value(reply.status());
+                                         }
+                                       });
   return id;
 }
 

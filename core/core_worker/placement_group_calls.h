@@ -25,10 +25,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "core/common/event_loop.h"
 #include "core/core_worker/worker_identity.h"
 #include "gcs/client/gcs_client.h"
-#include "proto/gcs.grpc.pb.h"
+#include "gcs/client/async_gcs_client.h"
 
 namespace photon {
 namespace core {
@@ -37,9 +36,9 @@ class PlacementGroupCalls {
  public:
   struct Deps {
     const WorkerIdentity& self;
-    EventLoop& loop;
     gcs::GcsClient& gcs;
-    rpc::PlacementGroupInfoGcsService::Stub& placement_groups;
+    // Creations are sent without waiting.
+    gcs::AsyncGcsClient& async_gcs;
     const std::atomic<bool>& shut_down;
   };
 

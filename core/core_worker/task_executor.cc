@@ -11,7 +11,6 @@
 #include "core/common/memcopy.h"
 #include "core/common/status_macros.h"
 #include "core/core_worker/errors.h"
-#include "core/rpc/auth.h"
 
 namespace photon {
 namespace core {
@@ -170,12 +169,7 @@ void TaskExecutor::ReturnOwnLease(int64_t lease_id) {
   // submitter that died holding it.
   rpc::ReturnWorkerRequest request;
   request.set_lease_id(lease_id);
-  rpc::ReturnWorkerReply reply;
-  grpc::ClientContext ctx;
-  rpc::SetAuthToken(&ctx, deps_.self.token);
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::Status s = deps_.local_raylet.ReturnWorker(&ctx, request, &reply);
-  if (s.ok()) PHOTON_LOG(INFO) << "lease " << lease_id << " ended with its submitter's stream; returned it";
+  if (deps_.local_raylet.ReturnWorkerAndWait(std::move(request)).ok()) PHOTON_LOG(INFO) << "lease " << lease_id << " ended with its submitter's stream; returned it";
 }
 
 }  // namespace core

@@ -28,7 +28,7 @@
 #include "core/core_worker/task_event_buffer.h"
 #include "core/core_worker/worker_identity.h"
 #include "object_store/object_store_client.h"
-#include "proto/raylet.grpc.pb.h"
+#include "core/rpc/raylet_client.h"
 
 namespace photon {
 namespace core {
@@ -42,7 +42,7 @@ class TaskExecutor {
     ReferenceCounter& refs;
     object_store::ObjectStoreClient& store;
     TaskEventBuffer& events;
-    rpc::RayletService::Stub& local_raylet;
+    rpc::RayletClient& local_raylet;
     // The language's function runner (CoreWorkerOptions::execute).
     CoreWorkerOptions::Execute execute;
   };

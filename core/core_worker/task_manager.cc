@@ -12,7 +12,6 @@ namespace core {
 TaskManager::TaskManager(Deps deps) : deps_(std::move(deps)) {
   TaskSubmitter::Options submit;
   submit.local_raylet_address = deps_.self.raylet_address;
-  submit.local_node = deps_.self.node_id;
   submit.token = deps_.self.token;
   submit.job = deps_.self.job;
   submit.worker_command = deps_.self.worker_command;

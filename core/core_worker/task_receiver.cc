@@ -13,6 +13,7 @@
 #include "core/common/logging.h"
 #include "core/core_worker/actor_receiver.h"
 #include "core/rpc/auth.h"
+#include "core/rpc/task_frame.h"
 
 namespace photon {
 namespace core {
@@ -22,21 +23,6 @@ namespace {
 constexpr int kMaxBatchedReplies = 128;
 
 }  // namespace
-
-bool WriteTaskFrame(int fd, const rpc::TaskStreamFrame& frame) {
-  const size_t size = frame.ByteSizeLong();
-  std::string out(4 + size, '\0');
-  for (int i = 0; i < 4; i++) out[i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  frame.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&out[4]));
-  size_t sent = 0;
-  while (sent < out.size()) {
-    ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 TaskReceiver::TaskReceiver(std::string token) : token_(std::move(token)) {}
 
@@ -126,20 +112,15 @@ bool TaskReceiver::ReadFrames(int fd, bool block) {
   bool got_frame = false;
   while (true) {
     // Parse whole frames already buffered.
-    while (inbox_.size() - inbox_start_ >= 4) {
-      const auto* p = reinterpret_cast<const uint8_t*>(inbox_.data() + inbox_start_);
-      const uint32_t size = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
-      if (size > kMaxTaskFrameBytes) {
-        PHOTON_LOG(WARNING) << "task stream: frame of " << size << " bytes; closing";
+    while (true) {
+      absl::StatusOr<rpc::DecodedFrame> next = rpc::DecodeTaskFrame(std::string_view(inbox_).substr(inbox_start_));
+      if (!next.ok()) {
+        PHOTON_LOG(WARNING) << "task stream: " << next.status().message() << "; closing";
         return false;
       }
-      if (inbox_.size() - inbox_start_ < 4 + size) break;
-      rpc::TaskStreamFrame frame;
-      if (!frame.ParseFromArray(p + 4, static_cast<int>(size))) {
-        PHOTON_LOG(WARNING) << "task stream: malformed frame; closing";
-        return false;
-      }
-      inbox_start_ += 4 + size;
+      if (next->bytes == 0) break;
+      inbox_start_ += next->bytes;
+      rpc::TaskStreamFrame& frame = next->frame;
       got_frame = true;
       if (!authenticated_) {
         if (!token_.empty() && !rpc::TokensEqual(frame.token(), token_)) {
@@ -189,7 +170,7 @@ void TaskReceiver::Apply(rpc::TaskStreamFrame frame) {
 
 bool TaskReceiver::Flush(int fd) {
   if (replies_.replies_size() == 0) return true;
-  const bool ok = WriteTaskFrame(fd, replies_);
+  const bool ok = rpc::WriteTaskFrame(fd, replies_);
   replies_.Clear();
   return ok;
 }

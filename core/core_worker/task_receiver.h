@@ -1,5 +1,6 @@
 #pragma once
-// TaskReceiver: the worker's side of task streams.
+// TaskReceiver: the worker's side of task streams (the submitter's is
+// core/rpc/task_stream.h; the frame format is core/rpc/task_frame.h).
 //
 // A leased worker serves one submitter at a time: the execution thread
 // (RunExecutionLoop) accepts the submitter's TCP connection, checks the
@@ -38,13 +39,6 @@
 
 namespace photon {
 namespace core {
-
-// The largest frame either side accepts.
-inline constexpr uint32_t kMaxTaskFrameBytes = 512u << 20;
-
-// Writes `frame` (4-byte little-endian length, then the message) to a
-// blocking socket; false when the socket broke.
-bool WriteTaskFrame(int fd, const rpc::TaskStreamFrame& frame);
 
 class ActorReceiver;
 

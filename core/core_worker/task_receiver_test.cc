@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/common/event_loop.h"
-#include "core/core_worker/task_stream.h"
+#include "core/rpc/task_stream.h"
 
 namespace photon {
 namespace core {
@@ -69,7 +69,10 @@ class TaskReceiverTest : public ::testing::Test {
   void Connect() {
     std::promise<void> ready;
     loop_.Post("test.Connect", [&] {
-      TaskStream::Connect(loop_, "127.0.0.1:" + std::to_string(port_), [&](auto s) {
+      rpc::Address worker;
+      worker.set_ip("127.0.0.1");
+      worker.set_port(port_);
+      rpc::TaskStream::Connect(loop_, worker, [&](auto s) {
         ASSERT_TRUE(s.ok()) << s.status();
         stream_ = *s;
         stream_->Start(
@@ -105,7 +108,7 @@ class TaskReceiverTest : public ::testing::Test {
   std::unique_ptr<TaskReceiver> receiver_;
   std::thread exec_;
   int port_ = 0;
-  std::shared_ptr<TaskStream> stream_;
+  std::shared_ptr<rpc::TaskStream> stream_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<rpc::TaskReply> replies_;

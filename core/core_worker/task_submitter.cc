@@ -6,7 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/common/logging.h"
-#include "core/rpc/client_call.h"
+#include "core/rpc/addresses.h"
+#include "core/rpc/task_frame.h"
 
 namespace photon {
 namespace core {
@@ -22,7 +23,11 @@ std::string ShapeString(const rpc::ResourceSet& resources) {
 }  // namespace
 
 TaskSubmitter::TaskSubmitter(EventLoop& loop, Options options, NodeDirectory& nodes, Callbacks callbacks)
-    : loop_(loop), options_(std::move(options)), nodes_(nodes), callbacks_(std::move(callbacks)) {}
+    : loop_(loop),
+      options_(std::move(options)),
+      nodes_(nodes),
+      callbacks_(std::move(callbacks)),
+      raylets_(loop, options_.token) {}
 
 TaskSubmitter::~TaskSubmitter() = default;
 
@@ -114,7 +119,7 @@ void TaskSubmitter::PushTo(const std::shared_ptr<Lease>& lease) {
     task.spec->clear_gpu_ids();
     for (int g : lease->gpu_ids) task.spec->add_gpu_ids(g);
     lease->in_flight.insert(id);
-    AppendPush(*task.spec, &frame);
+    rpc::AppendPush(*task.spec, &frame);
     pushed++;
     if (callbacks_.on_pushed) callbacks_.on_pushed(*task.spec, lease->node, lease->worker);
   }
@@ -123,24 +128,17 @@ void TaskSubmitter::PushTo(const std::shared_ptr<Lease>& lease) {
 
 void TaskSubmitter::RequestLease(Key& key, const std::string& raylet_address, bool spilled_back) {
   key.pending_lease_requests++;
-  auto request = std::make_shared<rpc::RequestWorkerLeaseRequest>();
-  request->set_job_id(options_.job.Binary());
-  *request->mutable_resources() = key.resources;
-  *request->mutable_strategy() = key.strategy;
-  request->set_spilled_back(spilled_back);
-  for (const std::string& arg : options_.worker_command) request->add_worker_command(arg);
-  rpc::RetryPolicy policy;
-  policy.attempt_timeout = std::chrono::hours(24 * 7);  // waits while resources are busy
-  policy.max_attempts = 3;
-  rpc::RayletService::Stub* stub = &raylets_.For(raylet_address);
+  rpc::RequestWorkerLeaseRequest request;
+  request.set_job_id(options_.job.Binary());
+  *request.mutable_resources() = key.resources;
+  *request.mutable_strategy() = key.strategy;
+  request.set_spilled_back(spilled_back);
+  for (const std::string& arg : options_.worker_command) request.add_worker_command(arg);
   Key* k = &key;
-  rpc::CallAsync<rpc::RequestWorkerLeaseReply>(
-      loop_, "Submitter.LeaseReply", options_.token, policy,
-      [stub, request](grpc::ClientContext* ctx, rpc::RequestWorkerLeaseReply* reply, auto on_done) {
-        stub->async()->RequestWorkerLease(ctx, request.get(), reply, std::move(on_done));
-      },
-      [this, k, raylet_address, spilled_back](grpc::Status status, rpc::RequestWorkerLeaseReply reply) {
-        OnLeaseReply(k, raylet_address, spilled_back, status, reply);
+  raylets_.For(raylet_address)
+      .RequestWorkerLease(std::move(request), [this, k, raylet_address, spilled_back](
+                                                  absl::StatusOr<rpc::RequestWorkerLeaseReply> reply) {
+        OnLeaseReply(k, raylet_address, spilled_back, std::move(reply));
       });
   loop_.RunAfter("Submitter.CheckFeasible", std::chrono::seconds(2), [this, k] { CheckFeasible(k); });
 }
@@ -155,62 +153,59 @@ void TaskSubmitter::CheckFeasible(Key* key) {
 }
 
 void TaskSubmitter::OnLeaseReply(Key* key, const std::string& raylet_address, bool spilled_back,
-                                 const grpc::Status& status, const rpc::RequestWorkerLeaseReply& reply) {
+                                 absl::StatusOr<rpc::RequestWorkerLeaseReply> reply) {
   key->pending_lease_requests--;
   if (shut_down_) {
-    if (status.ok() && reply.lease_id() != 0) {
+    if (reply.ok() && reply->lease_id() != 0) {
       auto lease = std::make_shared<Lease>();
-      lease->lease_id = reply.lease_id();
+      lease->lease_id = reply->lease_id();
       lease->raylet_address = raylet_address;
       ReturnLease(lease, false);
     }
     return;
   }
-  if (!status.ok()) {
-    if (spilled_back && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      // The node we were sent to is unreachable: ask our own raylet again.
-      PHOTON_LOG(WARNING) << "lease request to " << raylet_address << " failed (" << status.error_message()
-                          << "); asking the local raylet again";
-      loop_.RunAfter("Submitter.RetryLease", std::chrono::milliseconds(200), [this, key] { Pump(*key); });
-      return;
-    }
-    const ErrorKind kind = status.error_code() == grpc::StatusCode::UNAVAILABLE ? ErrorKind::kNodeDied
-                                                                              : ErrorKind::kScheduling;
-    FailQueued(*key, kind,
-               absl::StrCat("no worker for tasks needing ", ShapeString(key->resources), ": the raylet at ",
-                            raylet_address, " answered: ", status.error_message()));
-    return;
-  }
-  if (reply.lease_id() == 0) {
+  if (!reply.ok()) return OnLeaseFailed(key, raylet_address, spilled_back, reply.status());
+  if (reply->lease_id() == 0) {
     // Spillback: ask the named raylet, which will not spill again.
     if (key->queue.empty()) return;
-    RequestLease(*key, reply.spillback_raylet_address(), true);
+    RequestLease(*key, reply->spillback_raylet_address(), true);
     return;
   }
+  // The raylet names the worker (its task port) and its own node.
+  const rpc::Address& worker = reply->worker();
   auto lease = std::make_shared<Lease>();
-  lease->lease_id = reply.lease_id();
+  lease->lease_id = reply->lease_id();
   lease->raylet_address = raylet_address;
-  lease->worker_address = reply.worker_address();
-  lease->worker = WorkerID::FromBinary(reply.worker_id()).value_or(WorkerID::Nil());
-  lease->node = spilled_back ? NodeID::Nil() : options_.local_node;
-  for (int g : reply.gpu_ids()) lease->gpu_ids.push_back(g);
+  lease->worker_address = rpc::HostPort(worker);
+  lease->worker = WorkerID::FromBinary(worker.worker_id()).value_or(WorkerID::Nil());
+  lease->node = NodeID::FromBinary(worker.node_id()).value_or(NodeID::Nil());
+  for (int g : reply->gpu_ids()) lease->gpu_ids.push_back(g);
   lease->key = key;
-  if (spilled_back) {
-    for (const rpc::GcsNodeInfo& n : nodes_.Alive()) {
-      if (absl::StrCat(n.node_ip(), ":", n.raylet_port()) == raylet_address) {
-        lease->node = NodeID::FromBinary(n.node_id()).value_or(NodeID::Nil());
-      }
-    }
-  }
   key->leases.push_back(lease);
-  TaskStream::Connect(loop_, lease->worker_address,
-                      [this, lease](absl::StatusOr<std::shared_ptr<TaskStream>> stream) {
-                        OnConnected(lease, std::move(stream));
-                      });
+  rpc::TaskStream::Connect(loop_, worker, [this, lease](absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream) {
+    OnConnected(lease, std::move(stream));
+  });
+}
+
+void TaskSubmitter::OnLeaseFailed(Key* key, const std::string& raylet_address, bool spilled_back,
+                                  const absl::Status& status) {
+  if (spilled_back && absl::IsUnavailable(status)) {
+    // The node we were sent to is unreachable: ask our own raylet again.
+    PHOTON_LOG(WARNING) << "lease request to " << raylet_address << " failed (" << status.message()
+                        << "); asking the local raylet again";
+    loop_.RunAfter("Submitter.RetryLease", std::chrono::milliseconds(200), [this, key] { Pump(*key); });
+    return;
+  }
+  const ErrorKind kind = absl::IsUnavailable(status) ? ErrorKind::kNodeDied : ErrorKind::kScheduling;
+  // Where the raylet may not have answered, the error names it already.
+  const std::string why = absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)
+                              ? std::string(status.message())
+                              : absl::StrCat("the raylet at ", raylet_address, " answered: ", status.message());
+  FailQueued(*key, kind, absl::StrCat("no worker for tasks needing ", ShapeString(key->resources), ": ", why));
 }
 
 void TaskSubmitter::OnConnected(const std::shared_ptr<Lease>& lease,
-                                absl::StatusOr<std::shared_ptr<TaskStream>> stream) {
+                                absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream) {
   if (lease->returned) return;
   if (!stream.ok()) return OnLeaseLost(lease, stream.status().ToString());
   lease->stream = *stream;
@@ -288,32 +283,22 @@ void TaskSubmitter::OnLeaseLost(const std::shared_ptr<Lease>& lease, const std::
     FailLeaseTasks(lease, ErrorKind::kNodeDied, why);
     return;
   }
-  rpc::RayletService::Stub* stub = &raylets_.For(lease->raylet_address);
-  rpc::RetryPolicy policy;
-  policy.attempt_timeout = std::chrono::milliseconds(1000);
-  policy.max_attempts = 1;
-  auto request = std::make_shared<rpc::HealthCheckRequest>();
-  rpc::CallAsync<rpc::HealthCheckReply>(
-      loop_, "Submitter.ProbeRaylet", options_.token, policy,
-      [stub, request](grpc::ClientContext* ctx, rpc::HealthCheckReply* reply, auto on_done) {
-        stub->async()->HealthCheck(ctx, request.get(), reply, std::move(on_done));
-      },
-      [this, lease, why](grpc::Status status, rpc::HealthCheckReply) {
-        if (status.ok()) {
-          ReturnLease(lease, true);
-          FailLeaseTasks(lease, ErrorKind::kWorkerCrashed, why);
-        } else {
-          FailLeaseTasks(lease, ErrorKind::kNodeDied, why + "; its raylet does not answer either");
-        }
-      });
+  raylets_.For(lease->raylet_address).HealthCheck([this, lease, why](absl::StatusOr<rpc::HealthCheckReply> reply) {
+    if (reply.ok()) {
+      ReturnLease(lease, true);
+      FailLeaseTasks(lease, ErrorKind::kWorkerCrashed, why);
+    } else {
+      FailLeaseTasks(lease, ErrorKind::kNodeDied, why + "; its raylet does not answer either");
+    }
+  });
 }
 
 void TaskSubmitter::FailLeaseTasks(const std::shared_ptr<Lease>& lease, ErrorKind kind, const std::string& why) {
   lease->returned = true;
   std::vector<std::string> ids(lease->in_flight.begin(), lease->in_flight.end());
   lease->in_flight.clear();
-  const std::string where = absl::StrCat("worker ", lease->worker.Hex().substr(0, 12), " at ", lease->worker_address,
-                                         " on node ", lease->node.Hex().substr(0, 12));
+  const std::string where = absl::StrCat("worker ", lease->worker.ShortHex(), " at ", lease->worker_address,
+                                         " on node ", lease->node.ShortHex());
   for (const std::string& id : ids) {
     auto it = tasks_.find(id);
     if (it == tasks_.end()) continue;
@@ -340,19 +325,10 @@ void TaskSubmitter::ReturnLease(const std::shared_ptr<Lease>& lease, bool worker
   lease->returned = true;
   if (lease->key) DropLease(lease);
   if (lease->stream) lease->stream->Close(absl::CancelledError("lease returned"));
-  auto request = std::make_shared<rpc::ReturnWorkerRequest>();
-  request->set_lease_id(lease->lease_id);
-  request->set_worker_died(worker_died);
-  rpc::RayletService::Stub* stub = &raylets_.For(lease->raylet_address);
-  rpc::RetryPolicy policy;
-  policy.attempt_timeout = std::chrono::seconds(5);
-  policy.max_attempts = 2;
-  rpc::CallAsync<rpc::ReturnWorkerReply>(
-      loop_, "Submitter.ReturnWorker", options_.token, policy,
-      [stub, request](grpc::ClientContext* ctx, rpc::ReturnWorkerReply* reply, auto on_done) {
-        stub->async()->ReturnWorker(ctx, request.get(), reply, std::move(on_done));
-      },
-      [](grpc::Status, rpc::ReturnWorkerReply) {});
+  rpc::ReturnWorkerRequest request;
+  request.set_lease_id(lease->lease_id);
+  request.set_worker_died(worker_died);
+  raylets_.For(lease->raylet_address).ReturnWorker(std::move(request), nullptr);  // not awaited
 }
 
 void TaskSubmitter::FailQueued(Key& key, ErrorKind kind, const std::string& why) {

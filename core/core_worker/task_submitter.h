@@ -32,12 +32,12 @@
 #include "absl/container/flat_hash_set.h"
 #include "core/common/event_loop.h"
 #include "core/common/id.h"
-#include "core/rpc/client_call.h"
 #include "core/core_worker/errors.h"
 #include "core/core_worker/node_directory.h"
-#include "core/core_worker/task_stream.h"
+#include "core/rpc/client_cache.h"
+#include "core/rpc/raylet_client.h"
+#include "core/rpc/task_stream.h"
 #include "proto/core_worker.pb.h"
-#include "proto/raylet.grpc.pb.h"
 
 namespace photon {
 namespace core {
@@ -54,7 +54,6 @@ class TaskSubmitter {
 
   struct Options {
     std::string local_raylet_address;
-    NodeID local_node;
     std::string token;
     JobID job;
     std::vector<std::string> worker_command;
@@ -98,11 +97,11 @@ class TaskSubmitter {
   struct Lease {
     int64_t lease_id = 0;
     std::string raylet_address;
-    std::string worker_address;
+    std::string worker_address;  // HOST:PORT, for messages
     WorkerID worker;
     NodeID node;
     std::vector<int> gpu_ids;
-    std::shared_ptr<TaskStream> stream;
+    std::shared_ptr<rpc::TaskStream> stream;
     bool connected = false;
     bool returned = false;
     Key* key = nullptr;
@@ -127,9 +126,11 @@ class TaskSubmitter {
   void Pump(Key& key);
   void PushTo(const std::shared_ptr<Lease>& lease);
   void RequestLease(Key& key, const std::string& raylet_address, bool spilled_back);
-  void OnLeaseReply(Key* key, const std::string& raylet_address, bool spilled_back, const grpc::Status& status,
-                    const rpc::RequestWorkerLeaseReply& reply);
-  void OnConnected(const std::shared_ptr<Lease>& lease, absl::StatusOr<std::shared_ptr<TaskStream>> stream);
+  void OnLeaseReply(Key* key, const std::string& raylet_address, bool spilled_back,
+                    absl::StatusOr<rpc::RequestWorkerLeaseReply> reply);
+  // The lease request failed: ask again, or fail the key's queued tasks.
+  void OnLeaseFailed(Key* key, const std::string& raylet_address, bool spilled_back, const absl::Status& status);
+  void OnConnected(const std::shared_ptr<Lease>& lease, absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream);
   void OnFrame(const std::shared_ptr<Lease>& lease, const rpc::TaskStreamFrame& frame);
   void OnLeaseLost(const std::shared_ptr<Lease>& lease, const std::string& why);
   void FailLeaseTasks(const std::shared_ptr<Lease>& lease, ErrorKind kind, const std::string& why);
@@ -149,7 +150,7 @@ class TaskSubmitter {
   absl::flat_hash_set<Key*> dirty_keys_;  // keys with new tasks, pumped soon
   bool pump_scheduled_ = false;
   absl::flat_hash_map<std::string, Task> tasks_;  // by task id bytes
-  rpc::StubCache<rpc::RayletService> raylets_;
+  rpc::ClientCache<rpc::RayletClient> raylets_;
 };
 
 }  // namespace core

@@ -8,10 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
 #include "core/common/status_macros.h"
-#include "core/rpc/client_call.h"
-#include "core/rpc/status_util.h"
+#include "core/rpc/addresses.h"
+#include "core/rpc/raylet_client.h"
 #include "gcs/client/gcs_client.h"
-#include "proto/raylet.grpc.pb.h"
 
 namespace photon {
 namespace core {
@@ -48,7 +47,7 @@ absl::StatusOr<rpc::GcsNodeInfo> PickNode(const std::vector<rpc::GcsNodeInfo>& n
   const rpc::GcsNodeInfo* chosen = nullptr;
   for (const rpc::GcsNodeInfo& n : nodes) {
     if (n.state() != rpc::GcsNodeInfo::ALIVE) continue;
-    const std::string addr = absl::StrCat(n.node_ip(), ":", n.raylet_port());
+    const std::string addr = rpc::RayletAddress(n);
     if (!options.raylet_address.empty()) {
       if (addr == options.raylet_address) chosen = &n;
     } else if (chosen == nullptr || (n.is_head() && !chosen->is_head())) {
@@ -72,8 +71,8 @@ absl::StatusOr<WorkerIdentity> ConnectDriver(const CoreWorkerOptions& options, i
   ASSIGN_OR_RETURN(std::vector<rpc::GcsNodeInfo> nodes, gcs.GetAllNodes());
   ASSIGN_OR_RETURN(rpc::GcsNodeInfo node, PickNode(nodes, options));
   me.node_id = *NodeID::FromBinary(node.node_id());
-  me.raylet_address = absl::StrCat(node.node_ip(), ":", node.raylet_port());
-  me.object_manager_address = absl::StrCat(node.node_ip(), ":", node.object_manager_port());
+  me.raylet_address = rpc::RayletAddress(node);
+  me.object_manager_address = rpc::ObjectManagerAddress(node);
   me.object_store_socket = node.object_store_socket();
   me.gcs_address = options.gcs_address;
   rpc::JobTableData job;
@@ -85,7 +84,8 @@ absl::StatusOr<WorkerIdentity> ConnectDriver(const CoreWorkerOptions& options, i
   return Finish(std::move(me));
 }
 
-absl::StatusOr<WorkerIdentity> ConnectWorker(const CoreWorkerOptions& options, int owner_port, int task_port) {
+absl::StatusOr<WorkerIdentity> ConnectWorker(const CoreWorkerOptions& options, EventLoop& loop, int owner_port,
+                                             int task_port) {
   WorkerIdentity me = Begin(options, options.worker_id, owner_port);
   me.job = options.job;
   me.raylet_address = options.raylet_address;
@@ -93,19 +93,16 @@ absl::StatusOr<WorkerIdentity> ConnectWorker(const CoreWorkerOptions& options, i
   rpc::RegisterWorkerRequest request;
   request.set_worker_id(me.worker_id.Binary());
   request.set_port(task_port);
-  rpc::RegisterWorkerReply reply;
-  auto raylet = rpc::RayletService::NewStub(rpc::MakeChannel(me.raylet_address));
-  grpc::Status s = rpc::CallWithRetry(options.token, rpc::RetryPolicy{}, [&](grpc::ClientContext* ctx) {
-    return raylet->RegisterWorker(ctx, request, &reply);
-  });
-  if (!s.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                        "registering with the raylet at " + me.raylet_address + ": " + s.error_message());
+  absl::StatusOr<rpc::RegisterWorkerReply> reply =
+      rpc::RayletClient(loop, me.raylet_address, options.token).RegisterWorkerAndWait(std::move(request));
+  if (!reply.ok()) {
+    return absl::Status(reply.status().code(),
+                        absl::StrCat("registering with the raylet at ", me.raylet_address, ": ", reply.status().message()));
   }
-  me.node_id = *NodeID::FromBinary(reply.node_id());
-  me.object_store_socket = reply.object_store_socket();
-  me.object_manager_address = reply.object_manager_address();
-  me.gcs_address = reply.gcs_address();
+  ASSIGN_OR_RETURN(me.node_id, NodeID::FromBinary(reply->node_id()));
+  me.object_store_socket = reply->object_store_socket();
+  me.object_manager_address = reply->object_manager_address();
+  me.gcs_address = reply->gcs_address();
   return Finish(std::move(me));
 }
 

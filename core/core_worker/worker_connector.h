@@ -9,10 +9,11 @@
 //
 //   ASSIGN_OR_RETURN(WorkerIdentity me, options.is_driver
 //                                           ? ConnectDriver(options, owner_port)
-//                                           : ConnectWorker(options, owner_port, task_port));
+//                                           : ConnectWorker(options, loop, owner_port, task_port));
 //
 // Blocking; call from the thread starting the core worker.
 #include "absl/status/statusor.h"
+#include "core/common/event_loop.h"
 #include "core/core_worker/core_worker_options.h"
 #include "core/core_worker/worker_identity.h"
 #include "gcs/client/gcs_client.h"
@@ -23,7 +24,8 @@ namespace core {
 // `owner_port`: where this process's owner service listens.
 absl::StatusOr<WorkerIdentity> ConnectDriver(const CoreWorkerOptions& options, int owner_port);
 // `task_port`: where this worker takes pushed tasks (the raylet hands it out).
-absl::StatusOr<WorkerIdentity> ConnectWorker(const CoreWorkerOptions& options, int owner_port, int task_port);
+absl::StatusOr<WorkerIdentity> ConnectWorker(const CoreWorkerOptions& options, EventLoop& loop, int owner_port,
+                                             int task_port);
 
 // The driver's job is over: marks it finished in the GCS (a warning when
 // the GCS cannot be told).

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "core/rpc/client_call.h"
+#include "core/rpc/raylet_client.h"
 #include "gtest/gtest.h"
 #include "proto/raylet.grpc.pb.h"
 
@@ -85,22 +86,17 @@ TEST_F(GrpcServerTest, SecondServerOnTheSamePortNamesThePort) {
 TEST_F(GrpcServerTest, AsyncCallCompletesOnTheCallersLoop) {
   EventLoop client_loop;
   client_loop.StartThread("client-loop");
-  std::promise<std::pair<grpc::Status, std::string>> result;
-  RayletService::Stub* stub = stub_.get();
-  CallAsync<HealthCheckReply>(
-      client_loop, "Test.Async", "s3cret", RetryPolicy{},
-      [stub](grpc::ClientContext* ctx, HealthCheckReply* reply, std::function<void(grpc::Status)> cb) {
-        static HealthCheckRequest request;
-        stub->async()->HealthCheck(ctx, &request, reply, std::move(cb));
-      },
-      [&](grpc::Status s, HealthCheckReply reply) {
-        EXPECT_TRUE(client_loop.InLoopThread());
-        result.set_value({s, reply.node_id()});
-      });
-  auto [status, node] = result.get_future().get();
+  std::promise<absl::StatusOr<std::string>> result;
+  RayletClient raylet(client_loop, "127.0.0.1:" + std::to_string(server_->port()), "s3cret");
+  raylet.HealthCheck([&](absl::StatusOr<HealthCheckReply> reply) {
+    EXPECT_TRUE(client_loop.InLoopThread());
+    if (!reply.ok()) return result.set_value(reply.status());
+    result.set_value(reply->node_id());
+  });
+  absl::StatusOr<std::string> node = result.get_future().get();
   client_loop.Stop();
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(node, "node-1");
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ(*node, "node-1");
 }
 
 TEST(RetryTest, UnavailablePeerIsRetriedThenReported) {

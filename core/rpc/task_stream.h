@@ -1,9 +1,11 @@
 #pragma once
+
 // TaskStream: one TCP connection between a submitter and a leased worker,
-// carrying TaskStreamFrame messages (4-byte little-endian length, then the
-// serialized frame), driven by an EventLoop.
+// carrying TaskStreamFrames (format: core/rpc/task_frame.h), driven by an
+// EventLoop. Task submitters and the GCS (for actor constructors) use it;
+// the worker's side is core/core_worker/task_receiver.h.
 //
-//   TaskStream::Connect(loop, "10.0.0.5:40123", [&](absl::StatusOr<std::shared_ptr<TaskStream>> s) {
+//   TaskStream::Connect(loop, lease.worker(), [&](absl::StatusOr<std::shared_ptr<TaskStream>> s) {
 //     (*s)->Start([&](rpc::TaskStreamFrame f) { OnFrame(f); },
 //                 [&](const absl::Status& why) { OnClosed(why); });
 //     (*s)->Send(frame);
@@ -12,37 +14,36 @@
 // Sends are queued and coalesced: frames sent while a write is in progress
 // go out together in the next write. `on_closed` runs once, on the loop,
 // when the peer goes, a frame is malformed, or Close is called; nothing runs
-// after it. Everything but Connect's completion runs on the loop thread.
+// after it.
 //
-// Owned by the loop: call every method on the loop thread.
+// Runs only on the loop: call every method on the loop thread (Connect's
+// completion runs there too).
+
 #include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/common/event_loop.h"
+#include "proto/common.pb.h"
 #include "proto/core_worker.pb.h"
 
 namespace photon {
-namespace core {
-
-// Appends `spec` as one `push` entry of a TaskStreamFrame being encoded by
-// hand (for SendEncoded): each spec is serialized straight into the frame.
-void AppendPush(const rpc::TaskSpec& spec, std::string* frame);
+namespace rpc {
 
 class TaskStream : public std::enable_shared_from_this<TaskStream> {
  public:
-  using OnFrame = std::function<void(rpc::TaskStreamFrame)>;
+  using OnFrame = std::function<void(TaskStreamFrame)>;
   using OnClosed = std::function<void(const absl::Status&)>;
   using OnConnected = std::function<void(absl::StatusOr<std::shared_ptr<TaskStream>>)>;
 
-  // Frames larger than this are refused as corrupt.
-  static constexpr uint32_t kMaxFrameBytes = 512u << 20;
-
-  // Connects to HOST:PORT; `done` runs on the loop.
-  static void Connect(EventLoop& loop, const std::string& host_port, OnConnected done);
+  // Connects to the worker's ip and port (its task port, as the raylet
+  // granted it); `done` runs on the loop. InvalidArgument for an ip that is
+  // not one; Unavailable when nothing answers.
+  static void Connect(EventLoop& loop, const Address& worker, OnConnected done);
   // Wraps an accepted socket.
   static std::shared_ptr<TaskStream> Adopt(EventLoop& loop, boost::asio::ip::tcp::socket socket);
 
@@ -50,7 +51,7 @@ class TaskStream : public std::enable_shared_from_this<TaskStream> {
 
   // Starts reading. REQUIRES: called once.
   void Start(OnFrame on_frame, OnClosed on_closed);
-  void Send(const rpc::TaskStreamFrame& frame);
+  void Send(const TaskStreamFrame& frame);
   // Sends a frame already serialized (without its length prefix).
   void SendEncoded(const std::string& body);
   // Closes now; `on_closed` runs with `why`.
@@ -61,6 +62,9 @@ class TaskStream : public std::enable_shared_from_this<TaskStream> {
  private:
   void ReadMore();
   void ParseFrames();
+  // Grows the read buffer when the frame at the front of `buffered` (not
+  // all read yet) would not fit.
+  void MakeRoomFor(std::string_view buffered);
   void WriteMore();
 
   EventLoop& loop_;
@@ -79,5 +83,5 @@ class TaskStream : public std::enable_shared_from_this<TaskStream> {
   bool write_in_flight_ = false;
 };
 
-}  // namespace core
+}  // namespace rpc
 }  // namespace photon

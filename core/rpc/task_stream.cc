@@ -1,58 +1,30 @@
-#include "core/core_worker/task_stream.h"
+#include "core/rpc/task_stream.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/rpc/addresses.h"
+#include "core/rpc/task_frame.h"
 
 namespace photon {
-namespace core {
-namespace {
+namespace rpc {
 
 using boost::asio::ip::tcp;
 
-void AppendFrame(const rpc::TaskStreamFrame& frame, std::string* out) {
-  const size_t size = frame.ByteSizeLong();
-  const size_t at = out->size();
-  out->resize(at + 4 + size);
-  for (int i = 0; i < 4; i++) (*out)[at + i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  frame.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*out)[at + 4]));
-}
-
-}  // namespace
-
-// Appends `spec` as one `push` entry (field 2) of a TaskStreamFrame.
-void AppendPush(const rpc::TaskSpec& spec, std::string* frame) {
-  const size_t size = spec.ByteSizeLong();
-  frame->push_back(static_cast<char>((2 << 3) | 2));  // field 2, length-delimited
-  uint64_t v = size;
-  while (v >= 0x80) {
-    frame->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  frame->push_back(static_cast<char>(v));
-  const size_t at = frame->size();
-  frame->resize(at + size);
-  spec.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*frame)[at]));
-}
-
-
-void TaskStream::Connect(EventLoop& loop, const std::string& host_port, OnConnected done) {
-  const size_t colon = host_port.rfind(':');
-  int port = 0;
+void TaskStream::Connect(EventLoop& loop, const Address& worker, OnConnected done) {
+  const std::string host_port = HostPort(worker);
   boost::system::error_code ec;
-  boost::asio::ip::address ip;
-  if (colon != std::string::npos) ip = boost::asio::ip::make_address(host_port.substr(0, colon), ec);
-  if (colon == std::string::npos || ec || !absl::SimpleAtoi(host_port.substr(colon + 1), &port)) {
+  boost::asio::ip::address ip = boost::asio::ip::make_address(worker.ip(), ec);
+  if (ec || worker.port() <= 0 || worker.port() > 65535) {
     loop.Post("TaskStream.BadAddress", [done, host_port] {
       done(absl::InvalidArgumentError("bad worker address '" + host_port + "': want IP:PORT"));
     });
     return;
   }
   auto socket = std::make_shared<tcp::socket>(loop.io_context());
-  socket->async_connect(tcp::endpoint(ip, static_cast<uint16_t>(port)),
+  socket->async_connect(tcp::endpoint(ip, static_cast<uint16_t>(worker.port())),
                         [&loop, socket, done, host_port](const boost::system::error_code& error) {
                           if (error) {
                             return done(absl::UnavailableError(
@@ -107,31 +79,31 @@ void TaskStream::ReadMore() {
 }
 
 void TaskStream::ParseFrames() {
-  while (!closed_ && read_end_ - read_start_ >= 4) {
-    const auto* p = reinterpret_cast<const uint8_t*>(&read_buffer_[read_start_]);
-    const uint32_t size = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
-    if (size > kMaxFrameBytes) {
-      return Close(absl::DataLossError(absl::StrCat("task stream from ", peer_, ": frame of ", size, " bytes")));
+  while (!closed_) {
+    const std::string_view buffered(read_buffer_.data() + read_start_, read_end_ - read_start_);
+    absl::StatusOr<DecodedFrame> next = DecodeTaskFrame(buffered);
+    if (!next.ok()) {
+      return Close(absl::DataLossError(absl::StrCat("task stream from ", peer_, ": ", next.status().message())));
     }
-    if (read_end_ - read_start_ < 4 + size) {
-      if (read_buffer_.size() < 4 + size + (16 << 10)) {
-        read_buffer_.erase(0, read_start_);
-        read_end_ -= read_start_;
-        read_start_ = 0;
-        read_buffer_.resize(4 + size + (64 << 10));
-      }
-      return;
-    }
-    rpc::TaskStreamFrame frame;
-    if (!frame.ParseFromArray(p + 4, static_cast<int>(size))) {
-      return Close(absl::DataLossError("task stream from " + peer_ + ": malformed frame"));
-    }
-    read_start_ += 4 + size;
-    on_frame_(std::move(frame));
+    if (next->bytes == 0) return MakeRoomFor(buffered);
+    read_start_ += next->bytes;
+    on_frame_(std::move(next->frame));
   }
 }
 
-void TaskStream::Send(const rpc::TaskStreamFrame& frame) {
+void TaskStream::MakeRoomFor(std::string_view buffered) {
+  // A frame larger than the buffer: grow it to hold the whole frame.
+  const std::optional<uint32_t> size = FrameBodySize(buffered);
+  if (!size) return;
+  const size_t whole = kTaskFrameHeaderBytes + *size;
+  if (read_buffer_.size() >= whole + (16 << 10)) return;
+  read_buffer_.erase(0, read_start_);
+  read_end_ -= read_start_;
+  read_start_ = 0;
+  read_buffer_.resize(whole + (64 << 10));
+}
+
+void TaskStream::Send(const TaskStreamFrame& frame) {
   if (closed_) return;
   AppendFrame(frame, &pending_);
   if (!write_in_flight_) WriteMore();
@@ -139,8 +111,7 @@ void TaskStream::Send(const rpc::TaskStreamFrame& frame) {
 
 void TaskStream::SendEncoded(const std::string& body) {
   if (closed_) return;
-  const size_t size = body.size();
-  for (int i = 0; i < 4; i++) pending_.push_back(static_cast<char>((size >> (8 * i)) & 0xff));
+  AppendFrameHeader(body.size(), &pending_);
   pending_ += body;
   if (!write_in_flight_) WriteMore();
 }
@@ -176,5 +147,5 @@ void TaskStream::Close(const absl::Status& why) {
   if (on_closed) on_closed(why);
 }
 
-}  // namespace core
+}  // namespace rpc
 }  // namespace photon

@@ -1,0 +1,74 @@
+#include "gcs/client/async_gcs_client.h"
+
+#include <algorithm>
+
+#include "core/rpc/channel.h"
+
+namespace photon {
+namespace gcs {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// The deadline of one attempt and the attempts in all (UNAVAILABLE is
+// retried, with backoff up to max_backoff).
+// RegisterNode: after the last attempt the raylet starts another round.
+constexpr rpc::RetryPolicy kRegisterNode{seconds(5), 5, milliseconds(100), seconds(1)};
+// ReportResourceUsage: one attempt (the next report follows); the deadline
+// is Options::report_period, at least kMinReportDeadline.
+constexpr milliseconds kMinReportDeadline = seconds(1);
+// PublishWorkerLogs: one attempt; what fails is dropped (the files keep it).
+constexpr rpc::RetryPolicy kPublishWorkerLogs{seconds(5), 1};
+constexpr rpc::RetryPolicy kCreatePlacementGroup{seconds(30), 1};
+
+}  // namespace
+
+AsyncGcsClient::AsyncGcsClient(EventLoop& loop, Options options)
+    : loop_(loop),
+      options_(std::move(options)),
+      channel_(rpc::MakeChannel(options_.address)),
+      nodes_(rpc::NodeInfoGcsService::NewStub(channel_)),
+      resources_(rpc::NodeResourceGcsService::NewStub(channel_)),
+      pubsub_(rpc::PubsubGcsService::NewStub(channel_)),
+      placement_groups_(rpc::PlacementGroupInfoGcsService::NewStub(channel_)) {}
+
+rpc::CallSpec AsyncGcsClient::Spec(const char* name, const rpc::RetryPolicy& policy) const {
+  return rpc::CallSpec{name, options_.address, options_.token, policy};
+}
+
+void AsyncGcsClient::RegisterNode(rpc::RegisterNodeRequest request,
+                                  rpc::ReplyCallback<rpc::RegisterNodeReply> done) {
+  using Async = rpc::NodeInfoGcsService::StubInterface::async_interface;
+  rpc::StartCall<rpc::RegisterNodeReply>(loop_, Spec("Gcs.RegisterNode", kRegisterNode),
+                                         rpc::BindAttempt(nodes_, &Async::RegisterNode, std::move(request)),
+                                         std::move(done));
+}
+
+void AsyncGcsClient::ReportResourceUsage(rpc::ReportResourceUsageRequest request,
+                                         rpc::ReplyCallback<rpc::ReportResourceUsageReply> done) {
+  using Async = rpc::NodeResourceGcsService::StubInterface::async_interface;
+  const rpc::RetryPolicy once{std::max(options_.report_period, kMinReportDeadline), 1};
+  rpc::StartCall<rpc::ReportResourceUsageReply>(
+      loop_, Spec("Gcs.ReportResourceUsage", once),
+      rpc::BindAttempt(resources_, &Async::ReportResourceUsage, std::move(request)), std::move(done));
+}
+
+void AsyncGcsClient::PublishWorkerLogs(rpc::PublishWorkerLogsRequest request,
+                                       rpc::ReplyCallback<rpc::PublishWorkerLogsReply> done) {
+  using Async = rpc::PubsubGcsService::StubInterface::async_interface;
+  rpc::StartCall<rpc::PublishWorkerLogsReply>(loop_, Spec("Gcs.PublishWorkerLogs", kPublishWorkerLogs),
+                                              rpc::BindAttempt(pubsub_, &Async::PublishWorkerLogs, std::move(request)),
+                                              std::move(done));
+}
+
+void AsyncGcsClient::CreatePlacementGroup(rpc::CreatePlacementGroupRequest request,
+                                          rpc::ReplyCallback<rpc::CreatePlacementGroupReply> done) {
+  using Async = rpc::PlacementGroupInfoGcsService::StubInterface::async_interface;
+  rpc::StartCall<rpc::CreatePlacementGroupReply>(
+      loop_, Spec("Gcs.CreatePlacementGroup", kCreatePlacementGroup),
+      rpc::BindAttempt(placement_groups_, &Async::CreatePlacementGroup, std::move(request)), std::move(done));
+}
+
+}  // namespace gcs
+}  // namespace photon
