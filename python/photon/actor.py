@@ -53,12 +53,8 @@ class ActorClass:
                         f"use {self._cls.__name__}.remote(...)")
 
     def options(self, **options):
-        merged = dict(self._options)
-        merged.update(opts.check(dict(options), opts.ACTOR_OPTIONS, f"actor class {self._cls.__name__}"))
-        other = ActorClass.__new__(ActorClass)
-        other.__dict__.update(self.__dict__)
-        other._options = merged
-        return other
+        """A copy of this class with some options changed (for its actors)."""
+        return opts.copy_with(self, options, opts.ACTOR_OPTIONS, f"actor class {self._cls.__name__}")
 
     def remote(self, *args, **kwargs):
         core = worker.core()

@@ -25,11 +25,7 @@ class RemoteFunction:
 
     def options(self, **options):
         """A copy of this function with some options changed (for its calls)."""
-        merged = dict(self._options)
-        merged.update(opts.check(dict(options), opts.TASK_OPTIONS, f"remote function {self._function.__name__}"))
-        other = RemoteFunction.__new__(RemoteFunction)
-        other.__dict__.update(self.__dict__)
-        other._options = merged
+        other = opts.copy_with(self, options, opts.TASK_OPTIONS, f"remote function {self._function.__name__}")
         other._core_options = None
         return other
 

@@ -46,6 +46,15 @@ def check(options, valid, what):
     return options
 
 
+def copy_with(obj, options, valid, what):
+    """A copy of `obj` (a RemoteFunction or ActorClass) whose options are its
+    own updated with `options` (checked against `valid`)."""
+    other = type(obj).__new__(type(obj))
+    other.__dict__.update(obj.__dict__)
+    other._options = {**obj._options, **check(dict(options), valid, what)}
+    return other
+
+
 def resources(options, defaults):
     """The resource map a task or actor asks for: `defaults` (the core's)
     with what `options` set replacing it."""
