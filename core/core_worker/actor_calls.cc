@@ -32,7 +32,7 @@ void ActorCalls::FollowActors() {
 absl::StatusOr<ActorID> ActorCalls::Create(const std::string& factory, std::vector<TaskArg> args,
                                            const ActorOptions& options) {
   if (deps_.shut_down) return ShutDownError();
-  RETURN_IF_ERROR(options.Validate("actor " + factory));
+  RETURN_IF_ERROR(options.Validate("actor", factory));
   FollowActors();
   const bool get_if_exists = options.get_if_exists && !options.name.empty();
   if (get_if_exists) {
@@ -69,7 +69,7 @@ absl::StatusOr<rpc::ActorTableData> ActorCalls::Describe(const ActorID& actor_id
   spec.set_function_name(factory);
   spec.set_num_returns(1);
   *spec.mutable_caller() = self.address;
-  *spec.mutable_resources() = ToResourceSet(options.resources);
+  AddResources(options.resources, spec.mutable_resources());
   *spec.mutable_strategy() = options.strategy;
   RETURN_IF_ERROR(deps_.placement_groups.ResolveBundleNode(spec.mutable_strategy()));
   spec.set_actor_id(actor_id.Binary());

@@ -10,7 +10,7 @@ namespace core {
 
 absl::StatusOr<std::vector<ObjectID>> TaskCalls::Submit(const std::string& function, std::vector<TaskArg> args,
                                                         const TaskOptions& options) {
-  RETURN_IF_ERROR(options.Validate("task " + function));
+  RETURN_IF_ERROR(options.Validate("task", function));
   if (deps_.shut_down) return ShutDownError();
   auto spec = std::make_shared<rpc::TaskSpec>();
   spec->set_task_id(TaskID::Of(deps_.self.nil_actor).Binary());
@@ -19,7 +19,7 @@ absl::StatusOr<std::vector<ObjectID>> TaskCalls::Submit(const std::string& funct
   spec->set_num_returns(options.num_returns);
   spec->set_retry_exceptions(options.retry_exceptions);
   *spec->mutable_caller() = deps_.self.address;
-  *spec->mutable_resources() = ToResourceSet(options.resources);
+  AddResources(options.resources, spec->mutable_resources());
   *spec->mutable_strategy() = options.strategy;
   RETURN_IF_ERROR(deps_.placement_groups.ResolveBundleNode(spec->mutable_strategy()));
   spec->set_max_retries(options.max_retries);

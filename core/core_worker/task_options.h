@@ -7,7 +7,7 @@
 //   TaskOptions options;                       // {"CPU": 1}, 3 retries, 1 return
 //   options.num_returns = 2;
 //   options.strategy.set_kind(rpc::LeaseSchedulingStrategy::SPREAD);
-//   RETURN_IF_ERROR(options.Validate("task f"));
+//   RETURN_IF_ERROR(options.Validate("task", "f"));
 //
 // Value types (thread-compatible).
 #include <map>
@@ -30,8 +30,9 @@ struct TaskOptions {
   // How many objects the task returns (0: none).
   int num_returns = 1;
 
-  // InvalidArgument naming `what` for a negative num_returns or a bad resource.
-  absl::Status Validate(const std::string& what) const;
+  // InvalidArgument naming the task ("task f") for a negative num_returns
+  // or a bad resource.
+  absl::Status Validate(const char* kind, const std::string& name) const;
 };
 
 struct ActorOptions {
@@ -54,16 +55,18 @@ struct ActorOptions {
   // Shown in the actor table; empty: the factory's name.
   std::string class_name;
 
-  // InvalidArgument naming `what` for a bad resource or max_concurrency < 1.
-  absl::Status Validate(const std::string& what) const;
+  // InvalidArgument naming the actor ("actor C") for a bad resource or
+  // max_concurrency < 1.
+  absl::Status Validate(const char* kind, const std::string& name) const;
 };
 
-// InvalidArgument naming `what` when a resource has no name or a negative
-// (or NaN) amount.
-absl::Status ValidateResources(const std::map<std::string, double>& resources, const std::string& what);
+// InvalidArgument naming `kind` and `name` when a resource has no name or a
+// negative (or NaN) amount.
+absl::Status ValidateResources(const std::map<std::string, double>& resources, const char* kind,
+                               const std::string& name);
 
-// The resources with a positive amount, as a task spec carries them.
-rpc::ResourceSet ToResourceSet(const std::map<std::string, double>& resources);
+// Adds the resources with a positive amount to `out`, as a task spec carries them.
+void AddResources(const std::map<std::string, double>& resources, rpc::ResourceSet* out);
 
 }  // namespace core
 }  // namespace photon

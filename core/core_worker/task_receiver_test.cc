@@ -34,17 +34,17 @@ class TaskReceiverTest : public ::testing::Test {
     ASSERT_TRUE(port.ok()) << port.status();
     port_ = *port;
     auto execute = [this](const rpc::TaskSpec& spec) {
-          if (spec.function_name() == "block") {
-            std::unique_lock<std::mutex> lock(mu_);
-            blocked_ = true;
-            cv_.notify_all();
-            cv_.wait(lock, [this] { return released_; });
-          }
-          rpc::TaskReply reply;
-          reply.set_task_id(spec.task_id());
-          reply.set_error_message(spec.function_name());
-          return reply;
-        };
+      if (spec.function_name() == "block") {
+        std::unique_lock<std::mutex> lock(mu_);
+        blocked_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return released_; });
+      }
+      rpc::TaskReply reply;
+      reply.set_task_id(spec.task_id());
+      reply.set_error_message(spec.function_name());
+      return reply;
+    };
     exec_ = std::thread([this, execute] {
       receiver_->RunExecutionLoop(execute, [this](int64_t lease) { done_lease_ = lease; });
     });

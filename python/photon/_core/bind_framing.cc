@@ -17,7 +17,6 @@ void BindFraming(py::module_& m) {
     for (const auto& [offset, size] : layout->buffers) buffers.append(py::make_tuple(offset, size));
     return py::make_tuple(layout->inband_offset, layout->inband_size, buffers);
   });
-  m.attr("MAX_INLINE_BYTES") = core::kMaxInlineBytes;
 }
 
 }  // namespace python
