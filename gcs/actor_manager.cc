@@ -7,9 +7,6 @@
 
 namespace photon {
 namespace gcs {
-namespace {
-
-}  // namespace
 
 rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message) {
   rpc::ActorDeathCause cause;

@@ -13,8 +13,10 @@ void BindFraming(py::module_& m) {
     absl::StatusOr<FramedLayout> layout =
         ReadLayout(std::string_view(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size * info.itemsize)));
     if (!layout.ok()) throw py::value_error(std::string(layout.status().message()));
-    py::list buffers;
-    for (const auto& [offset, size] : layout->buffers) buffers.append(py::make_tuple(offset, size));
+    py::tuple buffers(layout->buffers.size());
+    for (size_t i = 0; i < layout->buffers.size(); i++) {
+      buffers[i] = py::make_tuple(layout->buffers[i].first, layout->buffers[i].second);
+    }
     return py::make_tuple(layout->inband_offset, layout->inband_size, buffers);
   });
 }

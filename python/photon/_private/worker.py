@@ -162,7 +162,8 @@ atexit.register(shutdown)
 
 
 def core():
-    return state.require_core()
+    c = state.core  # the hot path: one attribute read
+    return c if c is not None else state.require_core()
 
 
 def put(value):
