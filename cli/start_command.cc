@@ -34,6 +34,7 @@ void AddFlags(FlagSet& flags) {
   flags.AddString("resources", "", "custom resources as JSON, e.g. '{\"special\": 2}'");
   flags.AddString("object-spilling-directory", "", "where objects spill to disk (default: in the session directory)");
   flags.AddInt("object-manager-port", 0, "TCP port for object transfers between nodes (0: any free port)");
+  flags.AddInt("max-workers", 0, "task worker processes at most, blocked ones included (0: 8 per CPU, at least 64)");
   flags.AddString("storage", "memory", "GCS storage (head only): memory, or redis://HOST:PORT");
   flags.AddInt("health-check-period-ms", 1000, "GCS health check period (head only)");
   flags.AddInt("health-check-timeout-ms", 1000, "GCS health check deadline (head only)");
@@ -124,6 +125,7 @@ std::vector<std::string> RayletArgs(const FlagSet& flags, const Session& session
       "--session-dir=" + session.dir(),
       std::string("--head=") + (head ? "true" : "false"),
       absl::StrCat("--object-manager-port=", flags.GetInt("object-manager-port")),
+      absl::StrCat("--max-workers=", flags.GetInt("max-workers")),
   };
   if (!flags.GetString("object-spilling-directory").empty()) {
     args.push_back("--object-spilling-directory=" + flags.GetString("object-spilling-directory"));

@@ -1,5 +1,8 @@
 #include "raylet/lease_manager.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "core/common/logging.h"
 
 namespace photon {
@@ -45,7 +48,7 @@ void LeaseManager::RequestLease(LeaseRequest request) {
   }
   if (request.bundle.has_value()) {
     if (!same_shape_waiting && !dispatching_ && PlaceInBundle(request)) return;
-    queue_.push_back(Queued{std::move(request), false});
+    Enqueue(Queued{std::move(request), false});
     return;
   }
   SchedulingResult r = policy_.Schedule(request.resources, request.strategy, local_node_);
@@ -58,7 +61,7 @@ void LeaseManager::RequestLease(LeaseRequest request) {
     return Fail(request, absl::StatusCode::kFailedPrecondition, r.reason);
   }
   const scheduler::ResourceRequest resources = request.resources;
-  queue_.push_back(Queued{std::move(request), infeasible});
+  Enqueue(Queued{std::move(request), infeasible});
   if (infeasible && !warned_shapes_[resources]) {
     warned_shapes_[resources] = true;
     const std::string shape = resources.DebugString(view_.names());
@@ -152,8 +155,11 @@ void LeaseManager::Grant(LeaseRequest request, std::vector<int> gpu_ids) {
   auto reply = std::move(request.reply);
   scheduler::ResourceRequest resources = request.resources;
   std::optional<BundleTarget> bundle = request.bundle;
+  const WorkerID owner = request.owner;
+  // (A request granted from the queue is still in it here.)
+  const bool busy = !queue_.empty();
   workers_.PopWorker(request.job, gpu_ids, request.for_actor,
-                     [this, lease_id, resources, gpu_ids, bundle, reply](absl::StatusOr<WorkerHandle> worker) {
+                     [this, lease_id, owner, resources, gpu_ids, bundle, reply, busy](absl::StatusOr<WorkerHandle> worker) {
                        if (!worker.ok()) {
                          FreeResources(resources, gpu_ids, bundle);
                          LeaseReply failed;
@@ -163,14 +169,47 @@ void LeaseManager::Grant(LeaseRequest request, std::vector<int> gpu_ids) {
                          Dispatch();
                          return;
                        }
-                       leases_[lease_id] = Lease{*worker, resources, gpu_ids, bundle};
+                       leases_[lease_id] = Lease{*worker, owner, resources, gpu_ids, bundle};
                        LeaseReply granted;
                        granted.kind = LeaseReply::kGranted;
                        granted.lease_id = lease_id;
                        granted.worker = *worker;
                        granted.gpu_ids = gpu_ids;
+                       granted.node_busy = busy;
                        reply(granted);
                      });
+}
+
+void LeaseManager::Enqueue(Queued q) {
+  auto at = queue_.end();
+  while (at != queue_.begin() && std::prev(at)->request.depth < q.request.depth) --at;
+  queue_.insert(at, std::move(q));
+}
+
+scheduler::ResourceRequest LeaseManager::HeldResources(const Lease& lease) {
+  if (!lease.blocked) return lease.resources;
+  scheduler::ResourceRequest held = lease.resources;
+  held.Set(scheduler::kCpu, scheduler::FixedPoint());
+  return held;
+}
+
+void LeaseManager::SetBlocked(const WorkerID& worker, bool blocked, int64_t sequence) {
+  if (!workers_.NewerBlockNotice(worker, sequence)) return;
+  for (auto& [id, lease] : leases_) {
+    if (lease.worker.id != worker) continue;
+    if (lease.blocked == blocked || lease.bundle.has_value()) return;
+    lease.blocked = blocked;
+    scheduler::ResourceRequest cpus;
+    cpus.Set(scheduler::kCpu, lease.resources.Get(scheduler::kCpu));
+    workers_.SetBlocked(worker, blocked);
+    if (blocked) {
+      view_.Free(local_node_, cpus);
+      Dispatch();
+    } else {
+      view_.Allocate(local_node_, cpus);  // may overcommit the node until a lease ends
+    }
+    return;
+  }
 }
 
 absl::Status LeaseManager::ReturnLease(int64_t lease_id, bool worker_died) {
@@ -178,7 +217,7 @@ absl::Status LeaseManager::ReturnLease(int64_t lease_id, bool worker_died) {
   if (it == leases_.end()) return absl::NotFoundError("unknown lease " + std::to_string(lease_id));
   Lease lease = std::move(it->second);
   leases_.erase(it);
-  FreeResources(lease.resources, lease.gpu_ids, lease.bundle);
+  FreeResources(HeldResources(lease), lease.gpu_ids, lease.bundle);
   workers_.PushWorker(lease.worker, worker_died);
   Dispatch();
   return absl::OkStatus();
@@ -186,12 +225,23 @@ absl::Status LeaseManager::ReturnLease(int64_t lease_id, bool worker_died) {
 
 void LeaseManager::OnWorkerDied(const WorkerID& worker) {
   for (auto it = leases_.begin(); it != leases_.end();) {
-    if (it->second.worker.id != worker) {
+    const bool held = it->second.worker.id == worker;
+    const bool owned = !held && !worker.IsNil() && it->second.owner == worker;
+    if (!held && !owned) {
       ++it;
       continue;
     }
-    FreeResources(it->second.resources, it->second.gpu_ids, it->second.bundle);
+    FreeResources(HeldResources(it->second), it->second.gpu_ids, it->second.bundle);
+    if (owned) workers_.PushWorker(it->second.worker, /*worker_died=*/true);  // stops it
     leases_.erase(it++);
+  }
+  if (!worker.IsNil()) {
+    auto orphans = std::stable_partition(queue_.begin(), queue_.end(),
+                                         [&](const Queued& q) { return q.request.owner != worker; });
+    for (auto it = orphans; it != queue_.end(); ++it) {
+      Fail(it->request, absl::StatusCode::kCancelled, "the worker that asked for this lease died");
+    }
+    queue_.erase(orphans, queue_.end());
   }
   Dispatch();
 }

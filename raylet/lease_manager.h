@@ -14,7 +14,17 @@
 //   - no alive node can ever hold it: it waits too, reported as infeasible
 //     (a warning once per resource shape, and in Demand() for the
 //     autoscaler), and is retried whenever the view changes.
-// Returning a lease frees its resources and dispatches the queue.
+// Returning a lease frees its resources and dispatches the queue. Requests
+// wait deepest first (LeaseRequest::depth, the nesting of the tasks they
+// are for), in order within a depth: a recursion of tasks that wait for
+// their children then runs depth first, and needs as many workers as it is
+// deep, not as it is wide.
+//
+// A worker whose task blocks in get/wait gives its lease's CPUs back to the
+// node (SetBlocked; as in Ray, only CPUs: GPUs and custom resources stay
+// held) and takes them again when it goes on, even past the node's total
+// for a while: the node may then run more tasks than it has CPUs, which is
+// what lets nested tasks deeper than the CPU count finish.
 //
 // A request into a placement group (LeaseRequest::bundle) is not scheduled
 // against the view: it is granted from the group's bundle on this node
@@ -72,6 +82,13 @@ class WorkerSource {
                          std::function<void(absl::StatusOr<WorkerHandle>)> done) = 0;
   // The lease is over: the worker is idle again (or gone when `worker_died`).
   virtual void PushWorker(const WorkerHandle& worker, bool worker_died) = 0;
+  // A leased worker's task blocked in get/wait (it holds no CPU meanwhile)
+  // or went on.
+  virtual void SetBlocked(const WorkerID& worker, bool blocked) {}
+  // Records the worker's block notification `sequence`: false when it is
+  // not newer than one seen before (notifications may arrive out of order,
+  // and across the worker's leases), or the worker is unknown.
+  virtual bool NewerBlockNotice(const WorkerID& worker, int64_t sequence) { return true; }
 };
 
 struct LeaseReply {
@@ -80,6 +97,8 @@ struct LeaseReply {
   int64_t lease_id = 0;
   WorkerHandle worker;
   std::vector<int> gpu_ids;  // for CUDA_VISIBLE_DEVICES
+  // kGranted: other requests were waiting (the lease should not be kept idle).
+  bool node_busy = false;
   NodeID spillback_node;
   std::string error;  // kFailed: why (no worker could be started, ...)
   absl::StatusCode error_code = absl::StatusCode::kUnavailable;  // kFailed
@@ -100,6 +119,10 @@ struct LeaseRequest {
   bool spilled_back = false;
   // An actor's lease: its worker is dedicated (see WorkerSource).
   bool for_actor = false;
+  // How deeply nested the tasks waiting for it are: deeper ones go first.
+  int depth = 0;
+  // The worker that asked (nil: unknown); see OnWorkerDied.
+  WorkerID owner = WorkerID::Nil();
   // Set for a lease into a placement group's bundle on this node; `strategy`
   // and `spilled_back` are then unused.
   std::optional<BundleTarget> bundle;
@@ -136,8 +159,16 @@ class LeaseManager {
   void RequestLease(LeaseRequest request);
   // Ends a granted lease. NotFound for an unknown lease id.
   absl::Status ReturnLease(int64_t lease_id, bool worker_died);
-  // Ends every lease held by a worker that died (the pool already knows).
+  // Ends every lease held by a worker that died (the pool already knows),
+  // and every lease it owned: their workers are stopped (they ran its
+  // tasks), and its waiting requests are dropped.
   void OnWorkerDied(const WorkerID& worker);
+  // A task on `worker`'s lease blocked in get/wait (its CPUs go back to the
+  // node) or went on (it takes them again). A notification not newer than
+  // the last one from the worker (`sequence`) is ignored, and one while it
+  // holds no lease only counts as the newest. Leases from placement group
+  // bundles keep their CPUs.
+  void SetBlocked(const WorkerID& worker, bool blocked, int64_t sequence);
   // Re-schedules waiting requests (resources reported, a node joined or
   // died, bundles committed or given back).
   void OnClusterViewChanged() { Dispatch(); }
@@ -151,9 +182,12 @@ class LeaseManager {
  private:
   struct Lease {
     WorkerHandle worker;
+    WorkerID owner;
     scheduler::ResourceRequest resources;
     std::vector<int> gpu_ids;
     std::optional<BundleTarget> bundle;  // held from this bundle, not the node
+    // Its task waits in get/wait, and its CPUs are back with the node.
+    bool blocked = false;
   };
   // Requests that keep their order among themselves: the same resources
   // and the same bundle target (none for an ordinary request).
@@ -179,6 +213,10 @@ class LeaseManager {
   static bool SameQueue(const LeaseRequest& a, const LeaseRequest& b);
   void Dispatch();
   void DispatchOnce();
+  // Queues `q` behind every request at least as deep.
+  void Enqueue(Queued q);
+  // What a lease holds of the node now (its CPUs are back while blocked).
+  static scheduler::ResourceRequest HeldResources(const Lease& lease);
 
   scheduler::ClusterResourceView& view_;
   scheduler::SchedulingPolicy& policy_;

@@ -1,5 +1,7 @@
 #include "raylet/lease_manager.h"
 
+#include <map>
+
 #include "gtest/gtest.h"
 
 namespace photon {
@@ -27,7 +29,15 @@ class FakeWorkers : public WorkerSource {
     done(w);
   }
   void PushWorker(const WorkerHandle&, bool died) override { pushed += 1 + (died ? 100 : 0); }
+  void SetBlocked(const WorkerID&, bool blocked) override { blocked_now += blocked ? 1 : -1; }
+  bool NewerBlockNotice(const WorkerID& worker, int64_t sequence) override {
+    if (sequence <= sequences[worker]) return false;
+    sequences[worker] = sequence;
+    return true;
+  }
+  std::map<WorkerID, int64_t> sequences;
   int popped = 0;
+  int blocked_now = 0;
   int pushed = 0;
   bool fail = false;
   std::vector<int> last_gpu_ids;
@@ -179,6 +189,75 @@ TEST_F(LeaseManagerTest, GpuLeasesCarryTheirInstances) {
   ASSERT_TRUE(Manager().ReturnLease(replies[0].lease_id, true).ok());
   EXPECT_EQ(workers_.pushed, 101);  // the pool hears the worker died
   EXPECT_EQ(gpus_.available(0).ToDouble(), 1);
+}
+
+TEST_F(LeaseManagerTest, AnOwnersDeathEndsItsLeasesAndDropsItsRequests) {
+  const WorkerID owner = WorkerID::FromRandom();
+  std::vector<LeaseReply> owned, other;
+  LeaseRequest a = Request({{"CPU", 1}}, &owned);
+  a.owner = owner;
+  LeaseRequest waiting = Request({{"CPU", 1}}, &owned);
+  waiting.owner = owner;
+  Manager().RequestLease(std::move(a));
+  Manager().RequestLease(Request({{"CPU", 1}}, &other));
+  Manager().RequestLease(std::move(waiting));
+  ASSERT_EQ(owned.size(), 1u);
+  EXPECT_EQ(Manager().num_queued(), 1u);
+  Manager().OnWorkerDied(owner);
+  EXPECT_EQ(workers_.pushed, 101);  // its leased worker is stopped
+  ASSERT_EQ(owned.size(), 2u);
+  EXPECT_EQ(owned[1].kind, LeaseReply::kFailed);
+  EXPECT_EQ(owned[1].error, "the worker that asked for this lease died");
+  EXPECT_EQ(Manager().num_queued(), 0u);
+  EXPECT_EQ(Manager().num_leases(), 1u);  // the other owner's lease stays
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 1);
+}
+
+TEST_F(LeaseManagerTest, ABlockedLeaseLendsItsCpusButKeepsItsGpus) {
+  std::vector<LeaseReply> first, second;
+  Manager().RequestLease(Request({{"CPU", 2}, {"GPU", 1}}, &first));
+  ASSERT_EQ(first.size(), 1u);
+  Manager().RequestLease(Request({{"CPU", 1}}, &second));
+  EXPECT_TRUE(second.empty());
+  const WorkerID worker = first[0].worker.id;
+  Manager().SetBlocked(worker, true, 1);
+  ASSERT_EQ(second.size(), 1u);  // runs on the CPUs the blocked lease lent
+  EXPECT_EQ(workers_.blocked_now, 1);
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 1);
+  EXPECT_EQ(gpus_.available(0).ToDouble() + gpus_.available(1).ToDouble(), 1);  // still held
+  Manager().SetBlocked(worker, false, 3);
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), -1);  // overcommitted until one returns
+  Manager().SetBlocked(worker, true, 2);  // older than the last one: ignored
+  EXPECT_EQ(workers_.blocked_now, 0);
+  ASSERT_TRUE(Manager().ReturnLease(second[0].lease_id, false).ok());
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 0);
+  Manager().SetBlocked(worker, true, 4);
+  ASSERT_TRUE(Manager().ReturnLease(first[0].lease_id, false).ok());  // returned while blocked
+  EXPECT_EQ(view_.Available(local_, scheduler::kCpu).ToDouble(), 2);
+  EXPECT_EQ(view_.Available(local_, scheduler::kGpu).ToDouble(), 2);
+}
+
+TEST_F(LeaseManagerTest, DeeperRequestsAreGrantedFirstAndKnowTheNodeIsBusy) {
+  std::vector<LeaseReply> holder, shallow, deep, middle;
+  Manager().RequestLease(Request({{"CPU", 2}}, &holder));
+  ASSERT_EQ(holder.size(), 1u);
+  EXPECT_FALSE(holder[0].node_busy);  // nothing waited
+  LeaseRequest a = Request({{"CPU", 1}}, &shallow);
+  a.depth = 1;
+  LeaseRequest b = Request({{"CPU", 1}}, &deep);
+  b.depth = 3;
+  LeaseRequest c = Request({{"CPU", 1}}, &middle);
+  c.depth = 2;
+  Manager().RequestLease(std::move(a));
+  Manager().RequestLease(std::move(b));
+  Manager().RequestLease(std::move(c));
+  ASSERT_TRUE(Manager().ReturnLease(holder[0].lease_id, false).ok());
+  ASSERT_EQ(deep.size(), 1u);
+  ASSERT_EQ(middle.size(), 1u);
+  EXPECT_TRUE(shallow.empty());
+  EXPECT_TRUE(deep[0].node_busy);  // the shallow one still waits
+  ASSERT_TRUE(Manager().ReturnLease(deep[0].lease_id, false).ok());
+  ASSERT_EQ(shallow.size(), 1u);
 }
 
 TEST_F(LeaseManagerTest, AWorkerThatCannotStartFailsTheLeaseAndFreesItsResources) {

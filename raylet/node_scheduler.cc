@@ -40,7 +40,9 @@ NodeScheduler::NodeScheduler(Options options, EventLoop& loop)
   gpus_ = std::make_unique<scheduler::GpuInstances>(gpus);
   WorkerPool::Options pool;
   const int cpus = static_cast<int>(totals.count("CPU") ? totals["CPU"] : 1);
-  pool.max_workers = options_.max_workers > 0 ? options_.max_workers : std::max(4, 2 * cpus);
+  pool.max_workers = std::max(4, 2 * cpus);
+  pool.max_total_workers = options_.max_workers > 0 ? options_.max_workers : std::max(64, 8 * cpus);
+  pool.max_workers = std::min(pool.max_workers, pool.max_total_workers);
   pool.raylet_address = options_.raylet_address;
   pool.token = options_.token;
   pool.node_id = options_.node_id;
@@ -142,6 +144,12 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
   lease.strategy = ToStrategy(request.strategy());
   lease.spilled_back = request.spilled_back();
   lease.for_actor = request.for_actor();
+  lease.depth = request.depth();
+  if (!request.owner_worker_id().empty()) {
+    absl::StatusOr<WorkerID> owner = WorkerID::FromBinary(request.owner_worker_id());
+    if (!owner.ok()) return done(absl::InvalidArgumentError("lease request: owner: " + std::string(owner.status().message())));
+    lease.owner = *owner;
+  }
   if (request.strategy().kind() == rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) {
     absl::StatusOr<PlacementGroupID> group = PlacementGroupID::FromBinary(request.strategy().placement_group_id());
     if (!group.ok()) return done(absl::InvalidArgumentError("lease request: " + std::string(group.status().message())));
@@ -175,6 +183,7 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
         reply.mutable_worker()->set_worker_id(r.worker.id.Binary());
         reply.mutable_worker()->set_node_id(options_.node_id.Binary());
         for (int g : r.gpu_ids) reply.add_gpu_ids(g);
+        reply.set_node_busy(r.node_busy);
         return done(reply);
       case LeaseReply::kSpillback: {
         reply.set_spillback_node_id(r.spillback_node.Binary());
@@ -187,6 +196,10 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
     }
   };
   leases_->RequestLease(std::move(lease));
+}
+
+void NodeScheduler::SetWorkerBlocked(const WorkerID& worker, bool blocked, int64_t sequence) {
+  leases_->SetBlocked(worker, blocked, sequence);
 }
 
 absl::Status NodeScheduler::ReturnLease(int64_t lease_id, bool worker_died) {
@@ -246,7 +259,8 @@ rpc::ResourceSet NodeScheduler::Available() const {
   rpc::ResourceSet set;
   for (const auto& [name, total] : options_.resources.amounts()) {
     scheduler::ResourceId id = view_.names().Find(name);
-    (*set.mutable_amounts())[name] = id < 0 ? total : view_.Available(local_, id).ToDouble();
+    // (Below zero for a while when blocked tasks went on: none is free.)
+    (*set.mutable_amounts())[name] = id < 0 ? total : std::max(0.0, view_.Available(local_, id).ToDouble());
   }
   return set;
 }

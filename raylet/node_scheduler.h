@@ -47,7 +47,9 @@ class NodeScheduler {
     std::string log_dir;         // workers' output
     // Where the pool reports workers' output files (the log monitor).
     WorkerPool::OutputHooks worker_output;
-    int max_workers = 0;         // 0: twice the CPUs, at least 4
+    // Task workers at most, blocked ones included (0: 8 per CPU, at least
+    // 64); at most twice the CPUs (at least 4) of them not blocked.
+    int max_workers = 0;
   };
   using LeaseDone = std::function<void(absl::StatusOr<rpc::RequestWorkerLeaseReply>)>;
   // One bundle of a placement group that the GCS places on this node.
@@ -66,6 +68,8 @@ class NodeScheduler {
   void RequestLease(const rpc::RequestWorkerLeaseRequest& request, LeaseDone done);
   absl::Status ReturnLease(int64_t lease_id, bool worker_died);
   absl::Status RegisterWorker(const WorkerID& worker, int port);
+  // A leased worker's task blocked in get/wait, or went on (LeaseManager::SetBlocked).
+  void SetWorkerBlocked(const WorkerID& worker, bool blocked, int64_t sequence);
 
   // The GCS's two-phase commit of placement group bundles (see
   // BundleReservations). Prepare is all-or-nothing: when one bundle fails,

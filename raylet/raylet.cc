@@ -116,6 +116,18 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                           });
   }
 
+  grpc::ServerUnaryReactor* NotifyWorkerBlocked(grpc::CallbackServerContext* ctx,
+                                                const rpc::NotifyWorkerBlockedRequest* req,
+                                                rpc::NotifyWorkerBlockedReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.NotifyWorkerBlocked", ctx, req, reply,
+                          [this](const rpc::NotifyWorkerBlockedRequest& r, rpc::NotifyWorkerBlockedReply*) {
+                            absl::StatusOr<WorkerID> worker = WorkerID::FromBinary(r.worker_id());
+                            if (!worker.ok()) return worker.status();
+                            raylet_.scheduler_->SetWorkerBlocked(*worker, r.blocked(), r.sequence());
+                            return absl::OkStatus();
+                          });
+  }
+
   grpc::ServerUnaryReactor* PrepareBundles(grpc::CallbackServerContext* ctx, const rpc::PrepareBundlesRequest* req,
                                            rpc::PrepareBundlesReply* reply) override {
     return rpc::ServeSync(server_, "Raylet.PrepareBundles", ctx, req, reply,
@@ -242,6 +254,7 @@ absl::Status Raylet::Start() {
   scheduling.gcs_address = options_.gcs_address;
   scheduling.token = options_.token;
   scheduling.raylet_address = rpc::HostPort(options_.node_ip, server_->port());
+  scheduling.max_workers = options_.max_workers;
   scheduling.log_dir = !options_.worker_log_dir.empty() ? options_.worker_log_dir
                        : options_.session_dir.empty()    ? ""
                                                          : options_.session_dir + "/logs";

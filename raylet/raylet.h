@@ -66,6 +66,8 @@ class Raylet {
     std::string store_socket;
     std::string spill_dir;
     int object_manager_port = 0;
+    // Task worker processes at most (NodeScheduler::Options::max_workers).
+    int max_workers = 0;
     // Called (on the loop) when the GCS refuses this node for good.
     std::function<void(const absl::Status&)> on_fatal;
   };

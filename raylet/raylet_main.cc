@@ -34,6 +34,8 @@ void AddFlags(FlagSet& flags) {
   flags.AddString("object-store-socket", "", "unix socket of the object store (default: in the session directory)");
   flags.AddString("object-spilling-directory", "", "where objects spill to disk (default: <session>/spill)");
   flags.AddInt("object-manager-port", 0, "TCP port for object transfers (0: any free port)");
+  flags.AddInt("max-workers", 0,
+               "task worker processes at most, those blocked in get/wait included (0: 8 per CPU, at least 64)");
   flags.AddBool("help", false, "print this help");
 }
 
@@ -71,6 +73,8 @@ absl::StatusOr<raylet::Raylet::Options> OptionsFromFlags(const FlagSet& flags, c
   options.object_manager_port = static_cast<int>(flags.GetInt("object-manager-port"));
   options.store_socket = flags.GetString("object-store-socket");
   options.spill_dir = flags.GetString("object-spilling-directory");
+  options.max_workers = static_cast<int>(flags.GetInt("max-workers"));
+  if (options.max_workers < 0) return absl::InvalidArgumentError("--max-workers must be 0 (the default) or more");
   return options;
 }
 

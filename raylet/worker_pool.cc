@@ -84,7 +84,7 @@ absl::Status WorkerPool::Prestart(const JobID& job, int count) {
   for (const auto& [id, w] : workers_) {
     if (w.job == job && (w.state == State::kStarting || w.state == State::kIdle)) ready++;
   }
-  for (; ready < count && Running() < options_.max_workers; ready++) {
+  for (; ready < count && CanStart(); ready++) {
     absl::Status s = Start(job, false);
     if (!s.ok()) return s;
   }
@@ -130,7 +130,7 @@ void WorkerPool::Match() {
         continue;
       }
     } else if (starting_for_job <= waiting_for_job) {
-      if (Running() >= options_.max_workers) {
+      if (!CanStart()) {
         // Make room: stop an idle worker of another job, if any (Tick reaps it).
         for (auto& [id, w] : workers_) {
           if (w.state == State::kIdle) {
@@ -140,7 +140,7 @@ void WorkerPool::Match() {
           }
         }
       }
-      if (Running() < options_.max_workers) {
+      if (CanStart()) {
         absl::Status started = Start(it->job, false);
         if (!started.ok()) {
           auto done = std::move(it->done);
@@ -148,6 +148,11 @@ void WorkerPool::Match() {
           done(started);
           continue;
         }
+      } else if (Total() >= options_.max_total_workers && !warned_total_cap_) {
+        warned_total_cap_ = true;
+        PHOTON_LOG(WARNING) << "this node runs " << Total() << " task workers, the most it starts (--max-workers), "
+                            << "and tasks wait for one: those blocked in get/wait hold theirs, so nesting "
+                            << "deeper than that waits until one finishes";
       }
     }
     ++it;
@@ -178,8 +183,24 @@ void WorkerPool::PushWorker(const WorkerHandle& worker, bool worker_died) {
   }
   it->second.state = State::kIdle;
   it->second.for_actor = false;
+  it->second.blocked = false;
   it->second.since = clock_();
   Match();
+}
+
+void WorkerPool::SetBlocked(const WorkerID& worker, bool blocked) {
+  auto it = workers_.find(worker);
+  if (it == workers_.end() || it->second.blocked == blocked) return;
+  it->second.blocked = blocked;
+  // A blocked worker makes room under max_workers for the tasks it waits for.
+  if (blocked) Match();
+}
+
+bool WorkerPool::NewerBlockNotice(const WorkerID& worker, int64_t sequence) {
+  auto it = workers_.find(worker);
+  if (it == workers_.end() || sequence <= it->second.block_sequence) return false;
+  it->second.block_sequence = sequence;
+  return true;
 }
 
 void WorkerPool::Forget(const WorkerID& id) { workers_.erase(id); }
@@ -187,9 +208,17 @@ void WorkerPool::Forget(const WorkerID& id) { workers_.erase(id); }
 int WorkerPool::Running() const {
   int running = 0;
   for (const auto& [id, w] : workers_) {
-    running += w.state != State::kStopping && w.state != State::kDedicated && !w.for_actor;
+    running += w.state != State::kStopping && w.state != State::kDedicated && !w.for_actor && !w.blocked;
   }
   return running;
+}
+
+int WorkerPool::Total() const {
+  int total = 0;
+  for (const auto& [id, w] : workers_) {
+    total += w.state != State::kStopping && w.state != State::kDedicated && !w.for_actor;
+  }
+  return total;
 }
 
 void WorkerPool::Tick() {

@@ -13,7 +13,10 @@
 // A started worker counts as ready once it calls RegisterWorker (the
 // raylet's RegisterWorker RPC) with the port it serves tasks on. Idle workers
 // are reused for the same job; workers idle past `idle_timeout` are stopped;
-// at most `max_workers` run at once (requests beyond that wait); a worker
+// at most `max_workers` run at once (requests beyond that wait), not
+// counting those whose task is blocked in get/wait (SetBlocked: they hold no
+// CPU), and at most `max_total_workers` in all, blocked ones included, so a
+// recursion of nested gets cannot start unbounded processes; a worker
 // that exits, idle or leased, is noticed by Tick (waitpid) and reported to
 // `on_worker_died`.
 //
@@ -42,6 +45,8 @@ class WorkerPool : public WorkerSource {
  public:
   struct Options {
     int max_workers = 8;
+    // Blocked workers included (actors' workers are not counted).
+    int max_total_workers = 64;
     std::chrono::milliseconds idle_timeout{60000};
     // A worker that has not registered by then is killed and its requests fail.
     std::chrono::milliseconds start_timeout{30000};
@@ -67,6 +72,8 @@ class WorkerPool : public WorkerSource {
   void PopWorker(const JobID& job, const std::vector<int>& gpu_ids, bool dedicated,
                  std::function<void(absl::StatusOr<WorkerHandle>)> done) override;
   void PushWorker(const WorkerHandle& worker, bool worker_died) override;
+  void SetBlocked(const WorkerID& worker, bool blocked) override;
+  bool NewerBlockNotice(const WorkerID& worker, int64_t sequence) override;
 
   // A started worker says it is ready. NotFound for a worker this pool did
   // not start; FailedPrecondition when it registers twice.
@@ -102,6 +109,9 @@ class WorkerPool : public WorkerSource {
     State state = State::kStarting;
     // Started for an actor: not counted against max_workers while starting.
     bool for_actor = false;
+    // Leased, and its task waits in get/wait: not counted against max_workers.
+    bool blocked = false;
+    int64_t block_sequence = 0;  // the newest block notification it sent
     std::chrono::steady_clock::time_point since;
   };
   struct Waiting {
@@ -114,11 +124,17 @@ class WorkerPool : public WorkerSource {
   // Hands idle or newly registered workers to waiting requests.
   void Match();
   void Forget(const WorkerID& id);
-  // Workers that count against max_workers (not those being stopped).
+  // Workers that count against max_workers (not those being stopped, nor
+  // blocked ones), and against max_total_workers (blocked ones too).
   int Running() const;
+  int Total() const;
+  // Room to start one more task worker.
+  bool CanStart() const { return Running() < options_.max_workers && Total() < options_.max_total_workers; }
 
   const Options options_;
   CommandForJob command_for_job_;
+  // The max_total_workers warning was logged (once per raylet).
+  bool warned_total_cap_ = false;
   Clock clock_;
   absl::flat_hash_map<WorkerID, Worker> workers_;
   std::deque<Waiting> waiting_;

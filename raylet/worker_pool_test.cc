@@ -18,9 +18,10 @@ using std::chrono::milliseconds;
 
 class WorkerPoolTest : public ::testing::Test {
  protected:
-  void Make(int max_workers, std::vector<std::string> command = {"/bin/sleep", "1000"}) {
+  void Make(int max_workers, std::vector<std::string> command = {"/bin/sleep", "1000"}, int max_total = 64) {
     WorkerPool::Options options;
     options.max_workers = max_workers;
+    options.max_total_workers = max_total;
     options.idle_timeout = milliseconds(1000);
     options.node_id = NodeID::FromRandom();
     pool_ = std::make_unique<WorkerPool>(
@@ -106,6 +107,33 @@ TEST_F(WorkerPoolTest, CapStopsAnIdleWorkerOfAnotherJob) {
   EXPECT_NE(got[1].id, got[0].id);
   EXPECT_TRUE(TickUntil([&] { return pool_->num_workers() == 1; }));
   EXPECT_TRUE(deaths_.empty());  // stopping on purpose is not a death
+}
+
+TEST_F(WorkerPoolTest, BlockedWorkersMakeRoomUpToTheTotalCap) {
+  Make(1, {"/bin/sleep", "1000"}, /*max_total=*/2);
+  JobID job = JobID::FromInt(1);
+  std::vector<WorkerHandle> got;
+  auto collect = [&](absl::StatusOr<WorkerHandle> w) {
+    ASSERT_TRUE(w.ok()) << w.status();
+    got.push_back(*w);
+  };
+  pool_->PopWorker(job, {}, false, collect);
+  RegisterAll();
+  ASSERT_EQ(got.size(), 1u);
+  pool_->PopWorker(job, {}, false, collect);
+  EXPECT_TRUE(pool_->Starting().empty());  // max_workers running
+  pool_->SetBlocked(got[0].id, true);       // its task waits: room for one more
+  ASSERT_EQ(pool_->Starting().size(), 1u);
+  RegisterAll();
+  ASSERT_EQ(got.size(), 2u);
+  pool_->SetBlocked(got[1].id, true);
+  pool_->PopWorker(job, {}, false, collect);
+  EXPECT_TRUE(pool_->Starting().empty());  // two in all: the total cap holds
+  EXPECT_EQ(pool_->num_workers(), 2);
+  pool_->SetBlocked(got[1].id, false);
+  pool_->PushWorker(got[1], false);  // an idle worker serves the third request
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[2].id, got[1].id);
 }
 
 TEST_F(WorkerPoolTest, ALeasedWorkerThatDiesIsReported) {

@@ -69,7 +69,23 @@ int64_t SumOfRefs(const std::vector<photon::ObjectRef<std::vector<int32_t>>>& re
   return total;
 }
 
-PHOTON_REMOTE(Plus, Range, Sum, FanOut, SleepMs, NodeAfterMs, Throws, DieOnce, SumOfRefs);
+// fib(n) by nested tasks, each waiting in Get for its two children.
+int Fib(int n) {
+  if (n < 2) return n;
+  std::vector<photon::ObjectRef<int>> children = {photon::Task(Fib).Remote(n - 1), photon::Task(Fib).Remote(n - 2)};
+  std::vector<int> values = photon::Get(children);
+  return values[0] + values[1];
+}
+
+// A chain of `n` nested tasks, each waiting in Wait for the next.
+int Chain(int n) {
+  if (n == 0) return 0;
+  photon::ObjectRef<int> next = photon::Task(Chain).Remote(n - 1);
+  photon::WaitResult<int> ready = photon::Wait(std::vector<photon::ObjectRef<int>>{next}, 1, -1);
+  return photon::Get(ready.ready.at(0)) + 1;
+}
+
+PHOTON_REMOTE(Plus, Range, Sum, FanOut, SleepMs, NodeAfterMs, Throws, DieOnce, SumOfRefs, Fib, Chain);
 
 class TaskTest : public ::testing::Test {
  protected:
@@ -177,6 +193,14 @@ TEST_F(TaskTest, TaskEventsReachTheGcs) {
 TEST_F(TaskTest, NestedTasks) {
   // FanOut(20) adds Plus(i, 1) for i < 20 from inside a task: 190 + 20.
   EXPECT_EQ(photon::Get(photon::Task(FanOut).Remote(20), 60000), 210);
+}
+
+TEST_F(TaskTest, TasksBlockedInGetOrWaitLendTheirCpusToTheTasksTheyWaitFor) {
+  // Both nest deeper than the cluster's 6 CPUs: each level waits for the
+  // next, which can only run on a CPU a blocked one lent.
+  EXPECT_EQ(photon::Get(photon::Task(Fib).Remote(12), 120000), 144);
+  EXPECT_EQ(photon::Get(photon::Task(Chain).Remote(16), 120000), 16);
+  WaitForIdleCluster();  // and every lent CPU came back
 }
 
 TEST_F(TaskTest, ResultsOver100KiBGoThroughTheObjectStore) {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
+#include "core/core_worker/current_task.h"
 #include "core/core_worker/errors.h"
 
 namespace photon {
@@ -75,6 +76,7 @@ absl::StatusOr<rpc::ActorTableData> ActorCalls::Describe(const ActorID& actor_id
   spec.set_actor_id(actor_id.Binary());
   spec.set_actor_creation(true);
   spec.set_max_concurrency(options.max_concurrency);
+  spec.set_depth(NextDepth());
   // The arguments' objects stay referenced: a restart runs the constructor
   // with them again.
   std::vector<ObjectID> arg_refs;
@@ -97,6 +99,7 @@ absl::StatusOr<std::vector<ObjectID>> ActorCalls::Call(const ActorID& actor, con
   *spec->mutable_caller() = deps_.self.address;
   spec->set_actor_id(actor.Binary());
   spec->set_max_retries(0);  // the actor submitter retries (max_task_retries)
+  spec->set_depth(NextDepth());
   return deps_.tasks.Submit(std::move(spec), std::move(args));
 }
 

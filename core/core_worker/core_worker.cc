@@ -117,10 +117,11 @@ void CoreWorker::BuildObjects() {
   releaser_ = std::make_unique<ObjectReleaser>(ObjectReleaser::Deps{
       identity_, *loop_, memory_store_, *store_, *refs_, *nodes_, *borrowed_, raylets_, shut_down_,
       [this](const ObjectID& id) { task_manager_->ForgetObject(id); }});
-  fetcher_ = std::make_unique<ObjectFetcher>(
-      ObjectFetcher::Deps{identity_, store_, *refs_, memory_store_, *nodes_, *borrowed_, *local_raylet_});
+  blocking_ = std::make_unique<WorkerBlocking>(identity_, *local_raylet_);
+  fetcher_ = std::make_unique<ObjectFetcher>(ObjectFetcher::Deps{identity_, store_, *refs_, memory_store_, *nodes_,
+                                                                 *borrowed_, *local_raylet_, *blocking_});
   objects_ = std::make_unique<ObjectCalls>(
-      ObjectCalls::Deps{identity_, *store_, *refs_, memory_store_, *fetcher_, *borrowed_, shut_down_});
+      ObjectCalls::Deps{identity_, *store_, *refs_, memory_store_, *fetcher_, *borrowed_, *blocking_, shut_down_});
 }
 
 void CoreWorker::BuildTasks() {

@@ -121,6 +121,7 @@ class CoreWorker {
   std::unique_ptr<TaskEventBuffer> events_;
   std::unique_ptr<BorrowedObjects> borrowed_;
   std::unique_ptr<ObjectReleaser> releaser_;
+  std::unique_ptr<WorkerBlocking> blocking_;
   std::unique_ptr<ObjectFetcher> fetcher_;
   std::unique_ptr<ObjectCalls> objects_;
   std::unique_ptr<TaskManager> task_manager_;

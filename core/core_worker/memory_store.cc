@@ -134,6 +134,11 @@ void MemoryStore::GetAsync(const ObjectID& id, Callback callback) {
   callback(std::move(value));
 }
 
+size_t MemoryStore::NumPresent(const std::vector<ObjectID>& ids) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return CountPresent(ids);
+}
+
 bool MemoryStore::Contains(const ObjectID& id) const {
   absl::ReaderMutexLock lock(&mu_);
   return objects_.contains(id);

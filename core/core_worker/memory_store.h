@@ -110,6 +110,8 @@ class MemoryStore {
   void GetAsync(const ObjectID& id, Callback callback);
 
   bool Contains(const ObjectID& id) const;
+  // How many of `ids` are present (a repeated ID counts each time).
+  size_t NumPresent(const std::vector<ObjectID>& ids) const;
 
   // Forgets the values of `ids`; IDs not present are ignored. Readers holding
   // a value keep it.

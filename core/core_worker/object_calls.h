@@ -13,7 +13,9 @@
 //   ASSIGN_OR_RETURN(auto values, objects.Get({x}, std::chrono::seconds(10)));
 //   objects.RemoveLocalReference(x);                            // freed when the last one goes
 //
-// Failures reach Get as the error kinds of errors.h.
+// Failures reach Get as the error kinds of errors.h. A task whose get or
+// wait has to wait gives its lease's CPUs back to the node until it goes on
+// (WorkerBlocking).
 //
 // Thread-safe: called from user threads; Get and Wait block the caller.
 #include <atomic>
@@ -29,6 +31,7 @@
 #include "core/core_worker/memory_store.h"
 #include "core/core_worker/object_fetcher.h"
 #include "core/core_worker/reference_counter.h"
+#include "core/core_worker/worker_blocking.h"
 #include "core/core_worker/worker_identity.h"
 #include "object_store/object_store_client.h"
 
@@ -44,6 +47,8 @@ class ObjectCalls {
     MemoryStore& memory_store;
     ObjectFetcher& fetcher;
     BorrowedObjects& borrowed;
+    // A task that has to wait gives its CPUs back meanwhile.
+    WorkerBlocking& blocking;
     // Set once the process shuts down: references are no longer counted.
     const std::atomic<bool>& shut_down;
   };

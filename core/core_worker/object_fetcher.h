@@ -22,6 +22,7 @@
 #include "core/core_worker/memory_store.h"
 #include "core/core_worker/node_directory.h"
 #include "core/core_worker/reference_counter.h"
+#include "core/core_worker/worker_blocking.h"
 #include "core/core_worker/worker_identity.h"
 #include "object_store/object_store_client.h"
 #include "core/rpc/raylet_client.h"
@@ -40,6 +41,8 @@ class ObjectFetcher {
     NodeDirectory& nodes;
     BorrowedObjects& borrowed;
     rpc::RayletClient& local_raylet;
+    // A task waiting for a pull gives its CPUs back meanwhile.
+    WorkerBlocking& blocking;
   };
 
   explicit ObjectFetcher(Deps deps) : deps_(std::move(deps)) {}

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "core/common/status_macros.h"
+#include "core/core_worker/current_task.h"
 #include "core/core_worker/errors.h"
 
 namespace photon {
@@ -23,6 +24,7 @@ absl::StatusOr<std::vector<ObjectID>> TaskCalls::Submit(const std::string& funct
   *spec->mutable_strategy() = options.strategy;
   RETURN_IF_ERROR(deps_.placement_groups.ResolveBundleNode(spec->mutable_strategy()));
   spec->set_max_retries(options.max_retries);
+  spec->set_depth(NextDepth());
   return deps_.tasks.Submit(std::move(spec), std::move(args));
 }
 

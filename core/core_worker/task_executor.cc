@@ -10,15 +10,12 @@
 #include "core/common/logging.h"
 #include "core/common/memcopy.h"
 #include "core/common/status_macros.h"
+#include "core/core_worker/current_task.h"
 #include "core/core_worker/errors.h"
 
 namespace photon {
 namespace core {
 namespace {
-
-// The task running on this thread (execution threads of a worker).
-thread_local TaskID current_task;
-thread_local bool in_task = false;
 
 void SetVisibleGpus(const rpc::TaskSpec& spec) {
   if (spec.gpu_ids_size() == 0) return;
@@ -37,15 +34,16 @@ std::string Where(const rpc::TaskSpec& spec, const TaskID& task, const NodeID& n
 
 }  // namespace
 
-TaskID TaskExecutor::CurrentTask() const { return in_task ? current_task : deps_.self.DriverTask(); }
+TaskID TaskExecutor::CurrentTask() const {
+  const RunningTask* running = core::CurrentTask();
+  return running != nullptr ? running->id : deps_.self.DriverTask();
+}
 
 rpc::TaskReply TaskExecutor::Execute(const rpc::TaskSpec& spec) {
   const auto start = std::chrono::steady_clock::now();
   rpc::TaskReply reply;
   reply.set_task_id(spec.task_id());
   reply.set_attempt(spec.attempt());
-  current_task = *TaskID::FromBinary(spec.task_id());
-  in_task = true;
   SetVisibleGpus(spec);
   deps_.events.RecordAttempt(spec, rpc::RUNNING, deps_.self.node_id, deps_.self.worker_id);
 
@@ -63,7 +61,6 @@ rpc::TaskReply TaskExecutor::Execute(const rpc::TaskSpec& spec) {
     Run(spec, *args, &reply);
   }
   ReportBorrows(nested, &reply);
-  in_task = false;
   reply.set_run_micros(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
   return reply;
@@ -107,7 +104,11 @@ absl::StatusOr<std::shared_ptr<const StoredObject>> TaskExecutor::ResolveRefArg(
 }
 
 void TaskExecutor::Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc::TaskReply* reply) {
-  absl::StatusOr<std::vector<std::string>> results = deps_.execute(spec, args);
+  absl::StatusOr<std::vector<std::string>> results;
+  {
+    CurrentTaskScope running(*TaskID::FromBinary(spec.task_id()), spec.depth());
+    results = deps_.execute(spec, args);
+  }
   // (An actor's constructor returns nothing.)
   const int expected = spec.actor_creation() ? 0 : spec.num_returns();
   if (results.ok() && static_cast<int>(results->size()) != expected) {

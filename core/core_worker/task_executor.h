@@ -50,7 +50,7 @@ class TaskExecutor {
   explicit TaskExecutor(Deps deps) : deps_(std::move(deps)) {}
 
   rpc::TaskReply Execute(const rpc::TaskSpec& spec);
-  // The task running on this thread (a driver's own task outside tasks).
+  // The task whose function runs on this thread (the driver's own task outside tasks).
   TaskID CurrentTask() const;
   // The stream of lease `lease_id` ended: makes sure the raylet knows the
   // lease is over (usually its submitter returned it already).

@@ -14,6 +14,7 @@ TaskManager::TaskManager(Deps deps) : deps_(std::move(deps)) {
   submit.local_raylet_address = deps_.self.raylet_address;
   submit.token = deps_.self.token;
   submit.job = deps_.self.job;
+  submit.worker = deps_.self.worker_id;
   submit.worker_command = deps_.self.worker_command;
   TaskSubmitter::Callbacks callbacks;
   callbacks.on_reply = [this](const rpc::TaskSpec& spec, const rpc::TaskReply& reply, const NodeID& node,

@@ -133,7 +133,13 @@ void TaskSubmitter::RequestLease(Key& key, const std::string& raylet_address, bo
   *request.mutable_resources() = key.resources;
   *request.mutable_strategy() = key.strategy;
   request.set_spilled_back(spilled_back);
+  request.set_owner_worker_id(options_.worker.Binary());
   for (const std::string& arg : options_.worker_command) request.add_worker_command(arg);
+  // The raylet grants deeper tasks first (a recursion then runs depth first).
+  if (!key.queue.empty()) {
+    auto front = tasks_.find(key.queue.front());
+    if (front != tasks_.end()) request.set_depth(front->second.spec->depth());
+  }
   Key* k = &key;
   raylets_.For(raylet_address)
       .RequestWorkerLease(std::move(request), [this, k, raylet_address, spilled_back](
@@ -180,6 +186,7 @@ void TaskSubmitter::OnLeaseReply(Key* key, const std::string& raylet_address, bo
   lease->worker = WorkerID::FromBinary(worker.worker_id()).value_or(WorkerID::Nil());
   lease->node = NodeID::FromBinary(worker.node_id()).value_or(NodeID::Nil());
   for (int g : reply->gpu_ids()) lease->gpu_ids.push_back(g);
+  lease->return_when_idle = reply->node_busy();
   lease->key = key;
   key->leases.push_back(lease);
   rpc::TaskStream::Connect(loop_, worker, [this, lease](absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream) {
@@ -251,6 +258,7 @@ void TaskSubmitter::OnFrame(const std::shared_ptr<Lease>& lease, const rpc::Task
 
 void TaskSubmitter::MaybeIdle(const std::shared_ptr<Lease>& lease) {
   if (!lease->in_flight.empty() || !lease->key->queue.empty()) return;
+  if (lease->return_when_idle) return ReturnLease(lease, false);
   lease->idle_since = std::chrono::steady_clock::now();
   if (!lease->linger_armed) ArmLinger(lease, kLeaseLinger);
 }

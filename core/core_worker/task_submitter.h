@@ -12,7 +12,9 @@
 // each. (A task pipelined behind a long one waits for it; tasks are not
 // stolen back from a busy worker.) A
 // lease with nothing to do is kept for kLeaseLinger (the next task usually
-// comes soon) and then returned.
+// comes soon) and then returned, or at once when the raylet granted it while
+// other requests waited (node_busy): an idle lease would hold CPUs others
+// wait for (a recursion of nested tasks would crawl).
 //
 // It reports each attempt's outcome through the callbacks and never retries
 // by itself: the core worker decides (max_retries) and submits again.
@@ -56,6 +58,7 @@ class TaskSubmitter {
     std::string local_raylet_address;
     std::string token;
     JobID job;
+    WorkerID worker;  // this process (the owner of its leases)
     std::vector<std::string> worker_command;
   };
   struct Callbacks {
@@ -111,6 +114,8 @@ class TaskSubmitter {
     // (one at a time: a stream of sync tasks idles it after every task).
     std::chrono::steady_clock::time_point idle_since;
     bool linger_armed = false;
+    // Granted while the node was busy: returned as soon as it is idle.
+    bool return_when_idle = false;
   };
   struct Key {
     std::string name;

@@ -31,6 +31,8 @@ constexpr Rpc kRegisterWorker{"Raylet.RegisterWorker", {seconds(10), 5}};
 constexpr const char* kPullObject = "Raylet.PullObject";
 constexpr milliseconds kPullGrace = seconds(1);
 constexpr Rpc kFreeObjects{"Raylet.FreeObjects", {seconds(2), 2}};
+// Sequence-numbered, so a retry that overtakes a later one does no harm.
+constexpr Rpc kNotifyWorkerBlocked{"Raylet.NotifyWorkerBlocked", {seconds(5), 3}};
 constexpr Rpc kPrepareBundles{"Raylet.PrepareBundles", {seconds(5), 2}};
 constexpr Rpc kCommitBundles{"Raylet.CommitBundles", {seconds(5), 2}};
 constexpr Rpc kCancelBundles{"Raylet.CancelBundles", {seconds(5), 2}};
@@ -94,6 +96,13 @@ void RayletClient::PullObject(PullObjectRequest request, ReplyCallback<PullObjec
 void RayletClient::FreeObjects(FreeObjectsRequest request, ReplyCallback<FreeObjectsReply> done) {
   StartCall<FreeObjectsReply>(loop_, Spec(kFreeObjects.name, kFreeObjects.policy),
                               BindAttempt(stub_, &Async::FreeObjects, std::move(request)), std::move(done));
+}
+
+void RayletClient::NotifyWorkerBlocked(NotifyWorkerBlockedRequest request,
+                                       ReplyCallback<NotifyWorkerBlockedReply> done) {
+  StartCall<NotifyWorkerBlockedReply>(loop_, Spec(kNotifyWorkerBlocked.name, kNotifyWorkerBlocked.policy),
+                                      BindAttempt(stub_, &Async::NotifyWorkerBlocked, std::move(request)),
+                                      std::move(done));
 }
 
 void RayletClient::PrepareBundles(PrepareBundlesRequest request, ReplyCallback<PrepareBundlesReply> done) {

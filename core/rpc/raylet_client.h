@@ -58,6 +58,9 @@ class RayletClient {
   // The deadline follows the request's timeout_ms.
   void PullObject(PullObjectRequest request, ReplyCallback<PullObjectReply> done);
   void FreeObjects(FreeObjectsRequest request, ReplyCallback<FreeObjectsReply> done);
+  // A leased worker's task blocked in get/wait or went on (the CPU goes back
+  // to the node meanwhile).
+  void NotifyWorkerBlocked(NotifyWorkerBlockedRequest request, ReplyCallback<NotifyWorkerBlockedReply> done);
   // Placement group bundles (the GCS's two-phase commit).
   void PrepareBundles(PrepareBundlesRequest request, ReplyCallback<PrepareBundlesReply> done);
   void CommitBundles(CommitBundlesRequest request, ReplyCallback<CommitBundlesReply> done);

@@ -104,12 +104,13 @@ def wait_until(predicate, timeout=20, interval=0.05, what="condition"):
 
 class Cluster:
     def __init__(self, num_nodes=1, cpus_per_node=2, resources_per_node=None,
-                 object_store_bytes=256 << 20, report_period_ms=100):
+                 object_store_bytes=256 << 20, report_period_ms=100, raylet_args=()):
         self.num_nodes = num_nodes
         self.cpus_per_node = cpus_per_node
         self.resources_per_node = resources_per_node or [{} for _ in range(num_nodes)]
         self.object_store_bytes = object_store_bytes
         self.report_period_ms = report_period_ms
+        self.raylet_args = list(raylet_args)  # more flags for every raylet
         self.token = secrets.token_hex(32)
         self.dir = None
         self.gcs_address = None
@@ -147,6 +148,7 @@ class Cluster:
                 f"--report-period-ms={self.report_period_ms}", f"--resources={json.dumps(resources or {})}"]
         if head:
             args.append("--head")
+        args += self.raylet_args
         self._raylets.append(self._spawn(args, f"raylet-{index}"))
         self.node_ids.append(node_id)
         wait_until(lambda: self.node_alive(node_id),

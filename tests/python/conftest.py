@@ -5,9 +5,10 @@ connections are separate fixtures:
 
   one_node      session-scoped: a 1-node cluster (4 CPUs, {"custom": 2}).
   three_nodes   session-scoped: 3 nodes of 2 CPUs; node i has {"node<i>": 1}.
+  two_cpus      session-scoped: a 1-node cluster of 2 CPUs and {"custom": 1}.
   photon_local  connects this process to one_node (reconnecting only when it
                 was connected elsewhere or with other init options).
-  photon_3      the same for three_nodes.
+  photon_3      the same for three_nodes; photon_2cpus for two_cpus.
   isolated_tmp  PHOTON_TMPDIR set to a fresh directory, so photon.init()
                 finds no running session and starts its own.
 
@@ -71,6 +72,15 @@ def three_nodes():
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def two_cpus():
+    cluster = Cluster(num_nodes=1, cpus_per_node=2, resources_per_node=[{"custom": 1}],
+                      object_store_bytes=128 << 20).start()
+    yield cluster
+    disconnect()
+    cluster.stop()
+
+
 @pytest.fixture
 def photon_local(one_node):
     _connect(one_node)
@@ -81,6 +91,12 @@ def photon_local(one_node):
 def photon_3(three_nodes):
     _connect(three_nodes)
     return three_nodes
+
+
+@pytest.fixture
+def photon_2cpus(two_cpus):
+    _connect(two_cpus)
+    return two_cpus
 
 
 @pytest.fixture

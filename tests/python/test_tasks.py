@@ -5,7 +5,7 @@ import os
 import pytest
 
 import photon
-from testutil import driver_env, hold, run_driver
+from testutil import hold
 
 
 @photon.remote
@@ -78,26 +78,6 @@ def test_tasks_submit_tasks(photon_local):
         return sum(photon.get([leaf.remote(i) for i in range(n)]))
 
     assert photon.get(parent.remote(4), timeout=60) == 14
-
-
-@pytest.mark.xfail(strict=True, reason="a task blocked in get() keeps its CPU: the core worker does not tell "
-                   "the raylet it is blocked (Ray's NotifyTaskBlocked), so nesting deeper than the CPUs deadlocks")
-def test_blocked_get_releases_the_cpu(isolated_tmp):
-    # In a driver of its own (a 1-CPU local cluster): the deadlock it shows
-    # leaves that cluster unusable.
-    script = (
-        "import photon\n"
-        "photon.init(num_cpus=1)\n"
-        "@photon.remote\n"
-        "def child():\n"
-        "    return 'child'\n"
-        "@photon.remote\n"
-        "def outer():\n"
-        "    return photon.get(child.remote())\n"
-        "print('RESULT', photon.get(outer.remote(), timeout=10))\n"
-    )
-    done = run_driver(script, driver_env(PHOTON_TMPDIR=isolated_tmp))
-    assert "RESULT child" in done.stdout, done.stderr[-2000:]
 
 
 def test_num_returns(photon_local):
