@@ -152,6 +152,7 @@ CoreWorker::~CoreWorker() { Shutdown(); }
 
 void CoreWorker::Shutdown() {
   if (shut_down_.exchange(true)) return;
+  memory_store_.Close();  // gets and waits blocked in other threads end now
   if (receiver_) receiver_->Stop();
   std::promise<void> done;
   loop_->Post("CoreWorker.Shutdown", [&] {

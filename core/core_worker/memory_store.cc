@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
 namespace photon {
@@ -59,7 +60,7 @@ size_t MemoryStore::CountPresent(const std::vector<ObjectID>& ids) const {
 size_t MemoryStore::WaitForPresent(const std::vector<ObjectID>& ids, size_t wanted, absl::Time deadline) {
   while (true) {
     const size_t present = CountPresent(ids);
-    if (present >= wanted) return present;
+    if (present >= wanted || closed_) return present;
     // Sleep until enough of the missing IDs are Put: only their Puts wake us.
     Waiter waiter;
     waiter.needed = wanted - present;
@@ -70,7 +71,7 @@ size_t MemoryStore::WaitForPresent(const std::vector<ObjectID>& ids, size_t want
       registered.push_back(id);
     }
     bool timed_out = false;
-    while (waiter.arrived < waiter.needed && !timed_out) timed_out = waiter.cv.WaitWithDeadline(&mu_, deadline);
+    while (waiter.arrived < waiter.needed && !timed_out && !closed_) timed_out = waiter.cv.WaitWithDeadline(&mu_, deadline);
     for (const ObjectID& id : registered) {
       auto it = waiters_.find(id);
       if (it == waiters_.end()) continue;
@@ -79,7 +80,7 @@ size_t MemoryStore::WaitForPresent(const std::vector<ObjectID>& ids, size_t want
       if (list.empty()) waiters_.erase(it);
     }
     // Recount: an object may have been deleted again meanwhile.
-    if (timed_out || absl::Now() >= deadline) return CountPresent(ids);
+    if (timed_out || closed_ || absl::Now() >= deadline) return CountPresent(ids);
   }
 }
 
@@ -88,6 +89,10 @@ absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> MemoryStore::Ge
   const absl::Time deadline = DeadlineFor(timeout);
   absl::MutexLock lock(&mu_);
   const size_t present = WaitForPresent(ids, ids.size(), deadline);
+  if (present < ids.size() && closed_) {
+    return absl::FailedPreconditionError(absl::StrCat("photon was shut down while get waited: ", ids.size() - present,
+                                                      " of ", ids.size(), " objects were not ready"));
+  }
   if (present < ids.size()) {
     std::string first_missing;
     for (const ObjectID& id : ids) {
@@ -152,6 +157,19 @@ void MemoryStore::Delete(const std::vector<ObjectID>& ids) {
 size_t MemoryStore::size() const {
   absl::ReaderMutexLock lock(&mu_);
   return objects_.size();
+}
+
+bool MemoryStore::closed() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return closed_;
+}
+
+void MemoryStore::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  for (auto& [id, waiting] : waiters_) {
+    for (Waiter* waiter : waiting) waiter->cv.Signal();
+  }
 }
 
 }  // namespace photon

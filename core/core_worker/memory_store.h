@@ -120,6 +120,13 @@ class MemoryStore {
   // The number of objects present.
   size_t size() const;
 
+  // The process is shutting down: wakes every Get and Wait blocked now and
+  // makes later ones return at once (Get fails with FailedPrecondition,
+  // "photon was shut down while get waited: ...", Wait answers with what
+  // is present). Put and GetIfPresent go on working.
+  void Close();
+  bool closed() const;
+
  private:
   // How many entries of `ids` are present.
   size_t CountPresent(const std::vector<ObjectID>& ids) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -138,6 +145,7 @@ class MemoryStore {
   absl::flat_hash_map<ObjectID, std::vector<Waiter*>> waiters_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<ObjectID, std::shared_ptr<const StoredObject>> objects_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<ObjectID, std::vector<Callback>> waiting_callbacks_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace photon

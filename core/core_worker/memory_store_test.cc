@@ -163,6 +163,27 @@ TEST(MemoryStoreTest, DeleteForgetsValuesButReadersKeepThem) {
   EXPECT_TRUE(store.Put(a, Value("a2")).ok());
 }
 
+TEST(MemoryStoreTest, CloseWakesBlockedGetsAndWaitsWithAnError) {
+  MemoryStore store;
+  const ObjectID missing = NewId();
+  const ObjectID here = ObjectID::FromIndex(TaskID::Of(ActorID::Nil()), 2);
+  ASSERT_TRUE(store.Put(here, Value("v")).ok());
+  absl::Status got = absl::OkStatus();
+  std::vector<bool> waited;
+  std::thread getter([&] { got = store.Get({missing, here}, MemoryStore::kForever).status(); });
+  std::thread waiter([&] { waited = store.Wait({missing, here}, 2, MemoryStore::kForever); });
+  std::this_thread::sleep_for(milliseconds(50));  // both block
+  store.Close();
+  getter.join();
+  waiter.join();
+  EXPECT_EQ(got.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(got.message(), "photon was shut down while get waited: 1 of 2 objects were not ready");
+  EXPECT_EQ(waited, (std::vector<bool>{false, true}));
+  // Later calls do not block, and what is present still reads.
+  EXPECT_EQ(store.Get({missing}, MemoryStore::kForever).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store.Get({here}, MemoryStore::kForever).ok());
+}
+
 TEST(MemoryStoreTest, ConcurrentPutsWakeAllGetters) {
   MemoryStore store;
   constexpr int kObjects = 64;

@@ -31,6 +31,12 @@ absl::Status GetTimedOut(const MemoryStore& memory_store, const std::vector<Obje
                                                           wanted[0].Hex(), ")"));
 }
 
+// One wait of at most `left`: kInterruptPeriod when it may be interrupted.
+std::chrono::milliseconds Slice(std::chrono::milliseconds left, const ObjectCalls::Interrupt& interrupt) {
+  if (!interrupt) return left;
+  return left.count() < 0 ? ObjectCalls::kInterruptPeriod : std::min(left, ObjectCalls::kInterruptPeriod);
+}
+
 }  // namespace
 
 absl::StatusOr<ObjectID> ObjectCalls::Put(const std::string& data) {
@@ -87,15 +93,22 @@ absl::Status ObjectCalls::CheckKnown(const ObjectID& id, const char* detail) {
 }
 
 absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> ObjectCalls::Get(const std::vector<ObjectID>& ids,
-                                                                                  std::chrono::milliseconds timeout) {
+                                                                                  std::chrono::milliseconds timeout,
+                                                                                  const Interrupt& interrupt) {
   for (const ObjectID& id : ids) RETURN_IF_ERROR(CheckKnown(id, " (freed, or never created here)"));
   const auto deadline = timeout.count() < 0 ? std::chrono::steady_clock::time_point::max()
                                             : std::chrono::steady_clock::now() + timeout;
   WorkerBlocking::Scope blocked = deps_.blocking.BlockIf(deps_.memory_store.NumPresent(ids) < ids.size());
-  // One wait for all of them, then fetch what lives in object stores.
-  absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> all =
-      deps_.memory_store.Get(ids, RemainingUntil(deadline, timeout));
-  if (!all.ok()) return GetTimedOut(deps_.memory_store, ids, ids.size(), timeout);
+  // One wait for all of them (in slices when it may be interrupted), then
+  // fetch what lives in object stores.
+  absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> all;
+  while (true) {
+    all = deps_.memory_store.Get(ids, Slice(RemainingUntil(deadline, timeout), interrupt));
+    if (all.ok() || !absl::IsDeadlineExceeded(all.status())) break;
+    if (!interrupt || std::chrono::steady_clock::now() >= deadline) return GetTimedOut(deps_.memory_store, ids, ids.size(), timeout);
+    RETURN_IF_ERROR(interrupt());
+  }
+  if (!all.ok()) return all.status();
   std::vector<std::shared_ptr<const StoredObject>> out = *std::move(all);
   RETURN_IF_ERROR(FetchStoreValues(ids, timeout, deadline, &out));
   return out;
@@ -126,7 +139,7 @@ absl::Status ObjectCalls::FetchStoreValues(const std::vector<ObjectID>& ids, std
 }
 
 absl::StatusOr<std::vector<bool>> ObjectCalls::Wait(const std::vector<ObjectID>& ids, int num_returns,
-                                                    std::chrono::milliseconds timeout) {
+                                                    std::chrono::milliseconds timeout, const Interrupt& interrupt) {
   if (num_returns < 0 || static_cast<size_t>(num_returns) > ids.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("wait: num_returns is ", num_returns, " but ", ids.size(), " references were given"));
@@ -138,7 +151,16 @@ absl::StatusOr<std::vector<bool>> ObjectCalls::Wait(const std::vector<ObjectID>&
   }
   WorkerBlocking::Scope blocked =
       deps_.blocking.BlockIf(deps_.memory_store.NumPresent(ids) < static_cast<size_t>(num_returns));
-  return deps_.memory_store.Wait(ids, num_returns, timeout);
+  const auto deadline = timeout.count() < 0 ? std::chrono::steady_clock::time_point::max()
+                                            : std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::vector<bool> ready = deps_.memory_store.Wait(ids, num_returns, Slice(RemainingUntil(deadline, timeout), interrupt));
+    if (std::count(ready.begin(), ready.end(), true) >= num_returns || !interrupt ||
+        std::chrono::steady_clock::now() >= deadline || deps_.memory_store.closed()) {
+      return ready;
+    }
+    RETURN_IF_ERROR(interrupt());
+  }
 }
 
 void ObjectCalls::AddLocalReference(const ObjectID& id) {

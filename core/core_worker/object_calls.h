@@ -65,12 +65,19 @@ class ObjectCalls {
   absl::StatusOr<ObjectID> CreatePending();
   absl::Status Fulfill(const ObjectID& id, std::string data);
 
+  // Asked every kInterruptPeriod while a Get or Wait waits (on the waiting
+  // thread, no lock held): a non-OK status ends the call with it. For a
+  // front end whose user can interrupt a wait (Ctrl-C in Python).
+  using Interrupt = std::function<absl::Status()>;
+  static constexpr std::chrono::milliseconds kInterruptPeriod{100};
+
   // The values of `ids`, waiting up to `timeout` (negative: forever).
   absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> Get(const std::vector<ObjectID>& ids,
-                                                                       std::chrono::milliseconds timeout);
+                                                                       std::chrono::milliseconds timeout,
+                                                                       const Interrupt& interrupt = nullptr);
   // ready[i] for ids[i]: at least `num_returns` ready, or the timeout passed.
   absl::StatusOr<std::vector<bool>> Wait(const std::vector<ObjectID>& ids, int num_returns,
-                                         std::chrono::milliseconds timeout);
+                                         std::chrono::milliseconds timeout, const Interrupt& interrupt = nullptr);
 
   void AddLocalReference(const ObjectID& id);
   void RemoveLocalReference(const ObjectID& id);

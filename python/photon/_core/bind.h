@@ -32,11 +32,17 @@ using core::CoreWorker;
 
 // photon._core.Worker: owned by Python; null after shutdown.
 struct PyWorker {
-  std::unique_ptr<CoreWorker> cw;
+  std::shared_ptr<CoreWorker> cw;
 
   CoreWorker& Get() {
     if (!cw) throw py::value_error("photon is not initialized (or was shut down): call photon.init() first");
     return *cw;
+  }
+  // For a call that may block while another thread shuts down (get, wait):
+  // the core worker lives until the call lets it go.
+  std::shared_ptr<CoreWorker> Hold() {
+    Get();
+    return cw;
   }
 };
 using WorkerClass = py::class_<PyWorker, std::shared_ptr<PyWorker>>;

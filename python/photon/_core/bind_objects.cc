@@ -24,6 +24,8 @@ py::list ObjectIdList(const std::vector<ObjectID>& ids) {
 
 namespace {
 
+using core::ObjectCalls;
+
 py::bytes Put(PyWorker& self, const py::buffer& inband, const py::list& buffers) {
   CoreWorker& cw = self.Get();
   PickledValue value(inband, buffers);
@@ -34,20 +36,54 @@ py::bytes Put(PyWorker& self, const py::buffer& inband, const py::list& buffers)
   return py::bytes(id.Binary());
 }
 
+// Lets a signal handler run while a get or wait waits (Ctrl-C raises
+// KeyboardInterrupt): Python runs handlers on the main thread only, between
+// bytecodes, so the wait stops every ObjectCalls::kInterruptPeriod to let it.
+absl::Status RunSignalHandlers() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() == 0) return absl::OkStatus();
+  return absl::CancelledError("interrupted by a signal");  // the handler's exception is set
+}
+
+// A blocking call's result; the exception a signal handler raised wins.
+template <typename T>
+T InterruptibleResult(absl::StatusOr<T> result) {
+  if (!result.ok() && PyErr_Occurred() != nullptr) throw py::error_already_set();
+  return ValueOrRaise(std::move(result));
+}
+
+bool OnMainThread() {
+  static const unsigned long main_thread =
+      py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+  return PyThread_get_thread_ident() == main_thread;
+}
+
 py::list Get(PyWorker& self, const py::list& ids, int64_t timeout_ms) {
-  CoreWorker& cw = self.Get();
+  std::shared_ptr<CoreWorker> cw = self.Hold();
   const std::vector<ObjectID> object_ids = ObjectIdsFromList(ids);
-  std::vector<std::shared_ptr<const StoredObject>> values =
-      WithoutGil([&] { return cw.objects().Get(object_ids, std::chrono::milliseconds(timeout_ms)); });
+  const ObjectCalls::Interrupt interrupt = OnMainThread() ? RunSignalHandlers : ObjectCalls::Interrupt();
+  absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> values;
+  {
+    py::gil_scoped_release release;
+    values = cw->objects().Get(object_ids, std::chrono::milliseconds(timeout_ms), interrupt);
+    cw.reset();  // (the last holder destroys it here, without the GIL)
+  }
   py::list out;
-  for (auto& v : values) out.append(std::make_shared<Buffer>(Buffer{std::move(v)}));
+  for (auto& v : InterruptibleResult(std::move(values))) out.append(std::make_shared<Buffer>(Buffer{std::move(v)}));
   return out;
 }
 
 std::vector<bool> Wait(PyWorker& self, const py::list& ids, int num_returns, int64_t timeout_ms) {
-  CoreWorker& cw = self.Get();
+  std::shared_ptr<CoreWorker> cw = self.Hold();
   const std::vector<ObjectID> object_ids = ObjectIdsFromList(ids);
-  return WithoutGil([&] { return cw.objects().Wait(object_ids, num_returns, std::chrono::milliseconds(timeout_ms)); });
+  const ObjectCalls::Interrupt interrupt = OnMainThread() ? RunSignalHandlers : ObjectCalls::Interrupt();
+  absl::StatusOr<std::vector<bool>> ready;
+  {
+    py::gil_scoped_release release;
+    ready = cw->objects().Wait(object_ids, num_returns, std::chrono::milliseconds(timeout_ms), interrupt);
+    cw.reset();
+  }
+  return InterruptibleResult(std::move(ready));
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ WorkerClass BindWorker(py::module_& m) {
            })
       .def("shutdown", [](PyWorker& self) {
         if (!self.cw) return;
-        std::unique_ptr<CoreWorker> cw = std::move(self.cw);
+        std::shared_ptr<CoreWorker> cw = std::move(self.cw);
         py::gil_scoped_release release;
         cw->Shutdown();
         cw.reset();

@@ -15,6 +15,7 @@ class State:
         self.exported = set()     # function ids this process added to the GCS
         self.functions = {}       # function id -> loaded function or class
         self.lock = threading.RLock()
+        self.on_exit = None       # photon.shutdown, set by the worker module
         self._executor = None
 
     def require_core(self):
@@ -27,9 +28,18 @@ class State:
     def executor(self):
         with self.lock:
             if self._executor is None:
+                import concurrent.futures.thread  # noqa: F401  (registers its exit hook first)
                 self._executor = concurrent.futures.ThreadPoolExecutor(
                     max_workers=32, thread_name_prefix="photon-await")
+                # At exit Python joins the executor's threads before atexit
+                # handlers run, and hooks registered later run first: shut
+                # photon down before that join, so gets still waiting there end.
+                threading._register_atexit(self._exit)
             return self._executor
+
+    def _exit(self):
+        if self.on_exit is not None:
+            self.on_exit()
 
 
 state = State()

@@ -159,6 +159,7 @@ def shutdown():
 
 
 atexit.register(shutdown)
+state.on_exit = shutdown
 
 
 def core():
