@@ -89,13 +89,13 @@ absl::StatusOr<std::string> RunRegistered(const rpc::TaskSpec& spec, const std::
 
 // The core worker's execute callback: C++ functions take their arguments as
 // msgpack bytes and return one value (an actor's constructor: none).
-absl::StatusOr<std::vector<std::string>> RunFunction(const rpc::TaskSpec& spec, const core::TaskArgValues& values) {
+absl::StatusOr<std::vector<core::TaskResult>> RunFunction(const rpc::TaskSpec& spec, const core::TaskArgValues& values) {
   std::vector<std::string> args;
   args.reserve(values.size());
   for (const auto& v : values) args.emplace_back(v->bytes());
   ASSIGN_OR_RETURN(std::string result, RunRegistered(spec, args));
-  if (spec.actor_creation()) return std::vector<std::string>();
-  std::vector<std::string> results;
+  if (spec.actor_creation()) return std::vector<core::TaskResult>();
+  std::vector<core::TaskResult> results;
   results.push_back(std::move(result));
   return results;
 }

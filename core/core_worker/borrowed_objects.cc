@@ -70,9 +70,9 @@ void BorrowedObjects::ReportCopy(const ObjectID& id) {
   });
 }
 
-void BorrowedObjects::MarkReported(const ObjectID& id) {
+void BorrowedObjects::MarkReported(const ObjectID& id, const rpc::Address& lender) {
   absl::MutexLock lock(&mu_);
-  reported_.insert(id);
+  reported_.insert_or_assign(id, lender);
 }
 
 void BorrowedObjects::Forget(const ObjectID& id) {
@@ -82,14 +82,22 @@ void BorrowedObjects::Forget(const ObjectID& id) {
 }
 
 void BorrowedObjects::EndBorrow(const ObjectID& id, const Reference& ref) {
+  rpc::Address lender;
   {
     absl::MutexLock lock(&mu_);
-    if (reported_.erase(id) == 0) return;  // the owner never counted us
+    auto it = reported_.find(id);
+    if (it == reported_.end()) return;  // nobody counted us
+    lender = it->second;
+    reported_.erase(it);
   }
+  ReturnLoan(id, lender);
+}
+
+void BorrowedObjects::ReturnLoan(const ObjectID& id, const rpc::Address& lender) {
   rpc::RemoveBorrowerRequest request;
   request.add_object_ids(id.Binary());
   *request.mutable_borrower() = deps_.self.address;
-  deps_.owners.For(rpc::HostPort(ref.owner)).RemoveBorrower(std::move(request), nullptr);
+  deps_.owners.For(rpc::HostPort(lender)).RemoveBorrower(std::move(request), nullptr);
 }
 
 }  // namespace core

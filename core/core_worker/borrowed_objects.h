@@ -60,9 +60,13 @@ class BorrowedObjects {
   std::vector<rpc::ObjectLocation> Locations(const ObjectID& id) const;
   // Tells the owner this node now holds a copy of borrowed `id`.
   void ReportCopy(const ObjectID& id);
-  // This process told the owner it keeps a reference to `id` (a task's
-  // reply listed it): RemoveBorrower is due when the reference goes.
-  void MarkReported(const ObjectID& id);
+  // This process told `lender` (the owner, or a borrower that passed it on)
+  // it keeps a reference to `id` (a task's reply listed it, or a task's
+  // result held it): RemoveBorrower to the lender is due when it goes.
+  void MarkReported(const ObjectID& id, const rpc::Address& lender);
+  // Tells `lender` at once that this process does not need its loan of `id`
+  // (it holds the object some other way). On the loop.
+  void ReturnLoan(const ObjectID& id, const rpc::Address& lender);
   // `id` went out of scope here: forget what was asked and known.
   void Forget(const ObjectID& id);
   // On the loop, after Forget: tells the owner (`ref.owner`) this borrower
@@ -81,7 +85,8 @@ class BorrowedObjects {
   // Where objects in object stores are (from their owners).
   absl::flat_hash_map<ObjectID, std::vector<rpc::ObjectLocation>> locations_ ABSL_GUARDED_BY(mu_);
   // Borrows reported to their owners (RemoveBorrower due).
-  absl::flat_hash_set<ObjectID> reported_ ABSL_GUARDED_BY(mu_);
+  // Reported borrows, and whom they were reported to.
+  absl::flat_hash_map<ObjectID, rpc::Address> reported_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace core

@@ -126,7 +126,7 @@ void CoreWorker::BuildObjects() {
 
 void CoreWorker::BuildTasks() {
   task_manager_ = std::make_unique<TaskManager>(TaskManager::Deps{
-      identity_, *loop_, *refs_, memory_store_, *nodes_, *events_, shut_down_,
+      identity_, *loop_, *refs_, memory_store_, *borrowed_, *nodes_, *events_, shut_down_,
       [this](const ObjectID& id, const Reference& ref) { releaser_->FreeRemote(id, ref); }});
   placement_groups_ = std::make_unique<PlacementGroupCalls>(
       PlacementGroupCalls::Deps{identity_, *gcs_, *async_gcs_, shut_down_});

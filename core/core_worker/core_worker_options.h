@@ -22,6 +22,14 @@
 namespace photon {
 namespace core {
 
+// One serialized result of a task, and the references inside it.
+struct TaskResult {
+  TaskResult(std::string data = {}, std::vector<ObjectID> nested_refs = {})  // NOLINT: a bare value converts
+      : data(std::move(data)), nested_refs(std::move(nested_refs)) {}
+  std::string data;
+  std::vector<ObjectID> nested_refs;
+};
+
 struct CoreWorkerOptions {
   bool is_driver = true;
   // Driver: the GCS (HOST:PORT). A worker learns it from its raylet.
@@ -51,8 +59,11 @@ struct CoreWorkerOptions {
   // reaches the caller's get as a TaskError (with WithErrorValue: also the
   // error as a language value). Arguments from the local object store are
   // read in place (StoredObject::view).
+  // Each result may list references serialized inside it, each held by one
+  // local reference the executor takes over (it drops them once the caller
+  // has them).
   using Execute =
-      std::function<absl::StatusOr<std::vector<std::string>>(const rpc::TaskSpec& spec, const TaskArgValues& args)>;
+      std::function<absl::StatusOr<std::vector<TaskResult>>(const rpc::TaskSpec& spec, const TaskArgValues& args)>;
   Execute execute;
 };
 

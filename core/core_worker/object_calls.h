@@ -79,6 +79,9 @@ class ObjectCalls {
   absl::StatusOr<std::vector<bool>> Wait(const std::vector<ObjectID>& ids, int num_returns,
                                          std::chrono::milliseconds timeout, const Interrupt& interrupt = nullptr);
 
+  // Objects this process owns or borrows now (tests and diagnostics).
+  int64_t NumReferences() const { return deps_.refs.NumObjects(); }
+
   void AddLocalReference(const ObjectID& id);
   void RemoveLocalReference(const ObjectID& id);
   // A reference deserialized in this process: borrow it from `owner` (no-op

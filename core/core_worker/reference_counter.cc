@@ -71,7 +71,7 @@ absl::Status ReferenceCounter::RemoveLocalReference(const ObjectID& id) {
                                            " has no local reference");
     }
     it->second.local_refs--;
-    if (auto r = ReleaseIfOutOfScope(id)) released.push_back(std::move(*r));
+    ReleaseIfOutOfScope(id, &released);
   }
   Report(std::move(released));
   return absl::OkStatus();
@@ -110,7 +110,7 @@ absl::Status ReferenceCounter::RemoveSubmittedTaskReferences(const std::vector<O
     }
     for (const auto& [id, count] : wanted) {
       refs_[id].submitted_task_refs -= count;
-      if (auto r = ReleaseIfOutOfScope(id)) released.push_back(std::move(*r));
+      ReleaseIfOutOfScope(id, &released);
     }
   }
   Report(std::move(released));
@@ -129,7 +129,7 @@ absl::StatusOr<Reference*> ReferenceCounter::FindOwned(const ObjectID& id, const
 
 absl::Status ReferenceCounter::AddBorrower(const ObjectID& id, const rpc::Address& borrower) {
   absl::MutexLock lock(&mu_);
-  absl::StatusOr<Reference*> ref = FindOwned(id, "AddBorrower");
+  absl::StatusOr<Reference*> ref = Find(id, "AddBorrower");
   if (!ref.ok()) return ref.status();
   (*ref)->borrowers.try_emplace(borrower.worker_id(), borrower);
   return absl::OkStatus();
@@ -139,7 +139,7 @@ absl::Status ReferenceCounter::RemoveBorrower(const ObjectID& id, const rpc::Add
   std::vector<Released> released;
   {
     absl::MutexLock lock(&mu_);
-    absl::StatusOr<Reference*> ref = FindOwned(id, "RemoveBorrower");
+    absl::StatusOr<Reference*> ref = Find(id, "RemoveBorrower");
     if (!ref.ok()) return ref.status();
     if ((*ref)->borrowers.erase(borrower.worker_id()) == 0) {
       auto worker = WorkerID::FromBinary(borrower.worker_id());
@@ -148,7 +148,7 @@ absl::Status ReferenceCounter::RemoveBorrower(const ObjectID& id, const rpc::Add
           (worker.ok() ? worker->Hex() : "<bad worker_id>") + " does not borrow object " +
           id.Hex());
     }
-    if (auto r = ReleaseIfOutOfScope(id)) released.push_back(std::move(*r));
+    ReleaseIfOutOfScope(id, &released);
   }
   Report(std::move(released));
   return absl::OkStatus();
@@ -186,13 +186,37 @@ std::vector<ObjectID> ReferenceCounter::OnNodeDead(const NodeID& node) {
   return lost;
 }
 
-std::optional<ReferenceCounter::Released> ReferenceCounter::ReleaseIfOutOfScope(
-    const ObjectID& id) {
+void ReferenceCounter::ReleaseIfOutOfScope(const ObjectID& id, std::vector<Released>* out) {
   auto it = refs_.find(id);
-  if (it == refs_.end() || it->second.InScope()) return std::nullopt;
-  Released released{id, std::move(it->second)};
+  if (it == refs_.end() || it->second.InScope()) return;
+  std::vector<ObjectID> contained = std::move(it->second.contained);
+  out->push_back(Released{id, std::move(it->second)});
   refs_.erase(it);
-  return released;
+  for (const ObjectID& inner : contained) {
+    auto in = refs_.find(inner);
+    if (in == refs_.end() || in->second.local_refs == 0) continue;
+    in->second.local_refs--;
+    ReleaseIfOutOfScope(inner, out);
+  }
+}
+
+absl::StatusOr<Reference*> ReferenceCounter::Find(const ObjectID& id, const char* action) {
+  auto it = refs_.find(id);
+  if (it == refs_.end()) return absl::FailedPreconditionError(Unknown(id, action));
+  return &it->second;
+}
+
+absl::Status ReferenceCounter::AddContained(const ObjectID& outer, const std::vector<ObjectID>& inner) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Reference*> ref = Find(outer, "AddContained");
+  if (!ref.ok()) return ref.status();
+  for (const ObjectID& id : inner) {
+    auto in = refs_.find(id);
+    if (in == refs_.end() || id == outer) continue;
+    in->second.local_refs++;
+    (*ref)->contained.push_back(id);  // (refs_ does not rehash: no insertion here)
+  }
+  return absl::OkStatus();
 }
 
 void ReferenceCounter::Report(std::vector<Released> released) const {

@@ -37,9 +37,12 @@
 // return FailedPrecondition naming the object and what was missing, change
 // nothing, and the caller logs it. Counts never go negative.
 //
+// A borrowed object may have borrowers too (a borrower that passed it on):
+// it stays in scope while they last. An object whose value holds references
+// (AddContained) keeps them in scope while it is.
+//
 // Not handled here: lineage pinning (keeping the lineage of out-of-scope
-// objects that other objects' lineage needs), nested borrowers (borrowers of a
-// borrower), and dropping borrowers when their node dies (the caller calls
+// objects that other objects' lineage needs), and dropping borrowers when their node dies (the caller calls
 // RemoveBorrower for each dead worker).
 //
 // Thread-safe: one mutex guards the table. The out-of-scope callback runs in
@@ -77,8 +80,13 @@ struct Reference {
   std::optional<TaskID> lineage_task;
   int64_t local_refs = 0;
   int64_t submitted_task_refs = 0;
-  // Workers borrowing an owned object, by WorkerID bytes (Address.worker_id).
+  // Workers this process lent the object to, by WorkerID bytes
+  // (Address.worker_id): borrowers of an owned object, or, for a borrowed
+  // one, borrowers of this borrower (it keeps its borrow while they last).
   absl::flat_hash_map<std::string, rpc::Address> borrowers;
+  // Objects whose references are serialized inside this one's value: it
+  // holds one local reference on each, dropped when it goes out of scope.
+  std::vector<ObjectID> contained;
   // Nodes whose shared-memory store holds a copy of an owned object.
   absl::flat_hash_set<NodeID> locations;
 
@@ -121,13 +129,19 @@ class ReferenceCounter {
   // lacks the references being removed, nothing changes (FailedPrecondition).
   absl::Status RemoveSubmittedTaskReferences(const std::vector<ObjectID>& args);
 
-  // Records that the worker at `borrower` kept a reference to owned object
-  // `id`. Adding the same worker again is a no-op.
-  // REQUIRES: `id` is owned; else FailedPrecondition.
+  // Records that the worker at `borrower` kept a reference to `id` that this
+  // process handed it (owned, or borrowed: a borrower of a borrower keeps
+  // this process's borrow alive). Adding the same worker again is a no-op.
+  // REQUIRES: `id` is known; else FailedPrecondition.
   absl::Status AddBorrower(const ObjectID& id, const rpc::Address& borrower);
-  // REQUIRES: `borrower` (by worker_id) borrows owned object `id`; else
+  // REQUIRES: `borrower` (by worker_id) borrows `id` from this process; else
   // FailedPrecondition.
   absl::Status RemoveBorrower(const ObjectID& id, const rpc::Address& borrower);
+
+  // `outer`'s value holds references to `inner`: each known one gets a local
+  // reference that lasts as long as `outer` (unknown ones are skipped).
+  // REQUIRES: `outer` is known; else FailedPrecondition.
+  absl::Status AddContained(const ObjectID& outer, const std::vector<ObjectID>& inner);
 
   // Copies of owned objects in shared-memory stores. Adding a known location
   // again, or removing one that is not recorded, is a no-op: these reports
@@ -167,9 +181,12 @@ class ReferenceCounter {
     Reference info;
   };
 
-  // If `id` is known and out of scope, erases it and returns what it was.
-  std::optional<Released> ReleaseIfOutOfScope(const ObjectID& id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // If `id` is known and out of scope, erases it and appends what it was to
+  // `out`, then does the same for the objects it contained.
+  void ReleaseIfOutOfScope(const ObjectID& id, std::vector<Released>* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The reference for `id`, or FailedPrecondition saying `action` needs a
+  // known object.
+  absl::StatusOr<Reference*> Find(const ObjectID& id, const char* action) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The owned reference for `id`, or FailedPrecondition saying `action` needs
   // an owned object.
   absl::StatusOr<Reference*> FindOwned(const ObjectID& id, const char* action)

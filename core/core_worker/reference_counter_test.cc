@@ -140,9 +140,8 @@ TEST_F(ReferenceCounterTest, BorrowedObjectReportsOwner) {
   EXPECT_EQ(refs_.AddBorrowedObject(id, NewAddress(4000)).code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(refs_.AddOwnedObject(id, 1, std::nullopt).code(), absl::StatusCode::kAlreadyExists);
-  // Borrowers and locations are for owned objects.
-  EXPECT_EQ(refs_.AddBorrower(id, NewAddress(5000)).code(),
-            absl::StatusCode::kFailedPrecondition);
+  // Locations are for owned objects (a borrower may have borrowers: below).
+  EXPECT_EQ(refs_.AddBorrower(NewId(), NewAddress(5000)).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(refs_.AddLocation(id, NodeID::FromRandom()).code(),
             absl::StatusCode::kFailedPrecondition);
 
@@ -152,6 +151,36 @@ TEST_F(ReferenceCounterTest, BorrowedObjectReportsOwner) {
   absl::MutexLock lock(&mu_);
   EXPECT_FALSE(last_info_.owned);
   EXPECT_EQ(last_info_.owner.worker_id(), owner.worker_id());
+}
+
+TEST_F(ReferenceCounterTest, ABorrowerWithBorrowersKeepsItsBorrow) {
+  ObjectID id = NewId();
+  ASSERT_TRUE(refs_.AddBorrowedObject(id, NewAddress(3000)).ok());
+  ASSERT_TRUE(refs_.AddLocalReference(id).ok());
+  const rpc::Address third = NewAddress(5000);
+  ASSERT_TRUE(refs_.AddBorrower(id, third).ok());  // passed on to a third process
+  ASSERT_TRUE(refs_.RemoveLocalReference(id).ok());
+  EXPECT_TRUE(refs_.Has(id));  // kept for the third process
+  EXPECT_TRUE(Released().empty());
+  ASSERT_TRUE(refs_.RemoveBorrower(id, third).ok());
+  EXPECT_FALSE(refs_.Has(id));
+  EXPECT_EQ(Released(), std::vector<ObjectID>{id});
+}
+
+TEST_F(ReferenceCounterTest, AContainingObjectKeepsItsInnerReferences) {
+  auto id_of = [](int i) { return ObjectID::FromIndex(TaskID::Of(ActorID::Nil()), i); };
+  ObjectID outer = id_of(2), inner = id_of(3), innermost = id_of(4);
+  ASSERT_TRUE(refs_.AddOwnedObject(outer, 10, std::nullopt).ok());
+  ASSERT_TRUE(refs_.AddBorrowedObject(inner, NewAddress(3000)).ok());
+  ASSERT_TRUE(refs_.AddOwnedObject(innermost, 10, std::nullopt).ok());
+  ASSERT_TRUE(refs_.AddLocalReference(outer).ok());
+  ASSERT_TRUE(refs_.AddContained(outer, {inner, id_of(5)}).ok());  // an unknown one is skipped
+  ASSERT_TRUE(refs_.AddContained(inner, {innermost}).ok());
+  EXPECT_EQ(refs_.GetReference(inner)->local_refs, 1);
+  EXPECT_EQ(refs_.AddContained(id_of(6), {inner}).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(refs_.RemoveLocalReference(outer).ok());  // all three go, outermost first
+  EXPECT_EQ(Released(), (std::vector<ObjectID>{outer, inner, innermost}));
+  EXPECT_EQ(refs_.NumObjects(), 0);
 }
 
 TEST_F(ReferenceCounterTest, ReceivingOwnObjectBackStaysOwned) {

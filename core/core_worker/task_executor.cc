@@ -60,7 +60,7 @@ rpc::TaskReply TaskExecutor::Execute(const rpc::TaskSpec& spec) {
   } else {
     Run(spec, *args, &reply);
   }
-  ReportBorrows(nested, &reply);
+  ReportBorrows(spec, nested, &reply);
   reply.set_run_micros(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
   return reply;
@@ -104,7 +104,7 @@ absl::StatusOr<std::shared_ptr<const StoredObject>> TaskExecutor::ResolveRefArg(
 }
 
 void TaskExecutor::Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc::TaskReply* reply) {
-  absl::StatusOr<std::vector<std::string>> results;
+  absl::StatusOr<std::vector<TaskResult>> results;
   {
     CurrentTaskScope running(*TaskID::FromBinary(spec.task_id()), spec.depth());
     results = deps_.execute(spec, args);
@@ -112,6 +112,9 @@ void TaskExecutor::Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc
   // (An actor's constructor returns nothing.)
   const int expected = spec.actor_creation() ? 0 : spec.num_returns();
   if (results.ok() && static_cast<int>(results->size()) != expected) {
+    for (const TaskResult& r : *results) {
+      for (const ObjectID& id : r.nested_refs) deps_.objects.RemoveLocalReference(id);
+    }
     results = absl::InvalidArgumentError(
         absl::StrCat(spec.function_name(), " returned ", results->size(), " values but num_returns is ", expected));
   }
@@ -122,13 +125,14 @@ void TaskExecutor::Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc
   reply->set_error_payload(ErrorValueOf(results.status()));
 }
 
-void TaskExecutor::AddReturns(const rpc::TaskSpec& spec, std::vector<std::string> results, rpc::TaskReply* reply) {
+void TaskExecutor::AddReturns(const rpc::TaskSpec& spec, std::vector<TaskResult> results, rpc::TaskReply* reply) {
   const TaskID task_id = *TaskID::FromBinary(spec.task_id());
   for (size_t i = 0; i < results.size(); i++) {
-    std::string& result = results[i];
+    std::string& result = results[i].data;
     const ObjectID return_id = ObjectID::FromIndex(task_id, static_cast<int>(i) + 1);
     rpc::ReturnObject* r = reply->add_returns();
     r->set_object_id(return_id.Binary());
+    LendNestedRefs(spec, results[i].nested_refs, r);
     r->set_size(static_cast<int64_t>(result.size()));
     if (static_cast<int64_t>(result.size()) <= kMaxInlineBytes) {
       r->set_data(std::move(result));
@@ -155,13 +159,33 @@ absl::Status TaskExecutor::StoreLarge(const ObjectID& id, const std::string& dat
   return deps_.store.Release(id);
 }
 
-void TaskExecutor::ReportBorrows(const std::vector<ObjectID>& nested, rpc::TaskReply* reply) {
+void TaskExecutor::LendNestedRefs(const rpc::TaskSpec& spec, const std::vector<ObjectID>& nested,
+                                  rpc::ReturnObject* r) {
   for (const ObjectID& id : nested) {
     std::optional<Reference> ref = deps_.refs.GetReference(id);
-    if (!ref || ref->owned || ref->local_refs == 0) continue;
+    if (ref) {
+      rpc::NestedRef* n = r->add_nested_refs();
+      n->set_object_id(id.Binary());
+      *n->mutable_owner() = ref->owner;
+      // The caller borrows it from this process until it says RemoveBorrower
+      // (unless it is the owner itself).
+      if (ref->owner.worker_id() != spec.caller().worker_id() && deps_.refs.AddBorrower(id, spec.caller()).ok()) {
+        *n->mutable_lender() = deps_.self.address;
+      }
+    }
+    deps_.objects.RemoveLocalReference(id);  // the language's hold, taken while it serialized the value
+  }
+}
+
+void TaskExecutor::ReportBorrows(const rpc::TaskSpec& spec, const std::vector<ObjectID>& nested,
+                                 rpc::TaskReply* reply) {
+  for (const ObjectID& id : nested) {
+    std::optional<Reference> ref = deps_.refs.GetReference(id);
+    if (!ref || ref->owned || !ref->InScope()) continue;
     reply->add_borrowed_object_ids(id.Binary());
     *reply->mutable_borrower() = deps_.self.address;
-    deps_.borrowed.MarkReported(id);
+    // The caller lent it (the owner, or a borrower passing it on).
+    deps_.borrowed.MarkReported(id, spec.caller());
   }
 }
 

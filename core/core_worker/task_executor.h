@@ -62,10 +62,15 @@ class TaskExecutor {
   absl::StatusOr<std::shared_ptr<const StoredObject>> ResolveRefArg(const rpc::TaskSpec& spec, int i);
   // Runs the function and fills `reply` with its outcome.
   void Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc::TaskReply* reply);
-  void AddReturns(const rpc::TaskSpec& spec, std::vector<std::string> results, rpc::TaskReply* reply);
+  void AddReturns(const rpc::TaskSpec& spec, std::vector<TaskResult> results, rpc::TaskReply* reply);
   absl::Status StoreLarge(const ObjectID& id, const std::string& data, const rpc::Address& owner);
-  // References among `nested` the task kept alive are borrowed now.
-  void ReportBorrows(const std::vector<ObjectID>& nested, rpc::TaskReply* reply);
+  // References among `nested` (the arguments') the task kept alive are
+  // borrowed now, from the caller.
+  void ReportBorrows(const rpc::TaskSpec& spec, const std::vector<ObjectID>& nested, rpc::TaskReply* reply);
+  // The references inside a result go into its ReturnObject; the caller
+  // becomes this process's borrower of each it does not own; the language's
+  // holds on them are dropped.
+  void LendNestedRefs(const rpc::TaskSpec& spec, const std::vector<ObjectID>& nested, rpc::ReturnObject* r);
 
   const Deps deps_;
 };

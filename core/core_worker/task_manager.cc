@@ -134,7 +134,7 @@ void TaskManager::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& r
   // Borrowers first, so dropping the submitted-task references below cannot free them.
   for (const std::string& b : reply.borrowed_object_ids()) {
     absl::StatusOr<ObjectID> id = ObjectID::FromBinary(b);
-    if (id.ok() && deps_.refs.IsOwned(*id)) (void)deps_.refs.AddBorrower(*id, reply.borrower());
+    if (id.ok() && deps_.refs.Has(*id)) (void)deps_.refs.AddBorrower(*id, reply.borrower());
   }
   bool in_store = false;
   if (reply.outcome() == rpc::TaskReply::OK) {
@@ -168,6 +168,10 @@ bool TaskManager::StoreReturns(const rpc::TaskReply& reply) {
     absl::StatusOr<NodeID> at = NodeID::FromBinary(r.node_id());
     if (!deps_.refs.Has(*id)) {
       // Nobody holds the result any more: keep nothing, free the copy.
+      for (const rpc::NestedRef& n : r.nested_refs()) {
+        absl::StatusOr<ObjectID> inner = ObjectID::FromBinary(n.object_id());
+        if (inner.ok() && n.has_lender()) deps_.borrowed.ReturnLoan(*inner, n.lender());
+      }
       if (r.in_object_store() && at.ok()) {
         Reference gone;
         gone.owned = true;
@@ -176,6 +180,7 @@ bool TaskManager::StoreReturns(const rpc::TaskReply& reply) {
       }
       continue;
     }
+    AdoptNestedRefs(*id, r);
     if (r.in_object_store()) {
       in_store = true;
       if (deps_.refs.IsOwned(*id) && at.ok()) (void)deps_.refs.AddLocation(*id, *at);
@@ -185,6 +190,22 @@ bool TaskManager::StoreReturns(const rpc::TaskReply& reply) {
     }
   }
   return in_store;
+}
+
+void TaskManager::AdoptNestedRefs(const ObjectID& outer, const rpc::ReturnObject& r) {
+  std::vector<ObjectID> inner;
+  for (const rpc::NestedRef& n : r.nested_refs()) {
+    absl::StatusOr<ObjectID> id = ObjectID::FromBinary(n.object_id());
+    if (!id.ok()) continue;
+    if (deps_.refs.Has(*id)) {
+      // Held here already (owned, or borrowed another way): that keeps it.
+      if (n.has_lender()) deps_.borrowed.ReturnLoan(*id, n.lender());
+    } else if (deps_.refs.AddBorrowedObject(*id, n.owner()).ok() && n.has_lender()) {
+      deps_.borrowed.MarkReported(*id, n.lender());
+    }
+    inner.push_back(*id);
+  }
+  if (!inner.empty()) (void)deps_.refs.AddContained(outer, inner);
 }
 
 void TaskManager::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message,

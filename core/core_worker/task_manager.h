@@ -35,6 +35,7 @@
 #include "core/common/event_loop.h"
 #include "core/core_worker/actor_submitter.h"
 #include "core/core_worker/errors.h"
+#include "core/core_worker/borrowed_objects.h"
 #include "core/core_worker/memory_store.h"
 #include "core/core_worker/node_directory.h"
 #include "core/core_worker/reference_counter.h"
@@ -53,6 +54,8 @@ class TaskManager {
     EventLoop& loop;
     ReferenceCounter& refs;
     MemoryStore& memory_store;
+    // References inside results are borrowed through it.
+    BorrowedObjects& borrowed;
     NodeDirectory& nodes;
     TaskEventBuffer& events;
     // Set once the process shuts down: nothing is retried after.
@@ -94,6 +97,9 @@ class TaskManager {
   bool ResolveArg(const std::shared_ptr<PendingTask>& task, int i);
   void OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& reply, const NodeID& node, const WorkerID& worker);
   // Stores the returns of a successful reply; true when some are in a store.
+  // The references inside result `outer` (r.nested_refs): borrowed from the
+  // worker that lent them (or owned here), each kept alive while `outer` is.
+  void AdoptNestedRefs(const ObjectID& outer, const rpc::ReturnObject& r);
   bool StoreReturns(const rpc::TaskReply& reply);
   // `value`: the error as a language value (a failed argument's), kept in the
   // error objects of the task's returns.

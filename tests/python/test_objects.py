@@ -107,9 +107,6 @@ def test_object_ref_identity(photon_local):
     assert ref.hex() in repr(ref)
 
 
-@pytest.mark.xfail(strict=True, reason="refs nested in a task's return value are not kept for the caller: a "
-                   "task result carries no nested ids to the core (the Execute callback returns bytes only), so the "
-                   "worker frees the inner object when its own reference drops, before the caller borrows it")
 def test_refs_inside_returned_values(photon_local):
     @photon.remote
     def make():

@@ -98,6 +98,7 @@ void BindObjects(WorkerClass& w) {
            })
       .def("get", &Get)
       .def("wait", &Wait)
+      .def("num_references", [](PyWorker& self) { return self.Get().objects().NumReferences(); })
       .def("add_local_reference",
            [](PyWorker& self, const py::bytes& id) {
              if (self.cw) self.cw->objects().AddLocalReference(IdFromBytes<ObjectID>(id, "object id"));

@@ -27,7 +27,7 @@ py::tuple TaskInfo(const rpc::TaskSpec& spec) {
 // message, pickled exception).
 core::CoreWorkerOptions::Execute MakeExecute(PyObject* execute) {
   return [execute](const rpc::TaskSpec& spec,
-                   const core::TaskArgValues& values) -> absl::StatusOr<std::vector<std::string>> {
+                   const core::TaskArgValues& values) -> absl::StatusOr<std::vector<core::TaskResult>> {
     py::gil_scoped_acquire gil;
     try {
       py::list args;
@@ -37,10 +37,14 @@ core::CoreWorkerOptions::Execute MakeExecute(PyObject* execute) {
         return core::WithErrorValue(absl::UnknownError(outcome[1].cast<std::string>()),
                                     outcome[2].cast<std::string>());
       }
-      std::vector<std::string> results;
+      // Each result: (in-band pickle, buffers, ids of the references inside,
+      // each held by a local reference the executor takes over).
+      std::vector<core::TaskResult> results;
       for (const py::handle& result : outcome[1].cast<py::list>()) {
         py::tuple pickled = py::reinterpret_borrow<py::tuple>(result);
-        results.push_back(PickledValue(pickled[0].cast<py::buffer>(), pickled[1].cast<py::list>()).Framed());
+        core::TaskResult r(PickledValue(pickled[0].cast<py::buffer>(), pickled[1].cast<py::list>()).Framed());
+        if (pickled.size() > 2) r.nested_refs = ObjectIdsFromList(pickled[2].cast<py::list>());
+        results.push_back(std::move(r));
       }
       return results;
     } catch (py::error_already_set& e) {

@@ -62,14 +62,14 @@ def assigned_resources():
 
 def _results(value, num_returns, name):
     if num_returns == 1:
-        return [serialization.pickle_with_buffers(value)]
+        return [serialization.pickle_result(value, state.core)]
     if num_returns == 0:
         return []
     if not isinstance(value, (tuple, list)) or len(value) != num_returns:
         raise ValueError(f"{name} has num_returns={num_returns} but returned "
                          f"{type(value).__name__ if not isinstance(value, (tuple, list)) else len(value)} "
                          f"{'values' if isinstance(value, (tuple, list)) else ''}".rstrip())
-    return [serialization.pickle_with_buffers(v) for v in value]
+    return [serialization.pickle_result(v, state.core) for v in value]
 
 
 def _run(fn, args, kwargs):

@@ -62,6 +62,18 @@ def pickle_with_buffers(value):
     return inband, raws
 
 
+def pickle_result(value, core):
+    """(in-band pickle, buffers, ids of the ObjectRefs inside) of a task's
+    result. Each of those references gets a local reference here, which the
+    core takes over once the caller has them (the ObjectRefs themselves go
+    with the value when the task returns)."""
+    with NestedRefs() as nested:
+        inband, raws = pickle_with_buffers(value)
+    for object_id in nested.ids:
+        core.add_local_reference(object_id)
+    return inband, raws, nested.ids
+
+
 def deserialize(data):
     """The value in `data` (a framed object: bytes or a photon._core.Buffer)."""
     view = memoryview(data)
