@@ -311,6 +311,18 @@ void ActorManager::OnJobFinished(const JobID& job) {
   }
 }
 
+void ActorManager::OnOwnerDied(const WorkerID& worker, const std::string& how) {
+  for (auto& [id, actor] : actors_) {
+    if (actor.data.detached() || actor.data.state() == rpc::DEAD) continue;
+    if (actor.data.owner().worker_id() != worker.Binary()) continue;
+    absl::StatusOr<NodeID> node = NodeID::FromBinary(actor.data.owner().node_id());
+    EndWorker(actor, /*no_restart=*/true,
+              DeathCause(rpc::ActorDeathCause::OWNER_DIED,
+                         "the actor's owner (worker " + worker.Hex() + " on node " +
+                             (node.ok() ? node->Hex() : std::string("?")) + ") died: it " + how));
+  }
+}
+
 void ActorManager::ReturnLease(const std::string& raylet_address, int64_t lease_id, bool worker_died) {
   if (lease_id == 0 || raylet_address.empty()) return;
   rpc::ReturnWorkerRequest request;

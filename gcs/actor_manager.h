@@ -59,6 +59,8 @@ class ActorManager {
   absl::StatusOr<rpc::ActorTableData> GetNamed(const std::string& name, const std::string& ns) const;
   // Ends the job's non-detached actors (their owner is gone).
   void OnJobFinished(const JobID& job);
+  // Ends the non-detached actors `worker` owned: it exited (`how`).
+  void OnOwnerDied(const WorkerID& worker, const std::string& how);
 
   // One ACTOR message per actor, for pubsub snapshots.
   std::vector<rpc::PubMessage> Snapshot() const;

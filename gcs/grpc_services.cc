@@ -256,6 +256,17 @@ grpc::ServerUnaryReactor* ActorInfoService::KillActor(grpc::CallbackServerContex
                    });
 }
 
+grpc::ServerUnaryReactor* ActorInfoService::ReportWorkerFailure(grpc::CallbackServerContext* ctx,
+                                                                const rpc::ReportWorkerFailureRequest* req,
+                                                                rpc::ReportWorkerFailureReply* reply) {
+  return ServeSync(server_, "ActorInfo.ReportWorkerFailure", ctx, req, reply,
+                   [this](const rpc::ReportWorkerFailureRequest& r, rpc::ReportWorkerFailureReply*) -> absl::Status {
+                     ASSIGN_OR_RETURN(WorkerID worker, WorkerID::FromBinary(r.worker().worker_id()));
+                     actors_.OnOwnerDied(worker, r.how());
+                     return absl::OkStatus();
+                   });
+}
+
 // ------------------------------------------------------- placement groups
 
 grpc::ServerUnaryReactor* PlacementGroupService::CreatePlacementGroup(grpc::CallbackServerContext* ctx,

@@ -138,6 +138,9 @@ class ActorInfoService : public rpc::ActorInfoGcsService::CallbackService {
                                           rpc::GetNamedActorReply* reply) override;
   grpc::ServerUnaryReactor* KillActor(grpc::CallbackServerContext* ctx, const rpc::KillActorRequest* req,
                                       rpc::KillActorReply* reply) override;
+  grpc::ServerUnaryReactor* ReportWorkerFailure(grpc::CallbackServerContext* ctx,
+                                                const rpc::ReportWorkerFailureRequest* req,
+                                                rpc::ReportWorkerFailureReply* reply) override;
 
  private:
   rpc::GrpcServer& server_;

@@ -55,6 +55,7 @@ NodeScheduler::NodeScheduler(Options options, EventLoop& loop)
   pool_->set_on_worker_died([this](const WorkerHandle& worker, const std::string& how) {
     PHOTON_LOG(WARNING) << "worker " << worker.id.Hex() << " (pid " << worker.pid << ") " << how;
     leases_->OnWorkerDied(worker.id);
+    if (options_.on_worker_died) options_.on_worker_died(worker, how);
   });
 }
 

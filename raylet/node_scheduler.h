@@ -47,6 +47,8 @@ class NodeScheduler {
     std::string log_dir;         // workers' output
     // Where the pool reports workers' output files (the log monitor).
     WorkerPool::OutputHooks worker_output;
+    // A worker died (crashed or exited), `how` as in "was killed by signal 9".
+    std::function<void(const WorkerHandle& worker, const std::string& how)> on_worker_died;
     // Task workers at most, blocked ones included (0: 8 per CPU, at least
     // 64); at most twice the CPUs (at least 4) of them not blocked.
     int max_workers = 0;

@@ -1,6 +1,9 @@
 #include "raylet/raylet.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <filesystem>
 #include <future>
@@ -45,7 +48,7 @@ absl::StatusOr<std::vector<NodeScheduler::BundleSpec>> LocalBundles(
 // RayletService, answered on the raylet loop.
 class Raylet::Service : public rpc::RayletService::CallbackService {
  public:
-  Service(rpc::GrpcServer& server, const Raylet& raylet) : server_(server), raylet_(raylet) {}
+  Service(rpc::GrpcServer& server, Raylet& raylet) : server_(server), raylet_(raylet) {}
 
   grpc::ServerUnaryReactor* HealthCheck(grpc::CallbackServerContext* ctx,
                                         const rpc::HealthCheckRequest* req,
@@ -128,6 +131,14 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                           });
   }
 
+  grpc::ServerUnaryReactor* WatchDriver(grpc::CallbackServerContext* ctx, const rpc::WatchDriverRequest* req,
+                                        rpc::WatchDriverReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.WatchDriver", ctx, req, reply,
+                          [this](const rpc::WatchDriverRequest& r, rpc::WatchDriverReply*) {
+                            return raylet_.WatchDriver(r.pid(), r.driver());
+                          });
+  }
+
   grpc::ServerUnaryReactor* PrepareBundles(grpc::CallbackServerContext* ctx, const rpc::PrepareBundlesRequest* req,
                                            rpc::PrepareBundlesReply* reply) override {
     return rpc::ServeSync(server_, "Raylet.PrepareBundles", ctx, req, reply,
@@ -195,7 +206,7 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
 
  private:
   rpc::GrpcServer& server_;
-  const Raylet& raylet_;
+  Raylet& raylet_;
 };
 
 Raylet::Raylet(Options options, EventLoop& loop)
@@ -255,6 +266,18 @@ absl::Status Raylet::Start() {
   scheduling.token = options_.token;
   scheduling.raylet_address = rpc::HostPort(options_.node_ip, server_->port());
   scheduling.max_workers = options_.max_workers;
+  scheduling.on_worker_died = [this](const WorkerHandle& worker, const std::string& how) {
+    // The GCS ends the actors it owned (fate sharing).
+    rpc::ReportWorkerFailureRequest request;
+    request.mutable_worker()->set_worker_id(worker.id.Binary());
+    request.mutable_worker()->set_node_id(options_.node_id.Binary());
+    request.mutable_worker()->set_ip(worker.ip);
+    request.mutable_worker()->set_port(worker.port);
+    request.set_how(how);
+    gcs_.ReportWorkerFailure(std::move(request), [](absl::StatusOr<rpc::ReportWorkerFailureReply> reply) {
+      if (!reply.ok()) PHOTON_LOG(WARNING) << "could not report a worker's death to the GCS: " << reply.status();
+    });
+  };
   scheduling.log_dir = !options_.worker_log_dir.empty() ? options_.worker_log_dir
                        : options_.session_dir.empty()    ? ""
                                                          : options_.session_dir + "/logs";
@@ -272,6 +295,7 @@ absl::Status Raylet::Start() {
                    << ", GCS at " << options_.gcs_address;
   loop_.Post("Raylet.Register", [this] { Register(); });
   loop_.RunEvery("Raylet.ReportResources", options_.report_period, [this] { Report(); });
+  loop_.RunEvery("Raylet.CheckDrivers", std::chrono::milliseconds(500), [this] { CheckDrivers(); });
   return absl::OkStatus();
 }
 
@@ -304,6 +328,31 @@ void Raylet::OnRegistered(const absl::Status& status) {
                      absl::StrCat("the GCS refused node ", options_.node_id.Hex(), ": ", status.message()));
   PHOTON_LOG(ERROR) << fatal.message();
   if (options_.on_fatal) options_.on_fatal(fatal);
+}
+
+absl::Status Raylet::WatchDriver(int pid, const rpc::Address& driver) {
+  if (pid <= 0 || kill(pid, 0) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("driver pid ", pid, " is not a process this raylet can see"));
+  }
+  drivers_[pid] = driver;
+  return absl::OkStatus();
+}
+
+void Raylet::CheckDrivers() {
+  for (auto it = drivers_.begin(); it != drivers_.end();) {
+    if (kill(it->first, 0) == 0 || errno != ESRCH) {
+      ++it;
+      continue;
+    }
+    // Gone. After a clean shutdown its actors are gone already: harmless.
+    rpc::ReportWorkerFailureRequest request;
+    *request.mutable_worker() = it->second;
+    request.set_how(absl::StrCat("exited (driver pid ", it->first, ")"));
+    gcs_.ReportWorkerFailure(std::move(request), [](absl::StatusOr<rpc::ReportWorkerFailureReply> reply) {
+      if (!reply.ok()) PHOTON_LOG(WARNING) << "could not report a driver's exit to the GCS: " << reply.status();
+    });
+    drivers_.erase(it++);
+  }
 }
 
 void Raylet::Report() {

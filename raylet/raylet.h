@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -92,12 +93,16 @@ class Raylet {
   void OnRegistered(const absl::Status& status);
   void Report();
   void OnReported(const absl::Status& status);
+  // Drivers on this node, by pid: their exit is reported to the GCS.
+  absl::Status WatchDriver(int pid, const rpc::Address& driver);
+  void CheckDrivers();
   rpc::GcsNodeInfo NodeInfo() const;
   // Sends what workers printed since the last call (one request in flight).
   void ForwardWorkerLogs();
   void OnWorkerLogsSent(const absl::Status& status, int lines);
 
   Options options_;
+  std::map<int, rpc::Address> drivers_;  // loop-owned
   EventLoop& loop_;
   gcs::AsyncGcsClient gcs_;
   std::unique_ptr<LogMonitor> log_monitor_;

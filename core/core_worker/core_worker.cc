@@ -145,6 +145,15 @@ absl::Status CoreWorker::StartServices() {
   }
   RETURN_IF_ERROR(nodes_->Start());
   events_->Start();
+  if (identity_.is_driver) {
+    // So that a crash of this process still ends the actors it owns.
+    rpc::WatchDriverRequest watch;
+    watch.set_pid(getpid());
+    *watch.mutable_driver() = identity_.address;
+    local_raylet_->WatchDriver(std::move(watch), [](absl::StatusOr<rpc::WatchDriverReply> reply) {
+      if (!reply.ok()) PHOTON_LOG(INFO) << "the raylet does not watch this driver: " << reply.status();
+    });
+  }
   return absl::OkStatus();
 }
 

@@ -33,6 +33,7 @@ constexpr milliseconds kPullGrace = seconds(1);
 constexpr Rpc kFreeObjects{"Raylet.FreeObjects", {seconds(2), 2}};
 // Sequence-numbered, so a retry that overtakes a later one does no harm.
 constexpr Rpc kNotifyWorkerBlocked{"Raylet.NotifyWorkerBlocked", {seconds(5), 3}};
+constexpr Rpc kWatchDriver{"Raylet.WatchDriver", {seconds(5), 3}};
 constexpr Rpc kPrepareBundles{"Raylet.PrepareBundles", {seconds(5), 2}};
 constexpr Rpc kCommitBundles{"Raylet.CommitBundles", {seconds(5), 2}};
 constexpr Rpc kCancelBundles{"Raylet.CancelBundles", {seconds(5), 2}};
@@ -96,6 +97,11 @@ void RayletClient::PullObject(PullObjectRequest request, ReplyCallback<PullObjec
 void RayletClient::FreeObjects(FreeObjectsRequest request, ReplyCallback<FreeObjectsReply> done) {
   StartCall<FreeObjectsReply>(loop_, Spec(kFreeObjects.name, kFreeObjects.policy),
                               BindAttempt(stub_, &Async::FreeObjects, std::move(request)), std::move(done));
+}
+
+void RayletClient::WatchDriver(WatchDriverRequest request, ReplyCallback<WatchDriverReply> done) {
+  StartCall<WatchDriverReply>(loop_, Spec(kWatchDriver.name, kWatchDriver.policy),
+                              BindAttempt(stub_, &Async::WatchDriver, std::move(request)), std::move(done));
 }
 
 void RayletClient::NotifyWorkerBlocked(NotifyWorkerBlockedRequest request,

@@ -61,6 +61,7 @@ class RayletClient {
   // A leased worker's task blocked in get/wait or went on (the CPU goes back
   // to the node meanwhile).
   void NotifyWorkerBlocked(NotifyWorkerBlockedRequest request, ReplyCallback<NotifyWorkerBlockedReply> done);
+  void WatchDriver(WatchDriverRequest request, ReplyCallback<WatchDriverReply> done);
   // Placement group bundles (the GCS's two-phase commit).
   void PrepareBundles(PrepareBundlesRequest request, ReplyCallback<PrepareBundlesReply> done);
   void CommitBundles(CommitBundlesRequest request, ReplyCallback<CommitBundlesReply> done);

@@ -21,6 +21,8 @@ constexpr milliseconds kMinReportDeadline = seconds(1);
 // PublishWorkerLogs: one attempt; what fails is dropped (the files keep it).
 constexpr rpc::RetryPolicy kPublishWorkerLogs{seconds(5), 1};
 constexpr rpc::RetryPolicy kCreatePlacementGroup{seconds(30), 1};
+// Retried through a GCS restart: an owner's actors must not outlive it.
+constexpr rpc::RetryPolicy kReportWorkerFailure{seconds(5), 6};
 
 }  // namespace
 
@@ -31,7 +33,8 @@ AsyncGcsClient::AsyncGcsClient(EventLoop& loop, Options options)
       nodes_(rpc::NodeInfoGcsService::NewStub(channel_)),
       resources_(rpc::NodeResourceGcsService::NewStub(channel_)),
       pubsub_(rpc::PubsubGcsService::NewStub(channel_)),
-      placement_groups_(rpc::PlacementGroupInfoGcsService::NewStub(channel_)) {}
+      placement_groups_(rpc::PlacementGroupInfoGcsService::NewStub(channel_)),
+      actors_(rpc::ActorInfoGcsService::NewStub(channel_)) {}
 
 rpc::CallSpec AsyncGcsClient::Spec(const char* name, const rpc::RetryPolicy& policy) const {
   return rpc::CallSpec{name, options_.address, options_.token, policy};
@@ -60,6 +63,14 @@ void AsyncGcsClient::PublishWorkerLogs(rpc::PublishWorkerLogsRequest request,
   rpc::StartCall<rpc::PublishWorkerLogsReply>(loop_, Spec("Gcs.PublishWorkerLogs", kPublishWorkerLogs),
                                               rpc::BindAttempt(pubsub_, &Async::PublishWorkerLogs, std::move(request)),
                                               std::move(done));
+}
+
+void AsyncGcsClient::ReportWorkerFailure(rpc::ReportWorkerFailureRequest request,
+                                         rpc::ReplyCallback<rpc::ReportWorkerFailureReply> done) {
+  using Async = rpc::ActorInfoGcsService::StubInterface::async_interface;
+  rpc::StartCall<rpc::ReportWorkerFailureReply>(loop_, Spec("Gcs.ReportWorkerFailure", kReportWorkerFailure),
+                                                rpc::BindAttempt(actors_, &Async::ReportWorkerFailure, std::move(request)),
+                                                std::move(done));
 }
 
 void AsyncGcsClient::CreatePlacementGroup(rpc::CreatePlacementGroupRequest request,

@@ -56,6 +56,8 @@ class AsyncGcsClient {
                            rpc::ReplyCallback<rpc::ReportResourceUsageReply> done);
   void PublishWorkerLogs(rpc::PublishWorkerLogsRequest request,
                          rpc::ReplyCallback<rpc::PublishWorkerLogsReply> done);
+  void ReportWorkerFailure(rpc::ReportWorkerFailureRequest request,
+                           rpc::ReplyCallback<rpc::ReportWorkerFailureReply> done);
   // Not retried: a second attempt would find the group (its name) taken.
   void CreatePlacementGroup(rpc::CreatePlacementGroupRequest request,
                             rpc::ReplyCallback<rpc::CreatePlacementGroupReply> done);
@@ -65,12 +67,13 @@ class AsyncGcsClient {
 
   EventLoop& loop_;
   const Options options_;
-  const std::shared_ptr<grpc::Channel> channel_;  // one for all four services
+  const std::shared_ptr<grpc::Channel> channel_;  // one for all five services
   // Shared with the calls in flight, which may outlive this client.
   const std::shared_ptr<rpc::NodeInfoGcsService::Stub> nodes_;
   const std::shared_ptr<rpc::NodeResourceGcsService::Stub> resources_;
   const std::shared_ptr<rpc::PubsubGcsService::Stub> pubsub_;
   const std::shared_ptr<rpc::PlacementGroupInfoGcsService::Stub> placement_groups_;
+  const std::shared_ptr<rpc::ActorInfoGcsService::Stub> actors_;
 };
 
 }  // namespace gcs
