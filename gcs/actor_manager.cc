@@ -278,12 +278,15 @@ void ActorManager::End(Actor& actor, rpc::ActorDeathCause cause) {
   Publish(actor);
 }
 
-absl::Status ActorManager::Kill(const ActorID& id, bool no_restart) {
+absl::Status ActorManager::Kill(const ActorID& id, bool no_restart, bool intentional_exit) {
   auto it = actors_.find(id);
   if (it == actors_.end()) return absl::NotFoundError("kill: no actor " + id.Hex());
   Actor& actor = it->second;
   if (actor.data.state() == rpc::DEAD) return absl::OkStatus();
-  EndWorker(actor, no_restart, DeathCause(rpc::ActorDeathCause::KILLED, "the actor was killed"));
+  EndWorker(actor, no_restart,
+            intentional_exit ? DeathCause(rpc::ActorDeathCause::INTENTIONAL_EXIT,
+                                          "it exited intentionally (photon.actor.exit_actor() was called in it)")
+                             : DeathCause(rpc::ActorDeathCause::KILLED, "the actor was killed"));
   return absl::OkStatus();
 }
 

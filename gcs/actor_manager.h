@@ -53,7 +53,7 @@ class ActorManager {
   absl::Status Register(rpc::ActorTableData actor);
   // NotFound for an unknown actor. Without `no_restart` the actor restarts
   // if it has restarts left.
-  absl::Status Kill(const ActorID& id, bool no_restart);
+  absl::Status Kill(const ActorID& id, bool no_restart, bool intentional_exit = false);
   absl::StatusOr<rpc::ActorTableData> Get(const ActorID& id) const;
   // NotFound when no actor that is not DEAD has that name.
   absl::StatusOr<rpc::ActorTableData> GetNamed(const std::string& name, const std::string& ns) const;

@@ -252,7 +252,7 @@ grpc::ServerUnaryReactor* ActorInfoService::KillActor(grpc::CallbackServerContex
   return ServeSync(server_, "ActorInfo.Kill", ctx, req, reply,
                    [this](const rpc::KillActorRequest& r, rpc::KillActorReply*) -> absl::Status {
                      ASSIGN_OR_RETURN(ActorID id, ActorID::FromBinary(r.actor_id()));
-                     return actors_.Kill(id, r.no_restart());
+                     return actors_.Kill(id, r.no_restart(), r.intentional_exit());
                    });
 }
 

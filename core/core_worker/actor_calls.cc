@@ -103,9 +103,9 @@ absl::StatusOr<std::vector<ObjectID>> ActorCalls::Call(const ActorID& actor, con
   return deps_.tasks.Submit(std::move(spec), std::move(args));
 }
 
-absl::Status ActorCalls::Kill(const ActorID& actor, bool no_restart) {
+absl::Status ActorCalls::Kill(const ActorID& actor, bool no_restart, bool intentional_exit) {
   if (deps_.shut_down) return ShutDownError();
-  return deps_.gcs.KillActor(actor, no_restart);
+  return deps_.gcs.KillActor(actor, no_restart, intentional_exit);
 }
 
 absl::StatusOr<ActorID> ActorCalls::GetNamed(const std::string& name, const std::string& ns) {

@@ -54,7 +54,8 @@ class ActorCalls {
   absl::StatusOr<std::vector<ObjectID>> Call(const ActorID& actor, const std::string& method,
                                              std::vector<TaskArg> args, int num_returns = 1);
   // Ends the actor now; without `no_restart` it restarts if it may.
-  absl::Status Kill(const ActorID& actor, bool no_restart);
+  // `intentional_exit`: the actor ends itself (exit_actor).
+  absl::Status Kill(const ActorID& actor, bool no_restart, bool intentional_exit = false);
   // `ns` empty: this job's namespace. NotFound when no live actor has the name.
   absl::StatusOr<ActorID> GetNamed(const std::string& name, const std::string& ns);
   // The GCS's record of the actor.

@@ -8,6 +8,7 @@ namespace {
 
 constexpr char kPayloadUrl[] = "photon/error-kind";
 constexpr char kValueUrl[] = "photon/error-value";
+constexpr char kNotRetryableUrl[] = "photon/not-retryable";
 constexpr char kMetadataPrefix[] = "photon-error:";
 
 }  // namespace
@@ -69,6 +70,13 @@ absl::Status WithErrorValue(absl::Status status, const std::string& value) {
   if (!value.empty()) status.SetPayload(kValueUrl, absl::Cord(value));
   return status;
 }
+
+absl::Status NotRetryable(absl::Status status) {
+  status.SetPayload(kNotRetryableUrl, absl::Cord("1"));
+  return status;
+}
+
+bool IsNotRetryable(const absl::Status& status) { return status.GetPayload(kNotRetryableUrl).has_value(); }
 
 absl::Status ErrorStatus(ErrorKind kind, const std::string& message, const std::string& value) {
   absl::StatusCode code = absl::StatusCode::kUnknown;

@@ -59,6 +59,10 @@ ErrorKind ErrorKindOf(const absl::Status& status);
 // execute callback attaches one with WithErrorValue.
 std::string ErrorValueOf(const absl::Status& status);
 absl::Status WithErrorValue(absl::Status status, const std::string& value);
+// An application error the task's retry_exceptions does not name (a list of
+// exception types, which only the language can match): not retried.
+absl::Status NotRetryable(absl::Status status);
+bool IsNotRetryable(const absl::Status& status);
 
 // What every call made after Shutdown returns: FailedPrecondition
 // "photon is shut down".

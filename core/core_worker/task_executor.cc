@@ -123,6 +123,7 @@ void TaskExecutor::Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc
   reply->set_error_message(absl::StrCat(results.status().message(),
                                         Where(spec, *TaskID::FromBinary(spec.task_id()), deps_.self.node_id)));
   reply->set_error_payload(ErrorValueOf(results.status()));
+  reply->set_not_retryable(IsNotRetryable(results.status()));
 }
 
 void TaskExecutor::AddReturns(const rpc::TaskSpec& spec, std::vector<TaskResult> results, rpc::TaskReply* reply) {

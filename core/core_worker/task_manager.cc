@@ -142,7 +142,8 @@ void TaskManager::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& r
     deps_.events.RecordAttempt(spec, rpc::FINISHED, node, worker);
   } else {
     const int max_retries = spec.max_retries();
-    if (spec.retry_exceptions() && !deps_.shut_down && (max_retries < 0 || spec.attempt() < max_retries)) {
+    if (spec.retry_exceptions() && !reply.not_retryable() && !deps_.shut_down &&
+        (max_retries < 0 || spec.attempt() < max_retries)) {
       deps_.events.RecordAttempt(spec, rpc::FAILED, node, worker, "", reply.error_message());
       PHOTON_LOG(INFO) << "task " << spec.function_name() << " attempt " << spec.attempt()
                        << " raised; retrying (retry_exceptions)";

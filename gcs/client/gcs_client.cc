@@ -222,10 +222,11 @@ absl::StatusOr<rpc::ActorTableData> GcsClient::GetNamedActor(const std::string& 
   return reply.actor();
 }
 
-absl::Status GcsClient::KillActor(const ActorID& actor, bool no_restart) {
+absl::Status GcsClient::KillActor(const ActorID& actor, bool no_restart, bool intentional_exit) {
   rpc::KillActorRequest req;
   req.set_actor_id(actor.Binary());
   req.set_no_restart(no_restart);
+  req.set_intentional_exit(intentional_exit);
   rpc::KillActorReply reply;
   return Call("KillActor", [&](grpc::ClientContext* c) { return actors_->KillActor(c, req, &reply); });
 }

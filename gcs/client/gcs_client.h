@@ -66,7 +66,7 @@ class GcsClient {
   absl::Status RegisterActor(const rpc::ActorTableData& actor);
   absl::StatusOr<rpc::ActorTableData> GetActorInfo(const ActorID& actor);
   absl::StatusOr<rpc::ActorTableData> GetNamedActor(const std::string& name, const std::string& ns);
-  absl::Status KillActor(const ActorID& actor, bool no_restart);
+  absl::Status KillActor(const ActorID& actor, bool no_restart, bool intentional_exit = false);
 
   // PG_CREATED when the group was placed before the GCS answered, else PG_PENDING.
   absl::StatusOr<rpc::PlacementGroupState> CreatePlacementGroup(const rpc::PlacementGroupTableData& group);

@@ -18,7 +18,9 @@ class PhotonSystemError(PhotonError):
 class TaskError(PhotonError):
     """A task (or actor method) raised. ``cause`` is the remote exception when
     it could be unpickled; the instance is also an instance of the cause's
-    class, so ``except ValueError`` catches a remote ValueError."""
+    class, so ``except ValueError`` catches a remote ValueError, and it reads
+    the cause's own fields (``err.code`` of an exception that set
+    ``self.code``)."""
 
     def __init__(self, message, cause=None, function_name=""):
         super().__init__(message)
@@ -51,10 +53,13 @@ class TaskError(PhotonError):
                     "__init__": TaskError.__init__,
                     "__str__": TaskError.__str__,
                     "__reduce__": TaskError.__reduce__,
+                    "__getattr__": _cause_attribute,
                 })
                 _DUAL_CLASSES[cause_cls] = cls
             err = cls.__new__(cls)
-            TaskError.__init__(err, self.message, cause, self.function_name)
+            # Not TaskError.__init__: its super().__init__ would be the
+            # cause class's, which may set fields of its own.
+            err.message, err.cause, err.function_name = self.message, cause, self.function_name
             err.args = cause.args if cause.args else (self.message,)
             err.__cause__ = cause
             return err
@@ -64,6 +69,14 @@ class TaskError(PhotonError):
 
 
 _DUAL_CLASSES = {}
+
+
+def _cause_attribute(self, name):
+    # Called only for what the error itself lacks: the cause's fields.
+    cause = self.__dict__.get("cause")
+    if cause is None or name.startswith("__"):
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    return getattr(cause, name)
 
 
 def _rebuild_task_error(message, cause, function_name):

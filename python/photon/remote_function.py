@@ -17,6 +17,7 @@ class RemoteFunction:
         self._exported = Exported(function)
         self._options = opts.check(dict(options), opts.TASK_OPTIONS, f"remote function {function.__name__}")
         self._core_options = None
+        self._call_options = None
         functools.update_wrapper(self, function)
 
     def __call__(self, *args, **kwargs):
@@ -27,6 +28,7 @@ class RemoteFunction:
         """A copy of this function with some options changed (for its calls)."""
         other = opts.copy_with(self, options, opts.TASK_OPTIONS, f"remote function {self._function.__name__}")
         other._core_options = None
+        other._call_options = None
         return other
 
     def __getstate__(self):
@@ -34,11 +36,15 @@ class RemoteFunction:
         # made again where it is used.
         state = dict(self.__dict__)
         state["_core_options"] = None
+        state["_call_options"] = None
         return state
 
     def _prepared(self):
         if self._core_options is None:
             self._core_options = opts.task_options(self._options)
+            retry_on = self._options.get("retry_exceptions")
+            # A list of classes: the worker needs it to tell which to retry.
+            self._call_options = {"retry_exceptions": retry_on} if isinstance(retry_on, tuple) and retry_on else None
         return self._core_options
 
     def remote(self, *args, **kwargs):
@@ -48,6 +54,8 @@ class RemoteFunction:
         encoded, has_kwargs = call_args.encode(args, kwargs)
         if has_kwargs:
             key += call_args.KWARGS_SUFFIX
+        if self._call_options is not None:
+            key = call_args.add_call_options(encoded, key, self._call_options)
         refs = [ObjectRef(i) for i in core.submit_task(key, encoded, options)]
         if options.num_returns == 1:
             return refs[0]

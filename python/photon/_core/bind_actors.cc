@@ -53,11 +53,12 @@ void BindActors(WorkerClass& w) {
              return ObjectIdList(WithoutGil([&] { return cw.actors().Call(id, method, call.Take(), num_returns); }));
            })
       .def("kill_actor",
-           [](PyWorker& self, const py::bytes& actor, bool no_restart) {
+           [](PyWorker& self, const py::bytes& actor, bool no_restart, bool intentional_exit) {
              CoreWorker& cw = self.Get();
              const ActorID id = IdFromBytes<ActorID>(actor, "actor id");
-             WithoutGil([&] { return cw.actors().Kill(id, no_restart); });
-           })
+             WithoutGil([&] { return cw.actors().Kill(id, no_restart, intentional_exit); });
+           },
+           py::arg("actor"), py::arg("no_restart"), py::arg("intentional_exit") = false)
       .def("get_named_actor",
            [](PyWorker& self, const std::string& name, const std::string& ns) {
              CoreWorker& cw = self.Get();

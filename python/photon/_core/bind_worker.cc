@@ -34,8 +34,11 @@ core::CoreWorkerOptions::Execute MakeExecute(PyObject* execute) {
       for (const auto& v : values) args.append(std::make_shared<Buffer>(Buffer{v}));
       py::tuple outcome = py::reinterpret_borrow<py::object>(execute)(TaskInfo(spec), args).cast<py::tuple>();
       if (!outcome[0].cast<bool>()) {
-        return core::WithErrorValue(absl::UnknownError(outcome[1].cast<std::string>()),
-                                    outcome[2].cast<std::string>());
+        // (False, traceback text, pickled exception[, retryable])
+        absl::Status error =
+            core::WithErrorValue(absl::UnknownError(outcome[1].cast<std::string>()), outcome[2].cast<std::string>());
+        if (outcome.size() > 3 && !outcome[3].cast<bool>()) error = core::NotRetryable(std::move(error));
+        return error;
       }
       // Each result: (in-band pickle, buffers, ids of the references inside,
       // each held by a local reference the executor takes over).

@@ -12,6 +12,7 @@ import sys
 import threading
 import traceback
 
+from photon._private import actor_exit, actor_methods, retries
 from photon._private import args as call_args
 from photon._private import function_manager
 from photon._private import serialization
@@ -38,6 +39,7 @@ class _Actor:
     actor_id = b""
     resources = {}  # what the actor holds (its creation task's resources)
     loop = None  # the asyncio loop of an actor with async methods
+    methods = None  # its actor_methods.MethodRunner
 
     @classmethod
     def start_loop(cls):
@@ -81,33 +83,43 @@ def _run(fn, args, kwargs):
     return result
 
 
+def _call_method(name, args, kwargs, call_options):
+    if name == "__ray_ready__":  # Ray's: resolves once the actor is constructed
+        return True
+    if name == "__ray_terminate__":  # Ray's: ends the actor after the calls before it
+        actor_exit.exit_current(_Actor.actor_id)
+    fn = getattr(_Actor.instance, name, None)
+    if fn is None:
+        raise AttributeError(f"actor {type(_Actor.instance).__name__} has no method '{name}'")
+    return _Actor.methods.call(name, fn, args, kwargs, call_options)
+
+
 def execute(info, values):
     task = TaskInfo(info)
     _local.task = task
     name, _, actor, creation, num_returns = info[0], info[1], info[2], info[3], info[4]
     core = state.core
+    call_options = {}
     try:
-        name, args, kwargs = call_args.decode(values, name)
+        name, args, kwargs, call_options = call_args.decode(values, name)
         if creation:
             cls = function_manager.load(core, name)
             _Actor.actor_id = actor
             _Actor.resources = dict(task.resources)
             if function_manager.is_async_class(cls):
                 _Actor.start_loop()
+            _Actor.methods = actor_methods.MethodRunner(call_options, _run)
             _Actor.instance = cls(*args, **kwargs)
             return (True, [])
         if actor:
-            fn = getattr(_Actor.instance, name, None)
-            if fn is None:
-                raise AttributeError(f"actor {type(_Actor.instance).__name__} has no method '{name}'")
-            result = _run(fn, args, kwargs)
+            result = _call_method(name, args, kwargs, call_options)
             return (True, _results(result, num_returns, name))
         fn = function_manager.load(core, name)
         result = _run(fn, args, kwargs)
         return (True, _results(result, num_returns, getattr(fn, "__name__", name)))
     except SystemExit:
         if actor and not creation:
-            # exit_actor(): end this worker; the caller sees the actor die.
+            # sys.exit() in a method: end this worker; the caller sees the actor die.
             sys.stdout.flush()
             sys.stderr.flush()
             import os
@@ -123,7 +135,10 @@ def execute(info, values):
                 value = cloudpickle.dumps(e, protocol=5)
             except Exception:
                 value = b""
-        return (False, text, value)
+        retry_on = call_options.get("retry_exceptions")
+        # Submitted to be retried on any exception: is this one listed?
+        retryable = bool(actor) or not isinstance(retry_on, tuple) or retries.matches(e, retry_on)
+        return (False, text, value, retryable)
     finally:
         _local.task = None
         sys.stdout.flush()

@@ -1,13 +1,19 @@
 """The options of @remote and .options(): names, checks, and their core form."""
 
 from photon import _core
+from photon._private import concurrency_groups, retries
 
 TASK_OPTIONS = {"num_cpus", "num_gpus", "resources", "memory", "num_returns", "max_retries",
                 "retry_exceptions", "scheduling_strategy", "name", "runtime_env", "max_calls"}
 ACTOR_OPTIONS = {"num_cpus", "num_gpus", "resources", "memory", "max_restarts", "max_task_retries",
                  "max_concurrency", "name", "namespace", "lifetime", "get_if_exists", "scheduling_strategy",
-                 "runtime_env"}
-METHOD_OPTIONS = {"num_returns"}
+                 "runtime_env", "concurrency_groups"}
+# @photon.method(...) takes these; a method's .options(...) also a name.
+METHOD_DECORATOR_OPTIONS = {"num_returns", "concurrency_group", "max_task_retries", "retry_exceptions"}
+METHOD_OPTIONS = METHOD_DECORATOR_OPTIONS | {"name"}
+# The options of an actor call that its worker applies (the core has no
+# field for them): they travel with the call (args.add_call_options).
+WORKER_METHOD_OPTIONS = ("concurrency_group", "max_task_retries", "retry_exceptions")
 
 
 def check(options, valid, what):
@@ -43,6 +49,16 @@ def check(options, valid, what):
         raise ValueError(f"lifetime must be None, 'detached' or 'non_detached', got {lifetime!r}")
     if options.get("runtime_env"):
         raise ValueError("runtime_env is supported by photon.init() (job level), not per task or actor")
+    name = options.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"name must be a string, got {name!r}")
+    group = options.get("concurrency_group")
+    if group is not None and (not isinstance(group, str) or not group):
+        raise ValueError(f"concurrency_group must be a non-empty string, got {group!r}")
+    if "retry_exceptions" in options:
+        options["retry_exceptions"] = retries.check(options["retry_exceptions"])
+    if "concurrency_groups" in options:
+        options["concurrency_groups"] = concurrency_groups.check(options["concurrency_groups"])
     return options
 
 
@@ -93,6 +109,8 @@ def task_options(options):
     if options.get("max_retries") is not None:
         out.max_retries = options["max_retries"]
     if options.get("retry_exceptions") is not None:
+        # A list: the core retries every exception, the worker reports the
+        # others as not retried (photon/_private/retries.py).
         out.retry_exceptions = bool(options["retry_exceptions"])
     _set_strategy(out, options)
     return out
@@ -100,7 +118,8 @@ def task_options(options):
 
 def actor_options(options, class_name, max_concurrency=None):
     """A photon._core.ActorOptions: the core's defaults, then what was given.
-    `max_concurrency`: the default for this class when none was given."""
+    `max_concurrency`: the threads the core gives the actor (None: the
+    option's)."""
     out = _core.ActorOptions()
     out.resources = resources(options, out.resources)
     out.name = options.get("name") or ""
@@ -110,8 +129,8 @@ def actor_options(options, class_name, max_concurrency=None):
     for key in ("max_restarts", "max_task_retries"):
         if options.get(key) is not None:
             setattr(out, key, options[key])
-    if options.get("max_concurrency") or max_concurrency:
-        out.max_concurrency = options.get("max_concurrency") or max_concurrency
+    if max_concurrency or options.get("max_concurrency"):
+        out.max_concurrency = max_concurrency or options["max_concurrency"]
     out.class_name = class_name
     _set_strategy(out, options)
     return out

@@ -213,12 +213,12 @@ def wait(refs, *, num_returns=1, timeout=None, fetch_local=True):
             raise TypeError(f"wait(): item {i} is a {type(r).__name__}, not an ObjectRef")
     if not isinstance(num_returns, int) or num_returns < 0:
         raise ValueError(f"wait(): num_returns must be an int >= 0, got {num_returns!r}")
+    if not refs:  # as Ray: whatever num_returns asks for
+        return [], []
     if num_returns > len(refs):
         raise ValueError(f"wait(): num_returns ({num_returns}) is more than the {len(refs)} refs given")
     if len(set(refs)) != len(refs):
         raise ValueError("wait(): the list holds the same ObjectRef twice")
-    if not refs:
-        return [], []
     flags = c.wait([r._id for r in refs], num_returns, _timeout_ms(timeout))
     ready, not_ready = [], []
     for r, f in zip(refs, flags):
