@@ -58,9 +58,11 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(const Options&
 }
 
 absl::Status LocalCluster::CreateSession() {
-  session_dir_ = absl::StrCat(Session::Root(), "/local_", getpid(), "_", NodeID::FromRandom().Hex().substr(0, 8));
+  // The machine's latest session while it lives, as `photon start`'s is: other
+  // processes find it (photon.init("auto"), photon status, photon stop).
+  ASSIGN_OR_RETURN(Session session, Session::Create());
+  session_dir_ = session.dir();
   RETURN_IF_ERROR(MakeDirectories(session_dir_ + "/logs", 0700));
-  ASSIGN_OR_RETURN(Session session, Session::Open(session_dir_));
   ASSIGN_OR_RETURN(token_, Session::GenerateToken());
   return session.WriteToken(token_);
 }
@@ -74,7 +76,12 @@ absl::Status LocalCluster::StartDaemons(const Options& options, const std::strin
   if (!gcs.ok()) return gcs.status();
   std::vector<std::string> raylet = RayletArgs(options, gcs_address_, session_dir_);
   raylet.insert(raylet.begin(), raylet_binary);
-  return StartDaemon(std::move(raylet), "raylet.out").status();
+  absl::StatusOr<pid_t> raylet_pid = StartDaemon(std::move(raylet), "raylet.out");
+  if (!raylet_pid.ok()) return raylet_pid.status();
+  ASSIGN_OR_RETURN(Session session, Session::Open(session_dir_));
+  RETURN_IF_ERROR(session.WriteGcsAddress(gcs_address_));
+  RETURN_IF_ERROR(session.WritePid("gcs", *gcs));
+  return session.WritePid("raylet-local", *raylet_pid);
 }
 
 absl::StatusOr<pid_t> LocalCluster::StartDaemon(std::vector<std::string> argv, const std::string& log_name) {

@@ -88,7 +88,10 @@ absl::StatusOr<Session> Session::Create() {
   localtime_r(&now, &local);
   char stamp[32];
   strftime(stamp, sizeof(stamp), "%Y-%m-%d_%H-%M-%S", &local);
-  std::string name = absl::StrCat("session_", stamp, "_", getpid());
+  // (A process may start several sessions within a second: photon.init(),
+  // shutdown(), init() again.)
+  static int started_here = 0;
+  std::string name = absl::StrCat("session_", stamp, "_", getpid(), started_here++ > 0 ? absl::StrCat("_", started_here) : "");
   Session session(root + "/" + name);
   RETURN_IF_ERROR(MakeDirectories(session.logs_dir(), 0755));
   RETURN_IF_ERROR(MakeDirectories(session.dir_ + "/pids", 0755));

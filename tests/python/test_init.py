@@ -67,6 +67,40 @@ def test_local_cluster_stops_when_the_driver_exits(isolated_tmp):
     wait_until(lambda: not _processes_mentioning(session), timeout=30, what="the local cluster's processes to end")
 
 
+def test_auto_finds_a_cluster_another_script_started(fresh_driver, isolated_tmp):
+    script = ("import photon, sys, time\n"
+              "print(photon.init(num_cpus=1)['address'], flush=True)\n"
+              "sys.stdin.readline()\n")
+    owner = subprocess.Popen(["/usr/bin/python3", "-c", script], env=driver_env(PHOTON_TMPDIR=isolated_tmp),
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        address = owner.stdout.readline().strip()
+        assert photon.init(address="auto")["address"] == address
+        assert photon.get(env_var.remote("NOPE")) is None
+        status = subprocess.run([binary("photon"), "status"], env=driver_env(PHOTON_TMPDIR=isolated_tmp),
+                                capture_output=True, text=True, timeout=30)
+        assert status.returncode == 0 and "1 node" in status.stdout, status.stdout + status.stderr
+        photon.shutdown()
+    finally:
+        owner.communicate("\n", timeout=30)
+    with pytest.raises(ConnectionError, match="no running cluster"):  # gone with its script
+        photon.init(address="auto")
+
+
+def test_first_call_initializes_photon(isolated_tmp):
+    script = ("import photon\n"
+              "@photon.remote\n"
+              "def f():\n"
+              "    return 8\n"
+              "print('RESULT', photon.get(f.remote()), photon.is_initialized())\n")
+    done = run_driver(script, driver_env(PHOTON_TMPDIR=isolated_tmp))
+    assert "RESULT 8 True" in done.stdout, done.stderr[-2000:]
+    for off in ({"PHOTON_DISABLE_AUTO_INIT": "1"}, {"RAY_ENABLE_AUTO_CONNECT": "0"}):
+        done = run_driver(script, driver_env(PHOTON_TMPDIR=isolated_tmp, **off))
+        assert done.returncode != 0
+        assert "photon is not initialized: call photon.init() first (automatic initialization is off" in done.stderr
+
+
 def test_auto_without_a_cluster(fresh_driver, isolated_tmp):
     with pytest.raises(ConnectionError, match="no running cluster"):
         photon.init(address="auto")

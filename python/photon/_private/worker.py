@@ -164,7 +164,23 @@ state.on_exit = shutdown
 
 def core():
     c = state.core  # the hot path: one attribute read
-    return c if c is not None else state.require_core()
+    return c if c is not None else _auto_init()
+
+
+def _auto_init():
+    """As in Ray 2.x: the first call that needs a cluster initializes photon
+    with init()'s defaults, unless PHOTON_DISABLE_AUTO_INIT=1 (or Ray's
+    RAY_ENABLE_AUTO_CONNECT=0) turns that off."""
+    if os.environ.get("PHOTON_DISABLE_AUTO_INIT") == "1" or os.environ.get("RAY_ENABLE_AUTO_CONNECT") == "0":
+        c = state.core
+        if c is None:
+            raise RuntimeError("photon is not initialized: call photon.init() first (automatic "
+                               "initialization is off: PHOTON_DISABLE_AUTO_INIT=1 or RAY_ENABLE_AUTO_CONNECT=0)")
+        return c
+    with state.lock:
+        if state.core is None:
+            init()
+        return state.require_core()
 
 
 def put(value):
