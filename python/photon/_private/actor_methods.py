@@ -27,6 +27,8 @@ class MethodRunner:
     def call(self, name, fn, args, kwargs, call_options):
         """The result of the method `name` (bound: `fn`) called with `args`,
         `kwargs` and `call_options`."""
+        if self._limits is None and not call_options:
+            return self._run(fn, args, kwargs)  # the common case, kept short
         group = call_options.get("concurrency_group")
         if self._limits is not None:
             self._limits.check(group, f"actor method {name}")

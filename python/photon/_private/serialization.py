@@ -67,11 +67,15 @@ def pickle_result(value, core):
     result. Each of those references gets a local reference here, which the
     core takes over once the caller has them (the ObjectRefs themselves go
     with the value when the task returns)."""
-    with NestedRefs() as nested:
+    outer = getattr(_local, "nested", None)  # (NestedRefs, inlined: this runs for every result)
+    ids = _local.nested = []
+    try:
         inband, raws = pickle_with_buffers(value)
-    for object_id in nested.ids:
+    finally:
+        _local.nested = outer
+    for object_id in ids:
         core.add_local_reference(object_id)
-    return inband, raws, nested.ids
+    return inband, raws, ids
 
 
 def deserialize(data):
