@@ -7,13 +7,17 @@ import time
 
 from testutil import driver_env
 
-# A driver of the test's cluster that blocks on a task that never ends.
-_BLOCKED_DRIVER = """
-import sys, time, photon
+# The start of a driver of the test's cluster with a task that never ends.
+_FOREVER = """
+import sys, threading, time, photon
 photon.init()
 @photon.remote(num_cpus=0)
 def forever():
     time.sleep(3600)
+"""
+
+# A driver that blocks on it.
+_BLOCKED_DRIVER = _FOREVER + """
 ref = forever.remote()
 print('BLOCKING', flush=True)
 t = time.monotonic()
@@ -55,13 +59,7 @@ def test_ctrl_c_interrupts_a_blocked_wait(one_node):
 
 
 def test_shutdown_ends_gets_waiting_in_other_threads(one_node):
-    script = """
-import threading, time, photon
-from photon.exceptions import PhotonError
-photon.init()
-@photon.remote(num_cpus=0)
-def forever():
-    time.sleep(3600)
+    script = _FOREVER + """
 ref = forever.remote()
 errors = []
 def waiter():
@@ -89,12 +87,7 @@ except Exception as e:
 
 
 def test_exit_with_a_pending_future_does_not_hang(one_node):
-    script = """
-import time, photon
-photon.init()
-@photon.remote(num_cpus=0)
-def forever():
-    time.sleep(3600)
+    script = _FOREVER + """
 pending = [forever.remote().future() for _ in range(3)]
 print('EXITING', flush=True)
 """
