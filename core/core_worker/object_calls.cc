@@ -98,7 +98,8 @@ absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> ObjectCalls::Ge
   for (const ObjectID& id : ids) RETURN_IF_ERROR(CheckKnown(id, " (freed, or never created here)"));
   const auto deadline = timeout.count() < 0 ? std::chrono::steady_clock::time_point::max()
                                             : std::chrono::steady_clock::now() + timeout;
-  WorkerBlocking::Scope blocked = deps_.blocking.BlockIf(deps_.memory_store.NumPresent(ids) < ids.size());
+  WorkerBlocking::Scope blocked =
+      deps_.blocking.BlockIf([&] { return deps_.memory_store.NumPresent(ids) < ids.size(); });
   // One wait for all of them (in slices when it may be interrupted), then
   // fetch what lives in object stores.
   absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> all;
@@ -149,8 +150,8 @@ absl::StatusOr<std::vector<bool>> ObjectCalls::Wait(const std::vector<ObjectID>&
     if (!seen.insert(id).second) return absl::InvalidArgumentError("wait: object " + id.Hex() + " is listed twice");
     RETURN_IF_ERROR(CheckKnown(id, ""));
   }
-  WorkerBlocking::Scope blocked =
-      deps_.blocking.BlockIf(deps_.memory_store.NumPresent(ids) < static_cast<size_t>(num_returns));
+  WorkerBlocking::Scope blocked = deps_.blocking.BlockIf(
+      [&] { return deps_.memory_store.NumPresent(ids) < static_cast<size_t>(num_returns); });
   const auto deadline = timeout.count() < 0 ? std::chrono::steady_clock::time_point::max()
                                             : std::chrono::steady_clock::now() + timeout;
   while (true) {

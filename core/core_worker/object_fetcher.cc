@@ -59,7 +59,7 @@ std::string ObjectFetcher::Pull(const ObjectID& id, const std::vector<std::strin
       std::chrono::seconds(5),
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
   request.set_timeout_ms(std::max<int64_t>(1, left.count()));
-  WorkerBlocking::Scope blocked = deps_.blocking.BlockIf(true);
+  WorkerBlocking::Scope blocked = deps_.blocking.BlockIf([] { return true; });
   absl::StatusOr<rpc::PullObjectReply> pulled = deps_.local_raylet.PullObjectAndWait(std::move(request));
   return pulled.ok() ? "" : std::string(pulled.status().message());
 }

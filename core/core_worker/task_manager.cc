@@ -167,12 +167,9 @@ bool TaskManager::StoreReturns(const rpc::TaskReply& reply) {
     absl::StatusOr<ObjectID> id = ObjectID::FromBinary(r.object_id());
     if (!id.ok()) continue;
     absl::StatusOr<NodeID> at = NodeID::FromBinary(r.node_id());
+    AdoptNestedRefs(*id, r);
     if (!deps_.refs.Has(*id)) {
       // Nobody holds the result any more: keep nothing, free the copy.
-      for (const rpc::NestedRef& n : r.nested_refs()) {
-        absl::StatusOr<ObjectID> inner = ObjectID::FromBinary(n.object_id());
-        if (inner.ok() && n.has_lender()) deps_.borrowed.ReturnLoan(*inner, n.lender());
-      }
       if (r.in_object_store() && at.ok()) {
         Reference gone;
         gone.owned = true;
@@ -181,7 +178,6 @@ bool TaskManager::StoreReturns(const rpc::TaskReply& reply) {
       }
       continue;
     }
-    AdoptNestedRefs(*id, r);
     if (r.in_object_store()) {
       in_store = true;
       if (deps_.refs.IsOwned(*id) && at.ok()) (void)deps_.refs.AddLocation(*id, *at);
@@ -194,19 +190,22 @@ bool TaskManager::StoreReturns(const rpc::TaskReply& reply) {
 }
 
 void TaskManager::AdoptNestedRefs(const ObjectID& outer, const rpc::ReturnObject& r) {
+  if (r.nested_refs().empty()) return;  // (most results: no lookup)
+  const bool outer_held = deps_.refs.Has(outer);
   std::vector<ObjectID> inner;
   for (const rpc::NestedRef& n : r.nested_refs()) {
     absl::StatusOr<ObjectID> id = ObjectID::FromBinary(n.object_id());
     if (!id.ok()) continue;
-    if (deps_.refs.Has(*id)) {
-      // Held here already (owned, or borrowed another way): that keeps it.
+    if (!outer_held || deps_.refs.Has(*id)) {
+      // Nobody holds the result, or the inner one is held here already
+      // (owned, or borrowed another way): the lender's hold is not needed.
       if (n.has_lender()) deps_.borrowed.ReturnLoan(*id, n.lender());
     } else if (deps_.refs.AddBorrowedObject(*id, n.owner()).ok() && n.has_lender()) {
       deps_.borrowed.MarkReported(*id, n.lender());
     }
     inner.push_back(*id);
   }
-  if (!inner.empty()) (void)deps_.refs.AddContained(outer, inner);
+  if (outer_held && !inner.empty()) (void)deps_.refs.AddContained(outer, inner);
 }
 
 void TaskManager::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const std::string& message,

@@ -98,7 +98,8 @@ class TaskManager {
   void OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& reply, const NodeID& node, const WorkerID& worker);
   // Stores the returns of a successful reply; true when some are in a store.
   // The references inside result `outer` (r.nested_refs): borrowed from the
-  // worker that lent them (or owned here), each kept alive while `outer` is.
+  // worker that lent them (or owned here), each kept alive while `outer` is;
+  // when nobody holds `outer`, the lenders are told at once.
   void AdoptNestedRefs(const ObjectID& outer, const rpc::ReturnObject& r);
   bool StoreReturns(const rpc::TaskReply& reply);
   // `value`: the error as a language value (a failed argument's), kept in the

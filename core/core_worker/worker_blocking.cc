@@ -6,16 +6,7 @@
 namespace photon {
 namespace core {
 
-WorkerBlocking::Scope WorkerBlocking::BlockIf(bool will_wait) {
-  if (!will_wait || self_.is_driver || CurrentTask() == nullptr) return Scope(nullptr);
-  Change(+1);
-  return Scope(this);
-}
-
-int WorkerBlocking::blocked_threads() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return blocked_threads_;
-}
+bool WorkerBlocking::InTask() const { return !self_.is_driver && CurrentTask() != nullptr; }
 
 void WorkerBlocking::Change(int delta) {
   int64_t sequence = 0;

@@ -10,9 +10,9 @@
 // runs no task's function (CurrentTask()), a scope does nothing.
 //
 //   {
-//     WorkerBlocking::Scope blocked = blocking.BlockIf(!all_ready);   // before waiting
+//     WorkerBlocking::Scope blocked = blocking.BlockIf([&] { return !AllReady(); });   // before waiting
 //     memory_store.Get(ids, timeout);
-//   }                                                                // goes on: CPUs taken again
+//   }                                                     // goes on: CPUs taken again
 //
 // Thread-safe; notifications are sent without waiting for the answer.
 #include <cstdint>
@@ -43,19 +43,24 @@ class WorkerBlocking {
 
   WorkerBlocking(const WorkerIdentity& self, rpc::RayletClient& raylet) : self_(self), raylet_(raylet) {}
 
-  // Counts the calling thread as blocked while the scope lives, when
-  // `will_wait` (else the scope does nothing).
-  Scope BlockIf(bool will_wait);
-  // Threads blocked now (tests and diagnostics).
-  int blocked_threads() const;
+  // Counts the calling thread as blocked while the scope lives when it runs
+  // a task's function and `will_wait()` says it is about to wait (asked only
+  // then: a driver's get does not pay for it); else the scope does nothing.
+  template <typename WillWait>
+  Scope BlockIf(WillWait&& will_wait) {
+    if (!InTask() || !will_wait()) return Scope(nullptr);
+    Change(+1);
+    return Scope(this);
+  }
 
  private:
+  bool InTask() const;
   void Change(int delta);
   void Notify(bool blocked, int64_t sequence);
 
   const WorkerIdentity& self_;
   rpc::RayletClient& raylet_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   int blocked_threads_ = 0;  // guarded by mu_
   int64_t sequence_ = 0;     // guarded by mu_
 };

@@ -45,45 +45,46 @@ absl::Status RunSignalHandlers() {
   return absl::CancelledError("interrupted by a signal");  // the handler's exception is set
 }
 
-// A blocking call's result; the exception a signal handler raised wins.
-template <typename T>
-T InterruptibleResult(absl::StatusOr<T> result) {
-  if (!result.ok() && PyErr_Occurred() != nullptr) throw py::error_already_set();
-  return ValueOrRaise(std::move(result));
-}
-
 bool OnMainThread() {
   static const unsigned long main_thread =
       py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   return PyThread_get_thread_ident() == main_thread;
 }
 
-py::list Get(PyWorker& self, const py::list& ids, int64_t timeout_ms) {
+// Runs `call(core worker, interrupt)`, a get or wait, without the GIL and
+// interruptible on the main thread; the core worker lives until the call
+// returns even if another thread shuts down meanwhile. Returns its value, or
+// raises: the exception a signal handler raised wins over the call's error.
+template <typename Call>
+auto InterruptibleCall(PyWorker& self, Call&& call) {
   std::shared_ptr<CoreWorker> cw = self.Hold();
-  const std::vector<ObjectID> object_ids = ObjectIdsFromList(ids);
   const ObjectCalls::Interrupt interrupt = OnMainThread() ? RunSignalHandlers : ObjectCalls::Interrupt();
-  absl::StatusOr<std::vector<std::shared_ptr<const StoredObject>>> values;
+  decltype(call(*cw, interrupt)) result;
   {
     py::gil_scoped_release release;
-    values = cw->objects().Get(object_ids, std::chrono::milliseconds(timeout_ms), interrupt);
+    result = call(*cw, interrupt);
     cw.reset();  // (the last holder destroys it here, without the GIL)
   }
+  if (!result.ok() && PyErr_Occurred() != nullptr) throw py::error_already_set();
+  return ValueOrRaise(std::move(result));
+}
+
+py::list Get(PyWorker& self, const py::list& ids, int64_t timeout_ms) {
+  const std::vector<ObjectID> object_ids = ObjectIdsFromList(ids);
+  std::vector<std::shared_ptr<const StoredObject>> values =
+      InterruptibleCall(self, [&](CoreWorker& cw, const ObjectCalls::Interrupt& interrupt) {
+        return cw.objects().Get(object_ids, std::chrono::milliseconds(timeout_ms), interrupt);
+      });
   py::list out;
-  for (auto& v : InterruptibleResult(std::move(values))) out.append(std::make_shared<Buffer>(Buffer{std::move(v)}));
+  for (auto& v : values) out.append(std::make_shared<Buffer>(Buffer{std::move(v)}));
   return out;
 }
 
 std::vector<bool> Wait(PyWorker& self, const py::list& ids, int num_returns, int64_t timeout_ms) {
-  std::shared_ptr<CoreWorker> cw = self.Hold();
   const std::vector<ObjectID> object_ids = ObjectIdsFromList(ids);
-  const ObjectCalls::Interrupt interrupt = OnMainThread() ? RunSignalHandlers : ObjectCalls::Interrupt();
-  absl::StatusOr<std::vector<bool>> ready;
-  {
-    py::gil_scoped_release release;
-    ready = cw->objects().Wait(object_ids, num_returns, std::chrono::milliseconds(timeout_ms), interrupt);
-    cw.reset();
-  }
-  return InterruptibleResult(std::move(ready));
+  return InterruptibleCall(self, [&](CoreWorker& cw, const ObjectCalls::Interrupt& interrupt) {
+    return cw.objects().Wait(object_ids, num_returns, std::chrono::milliseconds(timeout_ms), interrupt);
+  });
 }
 
 }  // namespace

@@ -67,15 +67,11 @@ def pickle_result(value, core):
     result. Each of those references gets a local reference here, which the
     core takes over once the caller has them (the ObjectRefs themselves go
     with the value when the task returns)."""
-    outer = getattr(_local, "nested", None)  # (NestedRefs, inlined: this runs for every result)
-    ids = _local.nested = []
-    try:
+    with NestedRefs() as nested:
         inband, raws = pickle_with_buffers(value)
-    finally:
-        _local.nested = outer
-    for object_id in ids:
+    for object_id in nested.ids:
         core.add_local_reference(object_id)
-    return inband, raws, ids
+    return inband, raws, nested.ids
 
 
 def deserialize(data):
