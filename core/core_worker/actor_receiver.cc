@@ -15,10 +15,18 @@
 namespace photon {
 namespace core {
 
-ActorReceiver::ActorReceiver(std::string token, TaskReceiver::Execute execute, int max_concurrency)
-    : token_(std::move(token)), execute_(std::move(execute)), max_concurrency_(std::max(1, max_concurrency)) {
-  if (max_concurrency_ > 1) {
-    for (int i = 0; i < max_concurrency_; i++) pool_.emplace_back([this] { PoolThread(); });
+ActorReceiver::ActorReceiver(std::string token, TaskReceiver::Execute execute, int max_concurrency,
+                             TaskReceiver::AsyncCalls async)
+    : token_(std::move(token)),
+      execute_(std::move(execute)),
+      max_concurrency_(std::max(1, max_concurrency)),
+      async_(std::move(async)),
+      async_enabled_(async_.enabled && async_.enabled()) {
+  // An async actor's coroutines run on its loop; the threads wait for
+  // arguments to arrive, and run its other methods.
+  const int threads = async_enabled_ ? std::min(max_concurrency_, kAsyncActorThreads) : max_concurrency_;
+  if (threads > 1) {
+    for (int i = 0; i < threads; i++) pool_.emplace_back([this] { PoolThread(); });
   }
 }
 
@@ -70,6 +78,7 @@ void ActorReceiver::Run(int listen_fd, int first_fd) {
     // Streams accepted in this round sit after the polled ones.
     for (size_t i = fds.size() - 1; i < streams.size(); i++) open.push_back(streams[i]);
     streams.swap(open);
+    RunSerial(streams);
   }
   for (const auto& s : streams) {
     std::lock_guard<std::mutex> lock(s->send_mu);
@@ -84,8 +93,15 @@ bool ActorReceiver::ReadFrom(const std::shared_ptr<Stream>& stream) {
   if (n == 0) return false;
   if (n < 0) return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK;
   stream->inbox.append(chunk, static_cast<size_t>(n));
+  if (!async_enabled_) return ApplyInbox(stream);
+  bool open = true;
+  // (One hold of the language's lock for everything that arrived.)
+  async_.batch([&] { open = ApplyInbox(stream); });
+  return open;
+}
+
+bool ActorReceiver::ApplyInbox(const std::shared_ptr<Stream>& stream) {
   size_t start = 0;
-  rpc::TaskStreamFrame replies;
   while (true) {
     absl::StatusOr<rpc::DecodedFrame> next = rpc::DecodeTaskFrame(std::string_view(stream->inbox).substr(start));
     if (!next.ok()) {
@@ -102,21 +118,93 @@ bool ActorReceiver::ReadFrom(const std::shared_ptr<Stream>& stream) {
       }
       stream->authenticated = true;
     }
-    for (rpc::TaskSpec& spec : *frame.mutable_push()) {
-      if (max_concurrency_ == 1) {
-        *replies.add_replies() = execute_(spec);
-        continue;
-      }
-      {
-        std::lock_guard<std::mutex> lock(pool_mu_);
-        pool_queue_.push_back(Call{stream, std::move(spec)});
-      }
-      pool_wake_.notify_one();
-    }
+    for (rpc::TaskSpec& spec : *frame.mutable_push()) Dispatch(stream, std::move(spec));
+    for (const std::string& id : frame.cancel()) Cancel(stream, id);
   }
   stream->inbox.erase(0, start);
-  if (replies.replies_size() > 0) Reply(stream, replies);
   return true;
+}
+
+TaskReceiver::AsyncCalls::Done ActorReceiver::ReplyTo(const std::shared_ptr<Stream>& stream) {
+  return [stream](rpc::TaskReply r) {
+    rpc::TaskStreamFrame frame;
+    *frame.add_replies() = std::move(r);
+    Reply(stream, frame);
+  };
+}
+
+void ActorReceiver::Dispatch(const std::shared_ptr<Stream>& stream, rpc::TaskSpec spec) {
+  if (async_enabled_) {
+    auto shared = std::make_shared<rpc::TaskSpec>(std::move(spec));
+    TaskReceiver::AsyncCalls::Done reply = ReplyTo(stream);
+    if (async_.start(shared, reply)) return;
+    spec = std::move(*shared);  // arguments to wait for, or not a coroutine's: a thread runs it
+  }
+  if (pool_.empty()) {
+    serial_queue_.push_back(Call{stream, std::move(spec)});
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    pool_queue_.push_back(Call{stream, std::move(spec)});
+  }
+  pool_wake_.notify_one();
+}
+
+void ActorReceiver::Cancel(const std::shared_ptr<Stream>& stream, const std::string& task_id) {
+  auto take = [&](std::deque<Call>& queue) {
+    for (auto it = queue.begin(); it != queue.end(); ++it) {
+      if (it->spec.task_id() != task_id) continue;
+      ReplyCancelled(it->stream, it->spec);
+      queue.erase(it);
+      return true;
+    }
+    return false;
+  };
+  if (take(serial_queue_)) return;
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (take(pool_queue_)) return;
+  }
+  if (async_enabled_) async_.cancel(task_id);
+  (void)stream;
+}
+
+void ActorReceiver::RunSerial(std::vector<std::shared_ptr<Stream>>& streams) {
+  // Replies of calls that arrived together go together.
+  std::vector<std::pair<std::shared_ptr<Stream>, rpc::TaskStreamFrame>> replies;
+  auto flush = [&] {
+    for (auto& [stream, frame] : replies) Reply(stream, frame);
+    replies.clear();
+  };
+  std::vector<pollfd> fds;
+  while (!serial_queue_.empty() && !stopped_) {
+    Call call = std::move(serial_queue_.front());
+    serial_queue_.pop_front();
+    if (replies.empty() || replies.back().first != call.stream) replies.emplace_back(call.stream, rpc::TaskStreamFrame());
+    *replies.back().second.add_replies() = execute_(call.spec);
+    if (serial_queue_.empty()) break;
+    // Cancels (and calls) sent while it ran.
+    fds.clear();
+    for (const auto& s : streams) fds.push_back({s->fd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), 0) <= 0) continue;
+    flush();
+    for (size_t i = 0; i < fds.size(); i++) {
+      // (A stream that closed is dropped by Run's next round.)
+      if (fds[i].revents != 0) ReadFrom(streams[i]);
+    }
+  }
+  flush();
+}
+
+void ActorReceiver::ReplyCancelled(const std::shared_ptr<Stream>& stream, const rpc::TaskSpec& spec) {
+  rpc::TaskStreamFrame frame;
+  rpc::TaskReply* reply = frame.add_replies();
+  reply->set_task_id(spec.task_id());
+  reply->set_attempt(spec.attempt());
+  reply->set_outcome(rpc::TaskReply::CANCELLED);
+  reply->set_error_message("actor call " + spec.function_name() + " cancelled before it ran");
+  Reply(stream, frame);
 }
 
 void ActorReceiver::Reply(const std::shared_ptr<Stream>& stream, rpc::TaskStreamFrame& frame) {
@@ -134,6 +222,10 @@ void ActorReceiver::PoolThread() {
       if (stopped_) return;
       call = std::move(pool_queue_.front());
       pool_queue_.pop_front();
+    }
+    if (async_enabled_) {
+      async_.run(std::make_shared<const rpc::TaskSpec>(std::move(call.spec)), ReplyTo(call.stream));
+      continue;
     }
     rpc::TaskStreamFrame frame;
     *frame.add_replies() = execute_(call.spec);

@@ -29,6 +29,29 @@ void ActorSubmitter::Submit(std::shared_ptr<rpc::TaskSpec> spec) {
   Pump(actor);
 }
 
+bool ActorSubmitter::Cancel(const ActorID& id, const TaskID& task) {
+  auto it = actors_.find(id);
+  if (it == actors_.end()) return false;
+  Actor& actor = it->second;
+  const std::string task_id = task.Binary();
+  for (auto q = actor.queued.begin(); q != actor.queued.end(); ++q) {
+    if (q->spec->task_id() != task_id) continue;
+    std::shared_ptr<rpc::TaskSpec> spec = std::move(q->spec);
+    actor.queued.erase(q);
+    callbacks_.on_failure(*spec, ErrorKind::kTaskCancelled,
+                          absl::StrCat("actor call ", spec->function_name(), " (task ", task.Hex(),
+                                       ") was cancelled before it was sent"));
+    return true;
+  }
+  if (!actor.seq_of.contains(task_id)) return false;
+  if (actor.stream) {
+    rpc::TaskStreamFrame frame;
+    frame.add_cancel(task_id);
+    actor.stream->Send(frame);
+  }
+  return true;
+}
+
 void ActorSubmitter::OnActorUpdate(const rpc::ActorTableData& data) {
   if (shut_down_) return;
   absl::StatusOr<ActorID> id = ActorID::FromBinary(data.actor_id());

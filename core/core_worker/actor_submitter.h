@@ -46,6 +46,10 @@ class ActorSubmitter {
 
   void OnActorUpdate(const rpc::ActorTableData& data);
   void Submit(std::shared_ptr<rpc::TaskSpec> spec);
+  // Cancels the call `task` of `actor`: one not sent yet fails now with
+  // kTaskCancelled; a sent one is cancelled by the actor (its reply says
+  // whether it was). False when the call is not pending here.
+  bool Cancel(const ActorID& actor, const TaskID& task);
   // Drops streams and forgets calls (the process is going away).
   void Shutdown();
   // True once an update for `actor` arrived.

@@ -186,8 +186,18 @@ void CoreWorker::Shutdown() {
 
 void CoreWorker::RunTaskLoop() {
   if (!receiver_) return;
+  TaskReceiver::AsyncCalls async;
+  async.enabled = [this] { return executor_->HasExecuteAsync(); };
+  async.start = [this](std::shared_ptr<const rpc::TaskSpec> spec, TaskReceiver::AsyncCalls::Done& done) {
+    return executor_->TryExecuteAsync(std::move(spec), done);
+  };
+  async.run = [this](std::shared_ptr<const rpc::TaskSpec> spec, TaskReceiver::AsyncCalls::Done done) {
+    executor_->ExecuteEitherWay(std::move(spec), std::move(done));
+  };
+  async.cancel = [this](const std::string& task_id) { return executor_->CancelAsync(task_id); };
+  async.batch = [this](const std::function<void()>& fn) { executor_->InBatch(fn); };
   receiver_->RunExecutionLoop([this](const rpc::TaskSpec& spec) { return executor_->Execute(spec); },
-                              [this](int64_t lease_id) { executor_->ReturnOwnLease(lease_id); });
+                              [this](int64_t lease_id) { executor_->ReturnOwnLease(lease_id); }, std::move(async));
 }
 
 }  // namespace core

@@ -65,6 +65,13 @@ struct CoreWorkerOptions {
   using Execute =
       std::function<absl::StatusOr<std::vector<TaskResult>>(const rpc::TaskSpec& spec, const TaskArgValues& args)>;
   Execute execute;
+  // An async actor's worker (TaskExecutor::SetExecuteAsync): starts a call
+  // on the language's event loop and returns true, calling `done` with what
+  // Execute would have returned once the call ends (on any thread, possibly
+  // before it returns); false when the call is not one it runs that way
+  // (then Execute runs it on a thread).
+  using ResultsDone = std::function<void(absl::StatusOr<std::vector<TaskResult>>)>;
+  using ExecuteAsync = std::function<bool(const rpc::TaskSpec& spec, const TaskArgValues& args, ResultsDone done)>;
 };
 
 }  // namespace core

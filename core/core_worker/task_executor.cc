@@ -39,31 +39,102 @@ TaskID TaskExecutor::CurrentTask() const {
   return running != nullptr ? running->id : deps_.self.DriverTask();
 }
 
-rpc::TaskReply TaskExecutor::Execute(const rpc::TaskSpec& spec) {
-  const auto start = std::chrono::steady_clock::now();
+rpc::TaskReply TaskExecutor::StartReply(const rpc::TaskSpec& spec) {
   rpc::TaskReply reply;
   reply.set_task_id(spec.task_id());
   reply.set_attempt(spec.attempt());
   SetVisibleGpus(spec);
   deps_.events.RecordAttempt(spec, rpc::RUNNING, deps_.self.node_id, deps_.self.worker_id);
+  return reply;
+}
 
+void TaskExecutor::EndReply(const rpc::TaskSpec& spec, const std::vector<ObjectID>& nested,
+                            std::chrono::steady_clock::time_point start, rpc::TaskReply* reply) {
+  ReportBorrows(spec, nested, reply);
+  reply->set_run_micros(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
+rpc::TaskReply TaskExecutor::Execute(const rpc::TaskSpec& spec) {
+  const auto start = std::chrono::steady_clock::now();
+  rpc::TaskReply reply = StartReply(spec);
   std::vector<ObjectID> nested;
   absl::StatusOr<TaskArgValues> args = ResolveArgs(spec, &nested);
-  if (!args.ok() && ErrorKindOf(args.status()) == ErrorKind::kTaskError) {
-    // A borrowed argument whose task raised: this task raises the same error.
-    reply.set_outcome(rpc::TaskReply::APPLICATION_ERROR);
-    reply.set_error_message(std::string(args.status().message()));
-    reply.set_error_payload(ErrorValueOf(args.status()));
-  } else if (!args.ok()) {
-    reply.set_outcome(rpc::TaskReply::SYSTEM_ERROR);
-    reply.set_error_message(std::string(args.status().message()));
-  } else {
+  if (args.ok()) {
     Run(spec, *args, &reply);
+  } else {
+    FailedArgs(args.status(), &reply);
   }
-  ReportBorrows(spec, nested, &reply);
-  reply.set_run_micros(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+  EndReply(spec, nested, start, &reply);
   return reply;
+}
+
+void TaskExecutor::FailedArgs(const absl::Status& failed, rpc::TaskReply* reply) {
+  if (ErrorKindOf(failed) == ErrorKind::kTaskError) {
+    // A borrowed argument whose task raised: this task raises the same error.
+    reply->set_outcome(rpc::TaskReply::APPLICATION_ERROR);
+    reply->set_error_message(std::string(failed.message()));
+    reply->set_error_payload(ErrorValueOf(failed));
+    return;
+  }
+  reply->set_outcome(rpc::TaskReply::SYSTEM_ERROR);
+  reply->set_error_message(std::string(failed.message()));
+}
+
+void TaskExecutor::SetExecuteAsync(CoreWorkerOptions::ExecuteAsync execute, CancelRunning cancel, Batch batch) {
+  execute_async_ = std::move(execute);
+  cancel_async_ = std::move(cancel);
+  batch_ = std::move(batch);
+}
+
+bool TaskExecutor::TryExecuteAsync(std::shared_ptr<const rpc::TaskSpec> spec, ReplyDone& done) {
+  if (!execute_async_) return false;
+  // An argument to fetch first would hold up the thread that reads calls.
+  for (const rpc::TaskArg& a : spec->args()) {
+    if (a.is_ref()) return false;
+  }
+  std::vector<ObjectID> nested;
+  absl::StatusOr<TaskArgValues> args = ResolveArgs(*spec, &nested);
+  if (!args.ok()) return false;
+  return StartAsync(std::move(spec), *args, std::move(nested), std::chrono::steady_clock::now(), done);
+}
+
+void TaskExecutor::ExecuteEitherWay(std::shared_ptr<const rpc::TaskSpec> spec, ReplyDone done) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<ObjectID> nested;
+  absl::StatusOr<TaskArgValues> args = ResolveArgs(*spec, &nested);
+  if (!args.ok() || !execute_async_ || !StartAsync(spec, *args, nested, start, done)) {
+    rpc::TaskReply reply = StartReply(*spec);
+    if (args.ok()) {
+      Run(*spec, *args, &reply);
+    } else {
+      FailedArgs(args.status(), &reply);
+    }
+    EndReply(*spec, nested, start, &reply);
+    done(std::move(reply));
+  }
+}
+
+bool TaskExecutor::StartAsync(std::shared_ptr<const rpc::TaskSpec> spec, const TaskArgValues& args,
+                              std::vector<ObjectID> nested, std::chrono::steady_clock::time_point start,
+                              ReplyDone& done) {
+  std::shared_ptr<const rpc::TaskSpec> keep = spec;  // `s` lives while the call is started
+  const rpc::TaskSpec& s = *keep;
+  // (When the language declines, Execute records RUNNING once more: the
+  // same state, a later time.)
+  rpc::TaskReply started = StartReply(s);
+  // `done` stays the caller's when the language declines the call.
+  auto shared_done = std::make_shared<ReplyDone>(std::move(done));
+  const bool taken = execute_async_(
+      s, args,
+      [this, spec = std::move(spec), nested = std::move(nested), start, reply = std::move(started),
+       shared_done](absl::StatusOr<std::vector<TaskResult>> results) mutable {
+        Finish(*spec, std::move(results), &reply);
+        EndReply(*spec, nested, start, &reply);
+        (*shared_done)(std::move(reply));
+      });
+  if (!taken) done = std::move(*shared_done);
+  return taken;
 }
 
 absl::StatusOr<TaskArgValues> TaskExecutor::ResolveArgs(const rpc::TaskSpec& spec, std::vector<ObjectID>* nested) {
@@ -109,6 +180,11 @@ void TaskExecutor::Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc
     CurrentTaskScope running(*TaskID::FromBinary(spec.task_id()), spec.depth());
     results = deps_.execute(spec, args);
   }
+  Finish(spec, std::move(results), reply);
+}
+
+void TaskExecutor::Finish(const rpc::TaskSpec& spec, absl::StatusOr<std::vector<TaskResult>> results,
+                          rpc::TaskReply* reply) {
   // (An actor's constructor returns nothing.)
   const int expected = spec.actor_creation() ? 0 : spec.num_returns();
   if (results.ok() && static_cast<int>(results->size()) != expected) {
@@ -119,6 +195,11 @@ void TaskExecutor::Run(const rpc::TaskSpec& spec, const TaskArgValues& args, rpc
         absl::StrCat(spec.function_name(), " returned ", results->size(), " values but num_returns is ", expected));
   }
   if (results.ok()) return AddReturns(spec, *std::move(results), reply);
+  if (results.status().code() == absl::StatusCode::kCancelled) {
+    reply->set_outcome(rpc::TaskReply::CANCELLED);
+    reply->set_error_message(std::string(results.status().message()));
+    return;
+  }
   reply->set_outcome(rpc::TaskReply::APPLICATION_ERROR);
   reply->set_error_message(absl::StrCat(results.status().message(),
                                         Where(spec, *TaskID::FromBinary(spec.task_id()), deps_.self.node_id)));

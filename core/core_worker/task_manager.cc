@@ -131,6 +131,10 @@ void TaskManager::OnTaskReply(const rpc::TaskSpec& spec, const rpc::TaskReply& r
   if (reply.outcome() == rpc::TaskReply::SYSTEM_ERROR) {
     return OnTaskFailure(spec, ErrorKind::kObjectLost, reply.error_message());
   }
+  if (reply.outcome() == rpc::TaskReply::CANCELLED) {
+    return OnTaskFailure(spec, ErrorKind::kTaskCancelled,
+                         absl::StrCat(reply.error_message(), " (task ", TaskID::FromBinary(spec.task_id())->Hex(), ")"));
+  }
   // Borrowers first, so dropping the submitted-task references below cannot free them.
   for (const std::string& b : reply.borrowed_object_ids()) {
     absl::StatusOr<ObjectID> id = ObjectID::FromBinary(b);
@@ -260,22 +264,32 @@ absl::Status TaskManager::Cancel(const ObjectID& id, bool force) {
     }
     task = it->second;
   }
-  if (!PostCancel(task, force)) return absl::NotFoundError("task " + task.Hex() + " already finished");
-  return absl::OkStatus();
+  return PostCancel(task, force);
 }
 
-bool TaskManager::PostCancel(const TaskID& task, bool force) {
-  std::promise<bool> found;
-  deps_.loop.Post("CoreWorker.Cancel", [&] {
-    bool known = submitter_->Cancel(task, force);
-    if (!known && pending_.count(task.Binary())) {
-      // Waiting for its arguments: fail it now.
-      OnTaskFailure(*pending_[task.Binary()]->spec, ErrorKind::kTaskCancelled, "task " + task.Hex() + " was cancelled");
-      known = true;
+absl::Status TaskManager::PostCancel(const TaskID& task, bool force) {
+  std::promise<absl::Status> outcome;
+  deps_.loop.Post("CoreWorker.Cancel", [&] { outcome.set_value(CancelOnLoop(task, force)); });
+  return outcome.get_future().get();
+}
+
+absl::Status TaskManager::CancelOnLoop(const TaskID& task, bool force) {
+  auto it = pending_.find(task.Binary());
+  if (it == pending_.end()) return absl::NotFoundError("task " + task.Hex() + " already finished");
+  const rpc::TaskSpec& spec = *it->second->spec;
+  if (!spec.actor_id().empty()) {
+    if (force) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("force=True is not supported for actor calls (", spec.function_name(),
+                       "); end the actor with kill() instead"));
     }
-    found.set_value(known);
-  });
-  return found.get_future().get();
+    if (actor_submitter_->Cancel(*ActorID::FromBinary(spec.actor_id()), task)) return absl::OkStatus();
+  } else if (submitter_->Cancel(task, force)) {
+    return absl::OkStatus();
+  }
+  // Waiting for its arguments: fail it now.
+  OnTaskFailure(spec, ErrorKind::kTaskCancelled, "task " + task.Hex() + " was cancelled");
+  return absl::OkStatus();
 }
 
 void TaskManager::OnActorUpdate(const rpc::ActorTableData& actor) { actor_submitter_->OnActorUpdate(actor); }

@@ -70,7 +70,8 @@ class TaskManager {
   // `spec` has its ids, function and options set; returns the references
   // (one local reference each) to its spec->num_returns() results.
   absl::StatusOr<std::vector<ObjectID>> Submit(std::shared_ptr<rpc::TaskSpec> spec, std::vector<TaskArg> args);
-  // Cancels the task that makes `id`; NotFound when it already finished.
+  // Cancels the task that makes `id`; NotFound when it already finished;
+  // InvalidArgument for `force` on an actor call.
   absl::Status Cancel(const ObjectID& id, bool force);
 
   // What the GCS says of an actor this process calls.
@@ -113,7 +114,8 @@ class TaskManager {
   // Runs the task that made `id` again, or fails `id` when it cannot be rebuilt.
   void Rebuild(const ObjectID& id, const NodeID& node);
   void FailLost(const ObjectID& id, const std::string& why);
-  bool PostCancel(const TaskID& task, bool force);
+  absl::Status PostCancel(const TaskID& task, bool force);
+  absl::Status CancelOnLoop(const TaskID& task, bool force);
 
   const Deps deps_;
   std::unique_ptr<TaskSubmitter> submitter_;

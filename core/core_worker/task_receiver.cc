@@ -55,9 +55,10 @@ absl::StatusOr<int> TaskReceiver::Listen(const std::string& host) {
   return ntohs(addr.sin_port);
 }
 
-void TaskReceiver::RunExecutionLoop(Execute execute, LeaseDone on_lease_done) {
+void TaskReceiver::RunExecutionLoop(Execute execute, LeaseDone on_lease_done, AsyncCalls async) {
   execute_ = std::move(execute);
   on_lease_done_ = std::move(on_lease_done);
+  async_ = std::move(async);
   while (!stopped_) {
     const int lfd = listen_fd_;
     if (lfd < 0) return;
@@ -176,7 +177,7 @@ bool TaskReceiver::Flush(int fd) {
 }
 
 void TaskReceiver::BecomeActor(int fd, int max_concurrency) {
-  ActorReceiver actor(token_, execute_, max_concurrency);
+  ActorReceiver actor(token_, execute_, max_concurrency, async_);
   actor_ = &actor;
   if (!stopped_) actor.Run(listen_fd_, fd);
   actor_ = nullptr;

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -47,6 +48,20 @@ class TaskReceiver {
   // Runs a task and returns its reply.
   using Execute = std::function<rpc::TaskReply(const rpc::TaskSpec&)>;
   using LeaseDone = std::function<void(int64_t lease_id)>;
+  // An async actor's calls on its language's event loop (TaskExecutor's
+  // TryExecuteAsync and CancelAsync); `enabled` is asked once the actor is
+  // constructed; `batch(fn)` runs fn, which starts several calls (the
+  // language may hold its lock for all of them).
+  struct AsyncCalls {
+    std::function<bool()> enabled;
+    std::function<void(const std::function<void()>&)> batch;
+    using Done = std::function<void(rpc::TaskReply)>;
+    // Starts a call without waiting (false, `done` left: not that way).
+    std::function<bool(std::shared_ptr<const rpc::TaskSpec>, Done&)> start;
+    // Runs a call any way it can (blocking), `done` told in the end.
+    std::function<void(std::shared_ptr<const rpc::TaskSpec>, Done)> run;
+    std::function<bool(const std::string& task_id)> cancel;
+  };
 
   explicit TaskReceiver(std::string token);
   ~TaskReceiver();
@@ -56,7 +71,7 @@ class TaskReceiver {
   // Accepts submitters and runs their tasks with `execute` until Stop;
   // `on_lease_done` is told of each lease whose stream ended.
   // REQUIRES: called once.
-  void RunExecutionLoop(Execute execute, LeaseDone on_lease_done);
+  void RunExecutionLoop(Execute execute, LeaseDone on_lease_done, AsyncCalls async = {});
   void Stop();
 
  private:
@@ -74,6 +89,7 @@ class TaskReceiver {
   // Set by RunExecutionLoop (execution thread only).
   Execute execute_;
   LeaseDone on_lease_done_;
+  AsyncCalls async_;
   std::atomic<int> listen_fd_{-1};
   std::atomic<int> conn_fd_{-1};
   std::atomic<bool> stopped_{false};

@@ -79,3 +79,86 @@ def test_await_refs_from_driver(photon_local):
         return await a.square_remotely.remote(3), await square.remote(4)
 
     assert asyncio.run(main()) == (9, 16)
+
+
+@photon.remote
+class Sleeper:
+    def __init__(self):
+        self.cancelled = []
+        self.started = set()
+
+    async def nap(self, name, seconds):
+        self.started.add(name)
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            self.cancelled.append(name)
+            raise
+        return name
+
+    async def status(self):
+        return sorted(self.started), list(self.cancelled)
+
+    async def threads(self):
+        import threading
+        return threading.active_count()
+
+    async def task_id(self):
+        return photon.get_runtime_context().get_task_id()
+
+
+def _wait_started(actor, name, timeout=30):
+    import time
+    deadline = time.monotonic() + timeout
+    while name not in photon.get(actor.status.remote())[0]:
+        assert time.monotonic() < deadline, f"{name} never started"
+        time.sleep(0.05)
+
+
+def test_waiting_coroutines_do_not_hold_a_thread_each(photon_local):
+    a = Sleeper.remote()
+    before = photon.get(a.threads.remote())
+    naps = [a.nap.remote(i, 3) for i in range(500)]
+    _wait_started(a, 499)
+    during = photon.get(a.threads.remote())
+    # A thread per waiting call would be 500 more; a few are the core's own.
+    assert during - before < 20, (before, during)
+    assert photon.get(naps, timeout=60) == list(range(500))
+
+
+def test_each_coroutine_sees_its_own_task_id(photon_local):
+    a = Sleeper.remote()
+    refs = [a.task_id.remote() for _ in range(20)]
+    ids = photon.get(refs)
+    assert len(set(ids)) == 20 and all(ids)
+
+
+def test_cancel_a_running_coroutine(photon_local):
+    a = Sleeper.remote()
+    long_nap = a.nap.remote("long", 600)
+    _wait_started(a, "long")
+    photon.cancel(long_nap)
+    with pytest.raises(photon.exceptions.TaskCancelledError):
+        photon.get(long_nap, timeout=30)
+    # The coroutine itself saw CancelledError where it awaited; the actor goes on.
+    assert photon.get(a.status.remote()) == (["long"], ["long"])
+    assert photon.get(a.nap.remote("next", 0)) == "next"
+
+
+def test_cancel_a_queued_call_of_an_async_actor(photon_local):
+    a = Sleeper.options(max_concurrency=1).remote()
+    first = a.nap.remote("first", 2)
+    queued = a.nap.remote("queued", 0)
+    photon.cancel(queued)
+    with pytest.raises(photon.exceptions.TaskCancelledError):
+        photon.get(queued, timeout=30)
+    assert photon.get(first, timeout=30) == "first"
+    assert "queued" not in photon.get(a.status.remote())[0]
+
+
+def test_force_cancel_of_an_actor_call_is_refused(photon_local):
+    a = Sleeper.remote()
+    ref = a.nap.remote("x", 1)
+    with pytest.raises(ValueError, match="force=True is not supported for actor calls"):
+        photon.cancel(ref, force=True)
+    assert photon.get(ref, timeout=30) == "x"

@@ -180,6 +180,38 @@ def test_cancel_running_task_with_force(photon_local, tmp_path):
         photon.cancel("nope")
 
 
+def test_cancel_queued_actor_calls(photon_local, tmp_path):
+    @photon.remote
+    class Log:
+        def __init__(self, path):
+            self.path = path
+
+        def add(self, item, seconds=0):
+            import time
+            with open(self.path, "a") as f:
+                f.write(f"{item}\n")
+            time.sleep(seconds)
+            return item
+
+    log = tmp_path / "log"
+    actor = Log.remote(str(log))
+    # Cancelled before the actor is up (the call waits in this process) and
+    # behind a long call (it waits in the actor's worker).
+    early = actor.add.remote("early")
+    photon.cancel(early)
+    slow = actor.add.remote("slow", 2)
+    from testutil import wait_until
+    wait_until(lambda: log.exists() and "slow" in log.read_text(), timeout=60, what="the slow call to start")
+    queued = actor.add.remote("queued")
+    photon.cancel(queued)
+    for ref in (early, queued):
+        with pytest.raises(exc.TaskCancelledError):
+            photon.get(ref, timeout=60)
+    assert photon.get(slow, timeout=60) == "slow"
+    assert photon.get(actor.add.remote("after")) == "after"
+    assert log.read_text().split() == ["slow", "after"]  # the cancelled calls never ran
+
+
 def test_owner_died(photon_local):
     @photon.remote
     class Owner:

@@ -2,6 +2,7 @@
 // worker's task loop, and shutdown. The other areas add their methods to
 // the same class (bind_objects.cc, bind_tasks.cc, ...).
 #include "absl/strings/str_cat.h"
+#include "core/common/logging.h"
 #include "core/core_worker/worker_environment.h"
 #include "python/photon/_core/bind.h"
 #include "python/photon/_core/buffer.h"
@@ -22,36 +23,74 @@ py::tuple TaskInfo(const rpc::TaskSpec& spec) {
                         spec.max_concurrency());
 }
 
+// What a Python execute returned: (True, [(pickle, [buffers], [ids of the
+// references inside, each held by a local reference the executor takes
+// over]) per return]) or (False, traceback text, pickled exception[,
+// retryable[, cancelled]]). Needs the GIL.
+absl::StatusOr<std::vector<core::TaskResult>> ResultsOf(const py::tuple& outcome) {
+  if (!outcome[0].cast<bool>()) {
+    if (outcome.size() > 4 && outcome[4].cast<bool>()) return absl::CancelledError(outcome[1].cast<std::string>());
+    absl::Status error =
+        core::WithErrorValue(absl::UnknownError(outcome[1].cast<std::string>()), outcome[2].cast<std::string>());
+    if (outcome.size() > 3 && !outcome[3].cast<bool>()) error = core::NotRetryable(std::move(error));
+    return error;
+  }
+  std::vector<core::TaskResult> results;
+  for (const py::handle& result : outcome[1].cast<py::list>()) {
+    py::tuple pickled = py::reinterpret_borrow<py::tuple>(result);
+    core::TaskResult r(PickledValue(pickled[0].cast<py::buffer>(), pickled[1].cast<py::list>()).Framed());
+    if (pickled.size() > 2) r.nested_refs = ObjectIdsFromList(pickled[2].cast<py::list>());
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+py::list ArgBuffers(const core::TaskArgValues& values) {
+  py::list args;
+  for (const auto& v : values) args.append(std::make_shared<Buffer>(Buffer{v}));
+  return args;
+}
+
+absl::Status Failed(const py::error_already_set& e) {
+  return absl::InternalError(absl::StrCat("the Python worker failed to run the task: ", e.what()));
+}
+
 // The execute callback of a Python worker: calls `execute(info, args)` with
-// the GIL. It returns (True, [(pickle, [buffers]) per return]) or (False,
-// message, pickled exception).
+// the GIL.
 core::CoreWorkerOptions::Execute MakeExecute(PyObject* execute) {
   return [execute](const rpc::TaskSpec& spec,
                    const core::TaskArgValues& values) -> absl::StatusOr<std::vector<core::TaskResult>> {
     py::gil_scoped_acquire gil;
     try {
-      py::list args;
-      for (const auto& v : values) args.append(std::make_shared<Buffer>(Buffer{v}));
-      py::tuple outcome = py::reinterpret_borrow<py::object>(execute)(TaskInfo(spec), args).cast<py::tuple>();
-      if (!outcome[0].cast<bool>()) {
-        // (False, traceback text, pickled exception[, retryable])
-        absl::Status error =
-            core::WithErrorValue(absl::UnknownError(outcome[1].cast<std::string>()), outcome[2].cast<std::string>());
-        if (outcome.size() > 3 && !outcome[3].cast<bool>()) error = core::NotRetryable(std::move(error));
-        return error;
-      }
-      // Each result: (in-band pickle, buffers, ids of the references inside,
-      // each held by a local reference the executor takes over).
-      std::vector<core::TaskResult> results;
-      for (const py::handle& result : outcome[1].cast<py::list>()) {
-        py::tuple pickled = py::reinterpret_borrow<py::tuple>(result);
-        core::TaskResult r(PickledValue(pickled[0].cast<py::buffer>(), pickled[1].cast<py::list>()).Framed());
-        if (pickled.size() > 2) r.nested_refs = ObjectIdsFromList(pickled[2].cast<py::list>());
-        results.push_back(std::move(r));
-      }
-      return results;
+      return ResultsOf(py::reinterpret_borrow<py::object>(execute)(TaskInfo(spec), ArgBuffers(values)).cast<py::tuple>());
     } catch (py::error_already_set& e) {
-      return absl::InternalError(absl::StrCat("the Python worker failed to run the task: ", e.what()));
+      return Failed(e);
+    }
+  };
+}
+
+// An async actor's: `start(info, args, done)` schedules the call on the
+// actor's loop and returns True; the loop calls done(outcome) when it ends.
+core::CoreWorkerOptions::ExecuteAsync MakeExecuteAsync(PyObject* start) {
+  return [start](const rpc::TaskSpec& spec, const core::TaskArgValues& values,
+                 core::CoreWorkerOptions::ResultsDone done) -> bool {
+    py::gil_scoped_acquire gil;
+    auto finish = std::make_shared<core::CoreWorkerOptions::ResultsDone>(std::move(done));
+    py::cpp_function on_done([finish](const py::tuple& outcome) {
+      absl::StatusOr<std::vector<core::TaskResult>> results;
+      try {
+        results = ResultsOf(outcome);
+      } catch (py::error_already_set& e) {
+        results = Failed(e);
+      }
+      py::gil_scoped_release release;
+      (*finish)(std::move(results));
+    });
+    try {
+      return py::reinterpret_borrow<py::object>(start)(TaskInfo(spec), ArgBuffers(values), on_done).cast<bool>();
+    } catch (py::error_already_set& e) {
+      PHOTON_LOG(WARNING) << "an async actor call could not start on its loop (a thread runs it): " << e.what();
+      return false;
     }
   };
 }
@@ -100,6 +139,26 @@ WorkerClass BindWorker(py::module_& m) {
              CoreWorker& cw = self.Get();
              py::gil_scoped_release release;
              cw.RunTaskLoop();
+           })
+      .def("set_async_executor",
+           [](PyWorker& self, py::object start, py::object cancel) {
+             // Both kept for the process's life.
+             PyObject* cancel_fn = cancel.release().ptr();
+             self.Get().executor().SetExecuteAsync(MakeExecuteAsync(start.release().ptr()),
+                                                   [cancel_fn](const std::string& task_id) {
+                                                     py::gil_scoped_acquire gil;
+                                                     try {
+                                                       return py::reinterpret_borrow<py::object>(cancel_fn)(
+                                                                  py::bytes(task_id))
+                                                           .cast<bool>();
+                                                     } catch (py::error_already_set& e) {
+                                                       return false;
+                                                     }
+                                                   },
+                                                   [](const std::function<void()>& fn) {
+                                                     py::gil_scoped_acquire gil;
+                                                     fn();
+                                                   });
            })
       .def("shutdown", [](PyWorker& self) {
         if (!self.cw) return;

@@ -6,19 +6,23 @@ traceback text, pickled exception).
 """
 
 import asyncio
+import contextvars
 import inspect
+import os
 import pickle
 import sys
 import threading
 import traceback
 
-from photon._private import actor_exit, actor_methods, retries
+from photon._private import actor_exit, actor_methods, async_calls, retries
 from photon._private import args as call_args
 from photon._private import function_manager
 from photon._private import serialization
 from photon._private.state import state
 
 _local = threading.local()
+# The task of an async actor's call, in its coroutine's context.
+_async_task = contextvars.ContextVar("photon_async_task", default=None)
 
 
 class TaskInfo:
@@ -30,8 +34,9 @@ class TaskInfo:
 
 
 def current_task():
-    """The TaskInfo of the task running on this thread (None outside tasks)."""
-    return getattr(_local, "task", None)
+    """The TaskInfo of the task running on this thread or in this coroutine
+    (None outside tasks)."""
+    return _async_task.get() or getattr(_local, "task", None)
 
 
 class _Actor:
@@ -45,6 +50,12 @@ class _Actor:
     def start_loop(cls):
         cls.loop = asyncio.new_event_loop()
         threading.Thread(target=cls.loop.run_forever, name="photon-actor-loop", daemon=True).start()
+
+    @classmethod
+    def serve_on_loop(cls, core):
+        """Coroutine calls start on the loop from now on, without a thread each."""
+        calls = async_calls.AsyncCalls(cls.loop, cls.instance, _run_async_call, _cancelled)
+        core.set_async_executor(calls.start, calls.cancel)
 
 
 def actor_id():
@@ -108,8 +119,10 @@ def execute(info, values):
             _Actor.resources = dict(task.resources)
             if function_manager.is_async_class(cls):
                 _Actor.start_loop()
-            _Actor.methods = actor_methods.MethodRunner(call_options, _run)
+            _Actor.methods = actor_methods.MethodRunner(call_options, _run, info[8])
             _Actor.instance = cls(*args, **kwargs)
+            if _Actor.loop is not None:
+                _Actor.serve_on_loop(core)
             return (True, [])
         if actor:
             result = _call_method(name, args, kwargs, call_options)
@@ -119,27 +132,60 @@ def execute(info, values):
         return (True, _results(result, num_returns, getattr(fn, "__name__", name)))
     except SystemExit:
         if actor and not creation:
-            # sys.exit() in a method: end this worker; the caller sees the actor die.
-            sys.stdout.flush()
-            sys.stderr.flush()
-            import os
-            os._exit(0)
+            _exit_worker()  # sys.exit() in a method: the caller sees the actor die
         return (False, "the task called sys.exit()", b"")
     except BaseException as e:  # reported to the caller
-        text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-        try:
-            value = pickle.dumps(e, protocol=5)
-        except Exception:
-            try:
-                import cloudpickle
-                value = cloudpickle.dumps(e, protocol=5)
-            except Exception:
-                value = b""
-        retry_on = call_options.get("retry_exceptions")
-        # Submitted to be retried on any exception: is this one listed?
-        retryable = bool(actor) or not isinstance(retry_on, tuple) or retries.matches(e, retry_on)
-        return (False, text, value, retryable)
+        return _failure(e, bool(actor), call_options)
     finally:
         _local.task = None
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def _exit_worker():
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _failure(e, is_actor_call, call_options):
+    """The outcome of a call that raised `e`."""
+    text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    try:
+        value = pickle.dumps(e, protocol=5)
+    except Exception:
+        try:
+            import cloudpickle
+            value = cloudpickle.dumps(e, protocol=5)
+        except Exception:
+            value = b""
+    retry_on = call_options.get("retry_exceptions")
+    # Submitted to be retried on any exception: is this one listed?
+    retryable = is_actor_call or not isinstance(retry_on, tuple) or retries.matches(e, retry_on)
+    return (False, text, value, retryable)
+
+
+def _cancelled(info):
+    name = info[0].split("?", 1)[0]
+    return (False, f"actor call {name} was cancelled", b"", False, True)
+
+
+async def _run_async_call(info, values):
+    """The outcome of an async actor's coroutine call, run on its loop."""
+    _async_task.set(TaskInfo(info))
+    name, num_returns = info[0], info[4]
+    call_options = {}
+    try:
+        name, args, kwargs, call_options = call_args.decode(values, name)
+        fn = getattr(_Actor.instance, name)
+        result = await _Actor.methods.call_async(name, fn, args, kwargs, call_options)
+        return (True, _results(result, num_returns, name))
+    except asyncio.CancelledError:
+        return _cancelled(info)
+    except SystemExit:
+        _exit_worker()
+    except BaseException as e:  # reported to the caller
+        return _failure(e, True, call_options)
+    finally:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -31,6 +31,11 @@ def matches(error, retry_on):
     return bool(retry_on) and isinstance(error, retry_on)
 
 
+def _again(error, retry_on, attempt, max_retries):
+    """Whether a call that raised `error` on attempt `attempt` (0: the first) runs again."""
+    return matches(error, retry_on) and (max_retries == -1 or attempt < (max_retries or 0))
+
+
 def call_with_retries(call, retry_on, max_retries):
     """call(), run again while it raises an exception `retry_on` names, at
     most `max_retries` more times (-1: no limit)."""
@@ -39,6 +44,18 @@ def call_with_retries(call, retry_on, max_retries):
         try:
             return call()
         except Exception as e:
-            if not matches(e, retry_on) or (max_retries != -1 and attempt >= (max_retries or 0)):
+            if not _again(e, retry_on, attempt, max_retries):
+                raise
+            attempt += 1
+
+
+async def call_with_retries_async(call, retry_on, max_retries):
+    """call_with_retries for a coroutine function `call`."""
+    attempt = 0
+    while True:
+        try:
+            return await call()
+        except Exception as e:
+            if not _again(e, retry_on, attempt, max_retries):
                 raise
             attempt += 1
