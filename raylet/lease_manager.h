@@ -68,6 +68,7 @@ struct WorkerHandle {
   // Where the worker serves its task stream, known once it registered.
   std::string ip;
   int port = 0;
+  int owner_port = 0;  // its CoreWorkerService
   int pid = 0;
 };
 

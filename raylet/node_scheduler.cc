@@ -181,6 +181,7 @@ void NodeScheduler::RequestLease(const rpc::RequestWorkerLeaseRequest& request, 
         reply.set_lease_id(r.lease_id);
         reply.mutable_worker()->set_ip(r.worker.ip);
         reply.mutable_worker()->set_port(r.worker.port);
+        reply.set_worker_owner_port(r.worker.owner_port);
         reply.mutable_worker()->set_worker_id(r.worker.id.Binary());
         reply.mutable_worker()->set_node_id(options_.node_id.Binary());
         for (int g : r.gpu_ids) reply.add_gpu_ids(g);
@@ -207,8 +208,8 @@ absl::Status NodeScheduler::ReturnLease(int64_t lease_id, bool worker_died) {
   return leases_->ReturnLease(lease_id, worker_died);
 }
 
-absl::Status NodeScheduler::RegisterWorker(const WorkerID& worker, int port) {
-  return pool_->RegisterWorker(worker, port);
+absl::Status NodeScheduler::RegisterWorker(const WorkerID& worker, int port, int owner_port) {
+  return pool_->RegisterWorker(worker, port, owner_port);
 }
 
 absl::Status NodeScheduler::PrepareBundles(const std::vector<BundleSpec>& bundles) {

@@ -69,7 +69,7 @@ class NodeScheduler {
 
   void RequestLease(const rpc::RequestWorkerLeaseRequest& request, LeaseDone done);
   absl::Status ReturnLease(int64_t lease_id, bool worker_died);
-  absl::Status RegisterWorker(const WorkerID& worker, int port);
+  absl::Status RegisterWorker(const WorkerID& worker, int port, int owner_port);
   // A leased worker's task blocked in get/wait, or went on (LeaseManager::SetBlocked).
   void SetWorkerBlocked(const WorkerID& worker, bool blocked, int64_t sequence);
 

@@ -85,7 +85,7 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                             out->set_node_ip(raylet_.options_.node_ip);
                             out->set_object_manager_address(
                                 rpc::HostPort(raylet_.options_.node_ip, raylet_.object_manager_port()));
-                            return raylet_.scheduler_->RegisterWorker(*id, r.port());
+                            return raylet_.scheduler_->RegisterWorker(*id, r.port(), r.owner_port());
                           });
   }
 

@@ -159,7 +159,7 @@ void WorkerPool::Match() {
   }
 }
 
-absl::Status WorkerPool::RegisterWorker(const WorkerID& worker, int port) {
+absl::Status WorkerPool::RegisterWorker(const WorkerID& worker, int port, int owner_port) {
   auto it = workers_.find(worker);
   if (it == workers_.end()) return absl::NotFoundError("worker " + worker.Hex() + " was not started by this raylet");
   if (it->second.state != State::kStarting) {
@@ -168,6 +168,7 @@ absl::Status WorkerPool::RegisterWorker(const WorkerID& worker, int port) {
   if (port <= 0 || port > 65535) return absl::InvalidArgumentError(absl::StrCat("worker port ", port, " is not a port"));
   it->second.handle.ip = "127.0.0.1";
   it->second.handle.port = port;
+  it->second.handle.owner_port = owner_port;
   it->second.state = State::kIdle;
   it->second.since = clock_();
   Match();

@@ -77,7 +77,7 @@ class WorkerPool : public WorkerSource {
 
   // A started worker says it is ready. NotFound for a worker this pool did
   // not start; FailedPrecondition when it registers twice.
-  absl::Status RegisterWorker(const WorkerID& worker, int port);
+  absl::Status RegisterWorker(const WorkerID& worker, int port, int owner_port = 0);
 
   // Reaps exited workers, stops long-idle ones, fails starts that took too long.
   void Tick();

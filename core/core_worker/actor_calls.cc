@@ -77,6 +77,7 @@ absl::StatusOr<rpc::ActorTableData> ActorCalls::Describe(const ActorID& actor_id
   spec.set_actor_creation(true);
   spec.set_max_concurrency(options.max_concurrency);
   spec.set_depth(NextDepth());
+  spec.set_parent_task_id(ParentTaskId());
   // The arguments' objects stay referenced: a restart runs the constructor
   // with them again.
   std::vector<ObjectID> arg_refs;
@@ -100,6 +101,7 @@ absl::StatusOr<std::vector<ObjectID>> ActorCalls::Call(const ActorID& actor, con
   spec->set_actor_id(actor.Binary());
   spec->set_max_retries(0);  // the actor submitter retries (max_task_retries)
   spec->set_depth(NextDepth());
+  spec->set_parent_task_id(ParentTaskId());
   return deps_.tasks.Submit(std::move(spec), std::move(args));
 }
 

@@ -102,7 +102,8 @@ CoreWorker::CoreWorker(CoreWorkerOptions options, WorkerIdentity identity, Endpo
       store_(std::move(store)) {
   BuildObjects();
   BuildTasks();
-  owner_service_->Serve({*refs_, memory_store_, *nodes_});
+  owner_service_->Serve(
+      {*refs_, memory_store_, *nodes_, [this](const TaskID& parent) { task_manager_->CancelChildren(parent); }});
 }
 
 void CoreWorker::BuildObjects() {
@@ -127,7 +128,12 @@ void CoreWorker::BuildObjects() {
 void CoreWorker::BuildTasks() {
   task_manager_ = std::make_unique<TaskManager>(TaskManager::Deps{
       identity_, *loop_, *refs_, memory_store_, *borrowed_, *nodes_, *events_, shut_down_,
-      [this](const ObjectID& id, const Reference& ref) { releaser_->FreeRemote(id, ref); }});
+      [this](const ObjectID& id, const Reference& ref) { releaser_->FreeRemote(id, ref); },
+      [this](const std::string& worker, const TaskID& parent) {
+        rpc::CancelChildrenRequest request;
+        request.set_parent_task_id(parent.Binary());
+        owners_.For(worker).CancelChildren(std::move(request), nullptr);  // not awaited
+      }});
   placement_groups_ = std::make_unique<PlacementGroupCalls>(
       PlacementGroupCalls::Deps{identity_, *gcs_, *async_gcs_, shut_down_});
   tasks_ = std::make_unique<TaskCalls>(TaskCalls::Deps{identity_, *task_manager_, *placement_groups_, shut_down_});

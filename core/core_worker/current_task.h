@@ -26,6 +26,8 @@ const RunningTask* CurrentTask();
 // The depth of a task submitted from this thread: one more than the
 // running task's, 1 outside tasks (a driver's).
 inline int NextDepth() { return CurrentTask() == nullptr ? 1 : CurrentTask()->depth + 1; }
+// The parent_task_id of a task submitted now (empty outside tasks).
+inline std::string ParentTaskId() { return CurrentTask() == nullptr ? std::string() : CurrentTask()->id.Binary(); }
 
 // Makes `id` this thread's current task for the scope's life (scopes nest).
 class CurrentTaskScope {

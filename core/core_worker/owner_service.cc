@@ -1,6 +1,7 @@
 #include "core/core_worker/owner_service.h"
 
 #include "core/common/logging.h"
+#include "core/common/status_macros.h"
 
 namespace photon {
 namespace core {
@@ -92,6 +93,19 @@ absl::Status OwnerService::RemoveBorrowers(const rpc::RemoveBorrowerRequest& req
     if (!s.ok()) PHOTON_LOG(DEBUG) << "RemoveBorrower: " << s;
   }
   return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* OwnerService::CancelChildren(grpc::CallbackServerContext* ctx,
+                                                       const rpc::CancelChildrenRequest* req,
+                                                       rpc::CancelChildrenReply* reply) {
+  return rpc::ServeSync(server_, "Owner.CancelChildren", ctx, req, reply,
+                        [this](const rpc::CancelChildrenRequest& r, rpc::CancelChildrenReply*) -> absl::Status {
+                          Tables* t = tables_.load();
+                          if (t == nullptr) return Starting();
+                          ASSIGN_OR_RETURN(TaskID parent, TaskID::FromBinary(r.parent_task_id()));
+                          t->cancel_children(parent);
+                          return absl::OkStatus();
+                        });
 }
 
 }  // namespace core

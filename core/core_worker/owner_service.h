@@ -36,6 +36,8 @@ class OwnerService : public rpc::CoreWorkerService::CallbackService {
     ReferenceCounter& refs;
     MemoryStore& memory_store;
     NodeDirectory& nodes;
+    // Cancels the tasks this process submitted from task `parent`'s function.
+    std::function<void(const TaskID& parent)> cancel_children;
   };
 
   explicit OwnerService(rpc::GrpcServer& server) : server_(server) {}
@@ -51,6 +53,8 @@ class OwnerService : public rpc::CoreWorkerService::CallbackService {
                                               rpc::AddObjectLocationReply* reply) override;
   grpc::ServerUnaryReactor* RemoveBorrower(grpc::CallbackServerContext* ctx, const rpc::RemoveBorrowerRequest* req,
                                            rpc::RemoveBorrowerReply* reply) override;
+  grpc::ServerUnaryReactor* CancelChildren(grpc::CallbackServerContext* ctx, const rpc::CancelChildrenRequest* req,
+                                           rpc::CancelChildrenReply* reply) override;
 
  private:
   void AnswerStatus(const rpc::GetObjectStatusRequest& request, rpc::GetObjectStatusReply* reply,

@@ -25,12 +25,13 @@ absl::StatusOr<std::vector<ObjectID>> TaskCalls::Submit(const std::string& funct
   RETURN_IF_ERROR(deps_.placement_groups.ResolveBundleNode(spec->mutable_strategy()));
   spec->set_max_retries(options.max_retries);
   spec->set_depth(NextDepth());
+  spec->set_parent_task_id(ParentTaskId());
   return deps_.tasks.Submit(std::move(spec), std::move(args));
 }
 
-absl::Status TaskCalls::Cancel(const ObjectID& id, bool force) {
+absl::Status TaskCalls::Cancel(const ObjectID& id, bool force, bool recursive) {
   if (deps_.shut_down) return ShutDownError();
-  return deps_.tasks.Cancel(id, force);
+  return deps_.tasks.Cancel(id, force, recursive);
 }
 
 }  // namespace core

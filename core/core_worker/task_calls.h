@@ -39,8 +39,10 @@ class TaskCalls {
                                                const TaskOptions& options);
   // Cancels the task that makes `id`: dropped if queued; if running, its
   // result is discarded, and with `force` its worker is ended. NotFound when
-  // it already finished.
-  absl::Status Cancel(const ObjectID& id, bool force);
+  // it already finished. `recursive`: the tasks it submitted are cancelled
+  // too (by the worker running it). An actor call is dropped if queued; a
+  // running coroutine call is cancelled; `force` is refused for one.
+  absl::Status Cancel(const ObjectID& id, bool force, bool recursive = true);
 
  private:
   const Deps deps_;

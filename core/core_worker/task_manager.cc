@@ -254,7 +254,7 @@ void TaskManager::FinishTask(const std::string& task_id) {
   if (!s.ok()) PHOTON_LOG(WARNING) << s;
 }
 
-absl::Status TaskManager::Cancel(const ObjectID& id, bool force) {
+absl::Status TaskManager::Cancel(const ObjectID& id, bool force, bool recursive) {
   TaskID task;
   {
     absl::MutexLock lock(&mu_);
@@ -264,25 +264,39 @@ absl::Status TaskManager::Cancel(const ObjectID& id, bool force) {
     }
     task = it->second;
   }
-  return PostCancel(task, force);
-}
-
-absl::Status TaskManager::PostCancel(const TaskID& task, bool force) {
   std::promise<absl::Status> outcome;
-  deps_.loop.Post("CoreWorker.Cancel", [&] { outcome.set_value(CancelOnLoop(task, force)); });
+  deps_.loop.Post("CoreWorker.Cancel", [&] { outcome.set_value(CancelOnLoop(task, force, recursive)); });
   return outcome.get_future().get();
 }
 
-absl::Status TaskManager::CancelOnLoop(const TaskID& task, bool force) {
+void TaskManager::CancelChildren(const TaskID& parent) {
+  deps_.loop.Post("CoreWorker.CancelChildren", [this, parent] {
+    std::vector<TaskID> children;
+    for (const auto& [id, task] : pending_) {
+      if (task->spec->parent_task_id() == parent.Binary()) children.push_back(*TaskID::FromBinary(id));
+    }
+    for (const TaskID& child : children) {
+      absl::Status s = CancelOnLoop(child, /*force=*/false, /*recursive=*/true);
+      if (!s.ok()) PHOTON_LOG(DEBUG) << "cancelling child " << child.Hex() << " of " << parent.Hex() << ": " << s;
+    }
+  });
+}
+
+absl::Status TaskManager::CancelOnLoop(const TaskID& task, bool force, bool recursive) {
   auto it = pending_.find(task.Binary());
   if (it == pending_.end()) return absl::NotFoundError("task " + task.Hex() + " already finished");
   const rpc::TaskSpec& spec = *it->second->spec;
-  if (!spec.actor_id().empty()) {
-    if (force) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("force=True is not supported for actor calls (", spec.function_name(),
-                       "); end the actor with kill() instead"));
-    }
+  const bool is_actor_call = !spec.actor_id().empty();
+  if (is_actor_call && force) {
+    return absl::InvalidArgumentError(absl::StrCat("force=True is not supported for actor calls (",
+                                                   spec.function_name(), "); end the actor with kill() instead"));
+  }
+  // Where it runs, if it does: that worker cancels what it submitted.
+  // (Not yet for actor calls: the actor table does not know its worker's
+  // CoreWorkerService.)
+  const std::string worker = recursive && !is_actor_call ? submitter_->WorkerOf(task) : "";
+  if (!worker.empty() && deps_.cancel_children_on) deps_.cancel_children_on(worker, task);
+  if (is_actor_call) {
     if (actor_submitter_->Cancel(*ActorID::FromBinary(spec.actor_id()), task)) return absl::OkStatus();
   } else if (submitter_->Cancel(task, force)) {
     return absl::OkStatus();

@@ -62,6 +62,8 @@ class TaskManager {
     const std::atomic<bool>& shut_down;
     // Frees copies of a result nobody holds any more (ObjectReleaser::FreeRemote).
     std::function<void(const ObjectID&, const Reference&)> free_copies;
+    // Asks the worker at HOST:PORT to cancel what task `parent` submitted.
+    std::function<void(const std::string& worker, const TaskID& parent)> cancel_children_on;
   };
 
   explicit TaskManager(Deps deps);
@@ -72,7 +74,11 @@ class TaskManager {
   absl::StatusOr<std::vector<ObjectID>> Submit(std::shared_ptr<rpc::TaskSpec> spec, std::vector<TaskArg> args);
   // Cancels the task that makes `id`; NotFound when it already finished;
   // InvalidArgument for `force` on an actor call.
-  absl::Status Cancel(const ObjectID& id, bool force);
+  // `recursive`: the tasks it submitted are cancelled too.
+  absl::Status Cancel(const ObjectID& id, bool force, bool recursive = true);
+  // Cancels (recursively) the tasks submitted from task `parent`'s function
+  // that have not finished. Any thread; does not wait.
+  void CancelChildren(const TaskID& parent);
 
   // What the GCS says of an actor this process calls.
   void OnActorUpdate(const rpc::ActorTableData& actor);
@@ -114,8 +120,7 @@ class TaskManager {
   // Runs the task that made `id` again, or fails `id` when it cannot be rebuilt.
   void Rebuild(const ObjectID& id, const NodeID& node);
   void FailLost(const ObjectID& id, const std::string& why);
-  absl::Status PostCancel(const TaskID& task, bool force);
-  absl::Status CancelOnLoop(const TaskID& task, bool force);
+  absl::Status CancelOnLoop(const TaskID& task, bool force, bool recursive);
 
   const Deps deps_;
   std::unique_ptr<TaskSubmitter> submitter_;

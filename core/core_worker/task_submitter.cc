@@ -183,6 +183,7 @@ void TaskSubmitter::OnLeaseReply(Key* key, const std::string& raylet_address, bo
   lease->lease_id = reply->lease_id();
   lease->raylet_address = raylet_address;
   lease->worker_address = rpc::HostPort(worker);
+  if (reply->worker_owner_port() > 0) lease->worker_owner_address = rpc::HostPort(worker.ip(), reply->worker_owner_port());
   lease->worker = WorkerID::FromBinary(worker.worker_id()).value_or(WorkerID::Nil());
   lease->node = NodeID::FromBinary(worker.node_id()).value_or(NodeID::Nil());
   for (int g : reply->gpu_ids()) lease->gpu_ids.push_back(g);
@@ -349,6 +350,12 @@ void TaskSubmitter::FailQueued(Key& key, ErrorKind kind, const std::string& why)
     tasks_.erase(it);
     callbacks_.on_failure(*task.spec, task.cancelled ? ErrorKind::kTaskCancelled : kind, why);
   }
+}
+
+std::string TaskSubmitter::WorkerOf(const TaskID& task) const {
+  auto it = tasks_.find(task.Binary());
+  if (it == tasks_.end() || !it->second.lease) return "";
+  return it->second.lease->worker_owner_address;
 }
 
 bool TaskSubmitter::Cancel(const TaskID& task_id, bool force) {

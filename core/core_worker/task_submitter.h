@@ -84,6 +84,9 @@ class TaskSubmitter {
   // are queued again.
   // False when the task is not known here.
   bool Cancel(const TaskID& task, bool force);
+  // The CoreWorkerService (HOST:PORT) of the worker a pushed task went to;
+  // empty when not pushed (or not known).
+  std::string WorkerOf(const TaskID& task) const;
   // Returns every lease and drops queued tasks (no callbacks).
   void Shutdown();
   size_t NumPending() const { return tasks_.size(); }
@@ -101,6 +104,7 @@ class TaskSubmitter {
     int64_t lease_id = 0;
     std::string raylet_address;
     std::string worker_address;  // HOST:PORT, for messages
+    std::string worker_owner_address;  // HOST:PORT of its CoreWorkerService (empty: unknown)
     WorkerID worker;
     NodeID node;
     std::vector<int> gpu_ids;

@@ -93,6 +93,7 @@ absl::StatusOr<WorkerIdentity> ConnectWorker(const CoreWorkerOptions& options, E
   rpc::RegisterWorkerRequest request;
   request.set_worker_id(me.worker_id.Binary());
   request.set_port(task_port);
+  request.set_owner_port(owner_port);
   absl::StatusOr<rpc::RegisterWorkerReply> reply =
       rpc::RayletClient(loop, me.raylet_address, options.token).RegisterWorkerAndWait(std::move(request));
   if (!reply.ok()) {

@@ -15,6 +15,7 @@ using std::chrono::seconds;
 constexpr RetryPolicy kGetObjectStatus{hours(24 * 7), 3};
 constexpr RetryPolicy kAddObjectLocation{seconds(10), 2};
 constexpr RetryPolicy kRemoveBorrower{seconds(10), 2};
+constexpr RetryPolicy kCancelChildren{seconds(10), 2};
 
 }  // namespace
 
@@ -40,6 +41,11 @@ void CoreWorkerClient::AddObjectLocation(AddObjectLocationRequest request,
 void CoreWorkerClient::RemoveBorrower(RemoveBorrowerRequest request, ReplyCallback<RemoveBorrowerReply> done) {
   StartCall<RemoveBorrowerReply>(loop_, CallSpec{"CoreWorker.RemoveBorrower", address_, token_, kRemoveBorrower},
                                  BindAttempt(stub_, &Async::RemoveBorrower, std::move(request)), std::move(done));
+}
+
+void CoreWorkerClient::CancelChildren(CancelChildrenRequest request, ReplyCallback<CancelChildrenReply> done) {
+  StartCall<CancelChildrenReply>(loop_, CallSpec{"CoreWorker.CancelChildren", address_, token_, kCancelChildren},
+                                 BindAttempt(stub_, &Async::CancelChildren, std::move(request)), std::move(done));
 }
 
 }  // namespace rpc

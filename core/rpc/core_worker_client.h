@@ -42,6 +42,7 @@ class CoreWorkerClient {
   void GetObjectStatus(GetObjectStatusRequest request, ReplyCallback<GetObjectStatusReply> done);
   void AddObjectLocation(AddObjectLocationRequest request, ReplyCallback<AddObjectLocationReply> done);
   void RemoveBorrower(RemoveBorrowerRequest request, ReplyCallback<RemoveBorrowerReply> done);
+  void CancelChildren(CancelChildrenRequest request, ReplyCallback<CancelChildrenReply> done);
 
  private:
   EventLoop& loop_;

@@ -212,6 +212,34 @@ def test_cancel_queued_actor_calls(photon_local, tmp_path):
     assert log.read_text().split() == ["slow", "after"]  # the cancelled calls never ran
 
 
+def test_cancel_is_recursive_by_default(photon_local, tmp_path):
+    @photon.remote(resources={"never_here": 1})
+    def child():
+        return "never runs"
+
+    @photon.remote(max_retries=0)
+    def parent(path):
+        ref = child.remote()  # waits for a resource no node has
+        open(path, "w").close()
+        try:
+            return photon.get(ref)
+        except exc.TaskCancelledError as e:
+            with open(path, "w") as f:
+                f.write(f"child cancelled: {e}")
+            raise
+
+    started = tmp_path / "started"
+    ref = parent.remote(str(started))
+    from testutil import wait_until
+    wait_until(started.exists, timeout=60, what="the parent to submit its child")
+    photon.cancel(ref)  # recursive=True: the parent's worker cancels the child
+    with pytest.raises(exc.TaskCancelledError):
+        photon.get(ref, timeout=60)
+    wait_until(lambda: "child cancelled" in started.read_text(), timeout=60, what="the child to be cancelled")
+    with pytest.raises(TypeError, match="recursive must be a bool"):
+        photon.cancel(ref, recursive="yes")
+
+
 def test_owner_died(photon_local):
     @photon.remote
     class Owner:

@@ -13,9 +13,15 @@ void BindTasks(WorkerClass& w) {
           CallArgs call(cw, args);
           return ObjectIdList(WithoutGil([&] { return cw.tasks().Submit(function, call.Take(), options); }));
         })
-      .def("cancel", [](PyWorker& self, const py::bytes& id, bool force) {
+      .def("cancel", [](PyWorker& self, const py::bytes& id, bool force, bool recursive) {
         // False when the task already finished.
-        absl::Status s = self.Get().tasks().Cancel(IdFromBytes<ObjectID>(id, "object id"), force);
+        CoreWorker& cw = self.Get();
+        const ObjectID object = IdFromBytes<ObjectID>(id, "object id");
+        absl::Status s;
+        {
+          py::gil_scoped_release release;  // (the core's loop may need the GIL meanwhile)
+          s = cw.tasks().Cancel(object, force, recursive);
+        }
         if (!s.ok() && s.code() != absl::StatusCode::kNotFound) RaiseStatus(s);
         return s.ok();
       });

@@ -244,11 +244,15 @@ def wait(refs, *, num_returns=1, timeout=None, fetch_local=True):
 
 def cancel(ref, *, force=False, recursive=True):
     """Cancels the task making `ref`: dropped if queued; if running, its
-    result is discarded, and with force=True its worker is ended."""
-    del recursive
+    result is discarded, and with force=True its worker is ended. An actor
+    call: dropped if queued; a running coroutine is cancelled (force=True is
+    refused). recursive=True: the tasks it submitted are cancelled too."""
     if not isinstance(ref, ObjectRef):
         raise TypeError(f"cancel() takes an ObjectRef, not {type(ref).__name__}")
-    core().cancel(ref._id, bool(force))
+    for name, value in (("force", force), ("recursive", recursive)):
+        if not isinstance(value, bool):
+            raise TypeError(f"cancel(): {name} must be a bool, not {type(value).__name__}")
+    core().cancel(ref._id, force, recursive)
 
 
 def nodes():
