@@ -175,6 +175,12 @@ void ObjectCalls::RemoveLocalReference(const ObjectID& id) {
   if (!s.ok()) PHOTON_LOG(WARNING) << s;
 }
 
+absl::Status ObjectCalls::OnReady(const ObjectID& id, std::function<void()> ready) {
+  RETURN_IF_ERROR(CheckKnown(id, " (freed, or never created here)"));
+  deps_.memory_store.GetAsync(id, [ready = std::move(ready)](std::shared_ptr<const StoredObject>) { ready(); });
+  return absl::OkStatus();
+}
+
 void ObjectCalls::AddBorrowedReference(const ObjectID& id, const rpc::Address& owner) {
   absl::Status s = deps_.refs.AddBorrowedObject(id, owner);
   if (s.ok()) s = deps_.refs.AddLocalReference(id);

@@ -82,6 +82,11 @@ class ObjectCalls {
   // Objects this process owns or borrows now (tests and diagnostics).
   int64_t NumReferences() const { return deps_.refs.NumObjects(); }
 
+  // Runs `ready` once `id` has a value here (or its error, or the entry
+  // that says it is in an object store): at once in this thread if it has,
+  // else in the thread that stores it; never if the process shuts down
+  // first. NotFound when `id` is not known here.
+  absl::Status OnReady(const ObjectID& id, std::function<void()> ready);
   void AddLocalReference(const ObjectID& id);
   void RemoveLocalReference(const ObjectID& id);
   // A reference deserialized in this process: borrow it from `owner` (no-op

@@ -162,3 +162,23 @@ def test_force_cancel_of_an_actor_call_is_refused(photon_local):
     with pytest.raises(ValueError, match="force=True is not supported for actor calls"):
         photon.cancel(ref, force=True)
     assert photon.get(ref, timeout=30) == "x"
+
+
+def test_pending_futures_do_not_hold_threads(photon_local):
+    a = Sleeper.remote()
+    never = a.nap.remote("never", 600)
+    # Each pending future used to park a thread of a 32-thread pool in get:
+    # past 32 of them, no other future could resolve.
+    stuck = [never.future() for _ in range(100)]
+    assert square.remote(3).future().result(timeout=60) == 9
+
+    async def main():
+        waiting = [asyncio.ensure_future(asyncio.wrap_future(never.future())) for _ in range(100)]
+        value = await asyncio.wait_for(square.remote(4), timeout=60)
+        for w in waiting:
+            w.cancel()
+        return value
+
+    assert asyncio.run(main()) == 16
+    assert not any(f.done() for f in stuck)
+    photon.kill(a)

@@ -98,6 +98,23 @@ void BindObjects(WorkerClass& w) {
              ValueOrRaise(self.Get().objects().Fulfill(IdFromBytes<ObjectID>(id, "object id"), std::move(data)));
            })
       .def("get", &Get)
+      .def("when_ready",
+           [](PyWorker& self, const py::bytes& id, py::object ready) {
+             // Called (with the GIL) once the object is here; the core may
+             // drop it unrun at shutdown, in a thread that holds no GIL.
+             std::shared_ptr<py::object> callback(new py::object(std::move(ready)), [](py::object* p) {
+               py::gil_scoped_acquire gil;
+               delete p;
+             });
+             ValueOrRaise(self.Get().objects().OnReady(IdFromBytes<ObjectID>(id, "object id"), [callback] {
+               py::gil_scoped_acquire gil;
+               try {
+                 (*callback)();
+               } catch (py::error_already_set& e) {
+                 e.discard_as_unraisable("photon: an ObjectRef's ready callback");
+               }
+             }));
+           })
       .def("wait", &Wait)
       .def("num_references", [](PyWorker& self) { return self.Get().objects().NumReferences(); })
       .def("add_local_reference",

@@ -51,20 +51,46 @@ class ObjectRef:
         return (_rebuild, (self._id, core.owner_of(self._id)))
 
     def future(self):
-        """A concurrent.futures.Future for the value."""
+        """A concurrent.futures.Future for the value. Nothing waits for it
+        meanwhile: the core says when the value is here, and a thread of a
+        small pool reads it then."""
+        core = state.require_core()
         future = concurrent.futures.Future()
+        state.pending_futures.add(future)  # failed by shutdown() if still pending
 
-        def wait():
+        def read():
             try:
-                future.set_result(serialization.deserialize(state.require_core().get([self._id], -1)[0]))
+                future.set_result(serialization.deserialize(core.get([self._id], -1)[0]))
             except BaseException as e:  # handed to the future's reader
-                future.set_exception(e)
+                _fail(future, e)
+            finally:
+                state.pending_futures.discard(future)
 
-        state.executor().submit(wait)
+        def ready():
+            try:
+                state.executor().submit(read)
+            except RuntimeError as e:  # the pool was shut down
+                _fail(future, e)
+
+        core.when_ready(self._id, ready)
         return future
 
     def __await__(self):
         return asyncio.wrap_future(self.future()).__await__()
+
+
+def _fail(future, error):
+    try:
+        future.set_exception(error)
+    except concurrent.futures.InvalidStateError:  # shutdown() failed it first
+        pass
+
+
+def fail_pending_futures(why):
+    """shutdown(): every future() still waiting raises RuntimeError(why)."""
+    for future in list(state.pending_futures):
+        _fail(future, RuntimeError(why))
+    state.pending_futures.clear()
 
 
 def _rebuild(object_id, owner):

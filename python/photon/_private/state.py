@@ -17,6 +17,7 @@ class State:
         self.lock = threading.RLock()
         self.on_exit = None       # photon.shutdown, set by the worker module
         self._executor = None
+        self.pending_futures = set()  # ObjectRef.future()s not resolved yet
 
     def require_core(self):
         """The core worker; RuntimeError when photon is not initialized."""

@@ -6,7 +6,7 @@ import socket
 import sys
 
 from photon import _core
-from photon._private import serialization
+from photon._private import object_ref, serialization
 from photon._private.object_ref import ObjectRef
 from photon._private.state import state
 
@@ -153,6 +153,8 @@ def shutdown():
         state.exported.clear()
         state.functions.clear()
         if core is not None:
+            object_ref.fail_pending_futures("photon was shut down while get waited: the future's object "
+                                            "was not ready")
             core.shutdown()
         if cluster is not None:
             cluster.stop()
