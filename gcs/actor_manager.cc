@@ -7,6 +7,7 @@
 
 namespace photon {
 namespace gcs {
+constexpr char ActorManager::kTable[];
 
 rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message) {
   rpc::ActorDeathCause cause;
@@ -15,10 +16,127 @@ rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string mes
   return cause;
 }
 
-ActorManager::ActorManager(EventLoop& loop, std::string token, NodeManager& nodes, Publisher& publisher)
-    : loop_(loop), token_(std::move(token)), nodes_(nodes), publisher_(publisher), raylets_(loop, token_) {}
+ActorManager::ActorManager(EventLoop& loop, std::string token, NodeManager& nodes, Publisher& publisher,
+                           StoreClient& store)
+    : loop_(loop),
+      token_(std::move(token)),
+      nodes_(nodes),
+      publisher_(publisher),
+      table_(store, kTable),
+      raylets_(loop, token_) {}
 
 ActorManager::~ActorManager() = default;
+
+absl::Status ActorManager::Initialize() {
+  absl::StatusOr<std::vector<std::pair<std::string, rpc::ActorTableRow>>> rows = table_.LoadAll();
+  if (!rows.ok()) return rows.status();
+  std::vector<ActorID> live;
+  for (auto& [key, row] : *rows) {
+    absl::StatusOr<ActorID> id = ActorID::FromBinary(row.data().actor_id());
+    if (!id.ok() || key != row.data().actor_id()) {
+      PHOTON_LOG(ERROR) << "actor table: skipping a row whose key is not its actor id";
+      continue;
+    }
+    Actor& actor = actors_[*id];
+    actor.data = std::move(*row.mutable_data());
+    actor.lease_id = row.lease_id();
+    actor.raylet_address = row.raylet_address();
+    actor.kill_requested = row.kill_requested();
+    actor.no_restart = row.no_restart();
+    actor.kill_cause = row.kill_cause();
+    if (actor.data.state() == rpc::DEAD) continue;
+    if (!actor.data.name().empty()) named_[{actor.data.namespace_(), actor.data.name()}] = *id;
+    live.push_back(*id);
+  }
+  PHOTON_LOG(INFO) << "actor table loaded: " << actors_.size() << " actors, " << live.size() << " not dead";
+  loop_.Post("Actors.Resume", [this, live = std::move(live)] {
+    for (const ActorID& id : live) Resume(id);
+  });
+  return absl::OkStatus();
+}
+
+void ActorManager::Resume(const ActorID& id) {
+  auto it = actors_.find(id);
+  if (it == actors_.end() || it->second.data.state() == rpc::DEAD) return;
+  Actor& actor = it->second;
+  if (actor.kill_requested) {
+    // The GCS went down while ending the actor's worker: finish that.
+    ReturnLease(actor.raylet_address, actor.lease_id, true);
+    actor.lease_id = 0;
+    actor.kill_requested = false;
+    if (actor.no_restart) return End(actor, actor.kill_cause);
+    return RestartOrEnd(actor, actor.kill_cause);
+  }
+  if (actor.data.state() == rpc::ALIVE) return Reattach(actor);
+  // It was being created. Its constructor may or may not have run on the
+  // worker leased for it (if one was): that worker ends, and creation
+  // starts over as the same attempt.
+  PHOTON_LOG(INFO) << "actor " << id.ShortHex() << " was being created when the GCS went down; creating it again";
+  ReturnLease(actor.raylet_address, actor.lease_id, true);
+  actor.lease_id = 0;
+  actor.data.clear_address();
+  Schedule(actor);
+}
+
+void ActorManager::Reattach(Actor& actor) {
+  const ActorID id = *ActorID::FromBinary(actor.data.actor_id());
+  const uint64_t generation = ++actor.generation;
+  absl::StatusOr<NodeID> node = NodeID::FromBinary(actor.data.address().node_id());
+  if (!node.ok() || !nodes_.IsAlive(*node)) {
+    if (ReleaseLostWorker(actor)) return;
+    return RestartOrEnd(actor, DeathCause(rpc::ActorDeathCause::NODE_DIED,
+                                          "the node running the actor died while the GCS was down"));
+  }
+  rpc::TaskStream::Connect(loop_, actor.data.address(),
+                           [this, id, generation](absl::StatusOr<std::shared_ptr<rpc::TaskStream>> s) {
+                             OnReattached(id, generation, std::move(s));
+                           });
+}
+
+void ActorManager::OnReattached(const ActorID& id, uint64_t generation,
+                                absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream) {
+  auto it = actors_.find(id);
+  if (it == actors_.end() || it->second.generation != generation) {
+    if (stream.ok()) (*stream)->Close(absl::CancelledError("the actor moved on meanwhile"));
+    return;
+  }
+  if (!stream.ok()) {
+    return OnWorkerLost(id, generation,
+                        absl::StrCat("it does not answer since the GCS restarted: ", stream.status().message()));
+  }
+  Actor& actor = it->second;
+  actor.stream = *stream;
+  // The worker only reads what callers send it: this stream is for noticing
+  // when it goes, as the creator's stream was.
+  actor.stream->Start([](rpc::TaskStreamFrame) {},
+                      [this, id, generation](const absl::Status& why) {
+                        OnWorkerLost(id, generation, std::string(why.message()));
+                      });
+  rpc::TaskStreamFrame hello;
+  hello.set_token(token_);
+  actor.stream->Send(hello);
+  PHOTON_LOG(INFO) << "actor " << id.ShortHex() << " is still alive at " << rpc::HostPort(actor.data.address())
+                   << " (reconnected after a GCS restart)";
+}
+
+absl::Status ActorManager::Store(const Actor& actor) {
+  rpc::ActorTableRow row;
+  *row.mutable_data() = actor.data;
+  row.set_lease_id(actor.lease_id);
+  row.set_raylet_address(actor.raylet_address);
+  row.set_kill_requested(actor.kill_requested);
+  row.set_no_restart(actor.no_restart);
+  *row.mutable_kill_cause() = actor.kill_cause;
+  return table_.Put(actor.data.actor_id(), row);
+}
+
+void ActorManager::Save(const Actor& actor) {
+  absl::Status saved = Store(actor);
+  if (!saved.ok()) {
+    PHOTON_LOG(ERROR) << "actor " << ActorID::FromBinary(actor.data.actor_id())->ShortHex()
+                      << ": a GCS restart would not see its latest state: " << saved;
+  }
+}
 
 absl::Status ActorManager::Register(rpc::ActorTableData data) {
   absl::StatusOr<ActorID> id = ActorID::FromBinary(data.actor_id());
@@ -26,19 +144,24 @@ absl::Status ActorManager::Register(rpc::ActorTableData data) {
   if (!data.creation_spec().actor_creation()) {
     return absl::InvalidArgumentError("register actor " + id->Hex() + ": no constructor call (creation_spec)");
   }
-  if (actors_.contains(*id)) return absl::AlreadyExistsError("actor " + id->Hex() + " is already registered");
-  if (!data.name().empty()) {
-    auto key = std::make_pair(data.namespace_(), data.name());
-    if (named_.count(key) > 0) {
-      return absl::AlreadyExistsError(absl::StrCat("an actor named '", data.name(), "' already exists in namespace '",
-                                                   data.namespace_(), "'"));
-    }
-    named_[key] = *id;
+  // A retry of a call that reached a GCS (this one, or the one before a restart).
+  if (actors_.contains(*id)) return absl::OkStatus();
+  const auto key = std::make_pair(data.namespace_(), data.name());
+  if (!data.name().empty() && named_.count(key) > 0) {
+    return absl::AlreadyExistsError(absl::StrCat("an actor named '", data.name(), "' already exists in namespace '",
+                                                 data.namespace_(), "'"));
   }
   data.set_state(rpc::PENDING_CREATION);
   data.set_num_restarts(0);
+  Actor registered;
+  registered.data = std::move(data);
+  absl::Status stored = Store(registered);
+  if (!stored.ok()) {
+    return absl::Status(stored.code(), absl::StrCat("register actor ", id->Hex(), ": ", stored.message()));
+  }
+  if (!registered.data.name().empty()) named_[key] = *id;
   Actor& actor = actors_[*id];
-  actor.data = std::move(data);
+  actor = std::move(registered);
   PHOTON_LOG(INFO) << "actor " << id->ShortHex() << " (" << actor.data.class_name() << ") registered";
   Publish(actor);
   Schedule(actor);
@@ -164,6 +287,7 @@ void ActorManager::OnLeaseGranted(const ActorID& id, uint64_t generation, const 
   actor.raylet_address = raylet_address;
   // The raylet names the worker and its own node.
   *actor.data.mutable_address() = reply.worker();
+  Save(actor);  // a restarted GCS must end this worker if creation did not finish
   const std::string worker_address = rpc::HostPort(reply.worker());
   rpc::TaskStream::Connect(loop_, reply.worker(),
                            [this, id, generation, worker_address](absl::StatusOr<std::shared_ptr<rpc::TaskStream>> s) {
@@ -177,6 +301,11 @@ void ActorManager::OnConnected(const ActorID& id, uint64_t generation, const std
   if (it == actors_.end() || it->second.generation != generation) return;
   if (!stream.ok()) return OnWorkerLost(id, generation, std::string(stream.status().message()));
   Actor& a = it->second;
+  if (a.kill_requested) {
+    // Killed while connecting: the worker is being ended, no constructor for it.
+    (*stream)->Close(absl::CancelledError("the actor was killed"));
+    return OnWorkerLost(id, generation, "it was killed before its constructor was sent");
+  }
   a.stream = *stream;
   a.stream->Start(
       [this, id, generation, worker_address](rpc::TaskStreamFrame frame) {
@@ -215,6 +344,7 @@ void ActorManager::OnCreated(const ActorID& id, uint64_t generation, const rpc::
   actor.data.set_state(rpc::ALIVE);
   PHOTON_LOG(INFO) << "actor " << id.ShortHex() << " is alive at " << worker_address
                    << (actor.data.num_restarts() > 0 ? absl::StrCat(" (restart ", actor.data.num_restarts(), ")") : "");
+  Save(actor);
   Publish(actor);
 }
 
@@ -222,21 +352,49 @@ void ActorManager::OnWorkerLost(const ActorID& id, uint64_t generation, const st
   auto it = actors_.find(id);
   if (it == actors_.end() || it->second.generation != generation || it->second.data.state() == rpc::DEAD) return;
   Actor& actor = it->second;
-  actor.generation++;  // callbacks of the lost worker are stale from now on
-  actor.stream.reset();
-  if (actor.lease_id != 0) ReturnLease(actor.raylet_address, actor.lease_id, true);
-  actor.lease_id = 0;
-  if (actor.kill_requested) {
-    rpc::ActorDeathCause cause = actor.kill_cause;
-    actor.kill_requested = false;
-    if (actor.no_restart) return End(actor, cause);
-    return RestartOrEnd(actor, cause);
-  }
+  if (ReleaseLostWorker(actor)) return;
   // Was it the worker or its whole node? Ask the node's raylet.
   const uint64_t now = actor.generation;
   raylets_.For(actor.raylet_address).HealthCheck([this, id, now, why](absl::StatusOr<rpc::HealthCheckReply> reply) {
     OnRayletProbed(id, now, why, reply.ok());
   });
+}
+
+bool ActorManager::ReleaseLostWorker(Actor& actor) {
+  actor.generation++;  // callbacks of the lost worker are stale from now on
+  actor.stream.reset();
+  if (actor.lease_id != 0) ReturnLease(actor.raylet_address, actor.lease_id, true);
+  actor.lease_id = 0;
+  if (!actor.kill_requested) return false;
+  rpc::ActorDeathCause cause = actor.kill_cause;
+  actor.kill_requested = false;
+  if (actor.no_restart) {
+    End(actor, std::move(cause));
+  } else {
+    RestartOrEnd(actor, std::move(cause));
+  }
+  return true;
+}
+
+void ActorManager::OnWorkerDied(const WorkerID& worker, const std::string& how) {
+  for (auto& [id, actor] : actors_) {
+    // A lost worker's lease is already 0: its loss was seen first another way.
+    if (actor.data.state() == rpc::DEAD || actor.lease_id == 0 || actor.data.address().worker_id() != worker.Binary()) {
+      continue;
+    }
+    OnWorkerLost(id, actor.generation, "its raylet saw it exit: it " + how);
+    return;
+  }
+}
+
+void ActorManager::OnNodeDead(const NodeID& node, const std::string& reason) {
+  for (auto& [id, actor] : actors_) {
+    if (actor.data.state() == rpc::DEAD || actor.lease_id == 0 || actor.data.address().node_id() != node.Binary()) {
+      continue;
+    }
+    if (ReleaseLostWorker(actor)) continue;
+    RestartOrEnd(actor, DeathCause(rpc::ActorDeathCause::NODE_DIED, "the node running the actor died: " + reason));
+  }
 }
 
 void ActorManager::OnRayletProbed(const ActorID& id, uint64_t generation, const std::string& why, bool node_alive) {
@@ -260,12 +418,15 @@ void ActorManager::RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause) {
   PHOTON_LOG(INFO) << "actor " << ActorID::FromBinary(actor.data.actor_id())->ShortHex() << " restarting ("
                    << actor.data.num_restarts() << (max == -1 ? "" : absl::StrCat(" of ", max)) << "): "
                    << cause.message();
+  Save(actor);
   Publish(actor);
   Schedule(actor);
 }
 
 void ActorManager::End(Actor& actor, rpc::ActorDeathCause cause) {
   actor.generation++;
+  actor.lease_id = 0;  // returned by whoever called this
+  actor.kill_requested = false;
   actor.data.set_state(rpc::DEAD);
   *actor.data.mutable_death_cause() = std::move(cause);
   if (!actor.data.name().empty()) {
@@ -275,6 +436,7 @@ void ActorManager::End(Actor& actor, rpc::ActorDeathCause cause) {
   }
   PHOTON_LOG(INFO) << "actor " << ActorID::FromBinary(actor.data.actor_id())->ShortHex()
                    << " is dead: " << actor.data.death_cause().message();
+  Save(actor);
   Publish(actor);
 }
 
@@ -291,16 +453,18 @@ absl::Status ActorManager::Kill(const ActorID& id, bool no_restart, bool intenti
 }
 
 void ActorManager::EndWorker(Actor& actor, bool no_restart, rpc::ActorDeathCause cause) {
-  if (actor.stream == nullptr) {
-    // Not running (being scheduled): nothing to end but the bookkeeping.
+  if (actor.lease_id == 0) {
+    // No worker (a lease is being asked for): nothing to end but the bookkeeping.
     if (no_restart) End(actor, std::move(cause));
     return;
   }
   actor.kill_requested = true;
   actor.no_restart = no_restart;
   actor.kill_cause = std::move(cause);
+  Save(actor);  // with the lease: a restarted GCS finishes the kill
   // Ending the lease as "worker died" makes the raylet kill the process;
-  // its stream then closes and OnWorkerLost finishes the job.
+  // its stream then closes (or does not connect) and OnWorkerLost finishes
+  // the job.
   ReturnLease(actor.raylet_address, actor.lease_id, true);
   actor.lease_id = 0;
 }

@@ -16,12 +16,27 @@
 // actor dies when its owner's job finishes (OnJobFinished); a detached one
 // lives until killed.
 //
-//   ActorManager actors(loop, token, nodes, publisher);
+// Every change is written through to the "actors" table of the store (an
+// ActorTableRow: the actor, its constructor call, the lease its worker
+// holds, a kill under way), so a GCS restarted on Redis carries on
+// (Initialize): names are found again, restart counts go on, and
+//   - an ALIVE actor keeps its worker and lease: the GCS opens a stream to
+//     the worker again and follows it as before (no new lease);
+//   - an actor being created or restarted starts its creation again: the
+//     worker leased for it, if any, is ended first, as its constructor may
+//     or may not have run there;
+//   - an actor whose worker or node died while the GCS was down is found
+//     out (the stream does not connect, its raylet reports the worker's
+//     death, or the node fails its health checks) and restarts per
+//     max_restarts.
+//
+//   ActorManager actors(loop, token, nodes, publisher, store);
+//   RETURN_IF_ERROR(actors.Initialize());            // reload after a restart
 //   RETURN_IF_ERROR(actors.Register(data));          // schedules it
 //   actors.Kill(id, /*no_restart=*/true);
 //
-// Runs only on the GCS loop. Actors are kept in memory (a GCS restart
-// forgets them; their workers live on, unreachable by name).
+// Runs only on the GCS loop. With the in-memory store a GCS restart forgets
+// every actor (their workers live on, unreachable by name).
 #include <map>
 #include <memory>
 #include <string>
@@ -36,6 +51,8 @@
 #include "core/rpc/raylet_client.h"
 #include "gcs/node_manager.h"
 #include "gcs/publisher.h"
+#include "gcs/store/store_client.h"
+#include "gcs/stored_table.h"
 #include "proto/gcs.pb.h"
 
 namespace photon {
@@ -46,10 +63,18 @@ namespace gcs {
 
 class ActorManager {
  public:
-  ActorManager(EventLoop& loop, std::string token, NodeManager& nodes, Publisher& publisher);
+  // `store` keeps the actor table; it must outlive the manager.
+  ActorManager(EventLoop& loop, std::string token, NodeManager& nodes, Publisher& publisher, StoreClient& store);
   ~ActorManager();
 
-  // InvalidArgument for a malformed actor; AlreadyExists for a taken name.
+  // Loads the actor table from the store and carries on with each actor
+  // that is not DEAD (see above; that part runs posted to the loop).
+  // REQUIRES: the node table is loaded; called once, before any Register.
+  absl::Status Initialize();
+
+  // InvalidArgument for a malformed actor; AlreadyExists for a taken name;
+  // the store's error when the actor cannot be stored. Registering an actor
+  // again (same id: a retried call) is OK and changes nothing.
   absl::Status Register(rpc::ActorTableData actor);
   // NotFound for an unknown actor. Without `no_restart` the actor restarts
   // if it has restarts left.
@@ -61,9 +86,18 @@ class ActorManager {
   void OnJobFinished(const JobID& job);
   // Ends the non-detached actors `worker` owned: it exited (`how`).
   void OnOwnerDied(const WorkerID& worker, const std::string& how);
+  // `worker` exited (`how`), as its raylet reports: the actor it ran, if
+  // any, restarts or ends. Usually its stream said so first; this covers a
+  // death while the GCS was down, reported once it is back.
+  void OnWorkerDied(const WorkerID& worker, const std::string& how);
+  // The actors on `node` lost their workers (`reason`: why it is DEAD).
+  void OnNodeDead(const NodeID& node, const std::string& reason);
 
   // One ACTOR message per actor, for pubsub snapshots.
   std::vector<rpc::PubMessage> Snapshot() const;
+
+  // The store table of ActorTableRows, by actor id.
+  static constexpr char kTable[] = "actors";
 
  private:
   struct Actor {
@@ -78,6 +112,11 @@ class ActorManager {
     rpc::ActorDeathCause kill_cause;
   };
 
+  // Carries on with an actor loaded from the store.
+  void Resume(const ActorID& id);
+  // Opens a stream to the worker of an ALIVE actor loaded from the store.
+  void Reattach(Actor& actor);
+  void OnReattached(const ActorID& id, uint64_t generation, absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream);
   void Schedule(Actor& actor);
   void RequestLease(const ActorID& id, uint64_t generation, const std::string& raylet_address, bool spilled_back);
   void OnLeaseReply(const ActorID& id, uint64_t generation, const std::string& raylet_address,
@@ -90,23 +129,32 @@ class ActorManager {
   void OnCreated(const ActorID& id, uint64_t generation, const rpc::TaskReply& reply,
                  const std::string& worker_address);
   void OnWorkerLost(const ActorID& id, uint64_t generation, const std::string& why);
+  // Drops what the actor's lost worker held (stream, lease). True when a
+  // kill asked for the loss, which is then finished here.
+  bool ReleaseLostWorker(Actor& actor);
   // The raylet of a lost worker answered a HealthCheck (`node_alive`) or not.
   void OnRayletProbed(const ActorID& id, uint64_t generation, const std::string& why, bool node_alive);
   // Restarts the actor, or ends it with `cause` when no restart is left.
   void RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause);
   void End(Actor& actor, rpc::ActorDeathCause cause);
-  // Kills the actor's worker (or, while it has none, ends the actor when
-  // `no_restart`); OnWorkerLost then restarts or ends it with `cause`.
+  // Kills the actor's worker (or, while no worker is leased for it, ends
+  // the actor when `no_restart`); OnWorkerLost then restarts or ends it
+  // with `cause`.
   void EndWorker(Actor& actor, bool no_restart, rpc::ActorDeathCause cause);
   void ReturnLease(const std::string& raylet_address, int64_t lease_id, bool worker_died);
   std::string RayletFor(const Actor& actor) const;
   void Publish(const Actor& actor);
+  // Writes the actor's row; Save logs a failure (the in-memory state goes
+  // on: it is what this GCS serves), Store returns it.
+  void Save(const Actor& actor);
+  absl::Status Store(const Actor& actor);
   static rpc::ActorTableData Public(const rpc::ActorTableData& data);
 
   EventLoop& loop_;
   const std::string token_;
   NodeManager& nodes_;
   Publisher& publisher_;
+  StoredTable<rpc::ActorTableRow> table_;
   absl::flat_hash_map<ActorID, Actor> actors_;
   std::map<std::pair<std::string, std::string>, ActorID> named_;  // (namespace, name)
   rpc::ClientCache<rpc::RayletClient> raylets_;

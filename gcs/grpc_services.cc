@@ -263,6 +263,7 @@ grpc::ServerUnaryReactor* ActorInfoService::ReportWorkerFailure(grpc::CallbackSe
                    [this](const rpc::ReportWorkerFailureRequest& r, rpc::ReportWorkerFailureReply*) -> absl::Status {
                      ASSIGN_OR_RETURN(WorkerID worker, WorkerID::FromBinary(r.worker().worker_id()));
                      actors_.OnOwnerDied(worker, r.how());
+                     actors_.OnWorkerDied(worker, r.how());
                      return absl::OkStatus();
                    });
 }
