@@ -26,7 +26,9 @@
 #include "core/common/status_macros.h"
 #include "gcs/actor_manager.h"
 #include "gcs/node_manager.h"
+#include "gcs/placement_group_manager.h"
 #include "gcs/publisher.h"
+#include "gcs/resource_manager.h"
 #include "gcs/store/redis_store_client.h"
 
 namespace photon {
@@ -45,9 +47,14 @@ class GcsForTest {
                                                  loop_.RunAfter("Test.PollTimeout", delay, std::move(fn));
                                                });
       nodes_ = std::make_unique<NodeManager>(*store_, *publisher_, [] { return int64_t{1000}; });
+      resources_ = std::make_unique<ResourceManager>(*nodes_, *publisher_);
       actors_ = std::make_unique<ActorManager>(loop_, "token", *nodes_, *publisher_, *store_);
+      groups_ = std::make_unique<PlacementGroupManager>(loop_, "token", *nodes_, *resources_, *store_);
       NodeManager::Listener listener;
+      listener.on_alive = [this](const rpc::GcsNodeInfo& n) { resources_->OnNodeAlive(n); };
       listener.on_dead = [this](const rpc::GcsNodeInfo& n) {
+        resources_->OnNodeDead(n);
+        groups_->OnNodeDead(*NodeID::FromBinary(n.node_id()));
         actors_->OnNodeDead(*NodeID::FromBinary(n.node_id()), n.death_reason());
       };
       nodes_->AddListener(std::move(listener));
@@ -57,7 +64,9 @@ class GcsForTest {
 
   ~GcsForTest() {
     loop_.Stop();
+    groups_.reset();
     actors_.reset();
+    resources_.reset();
     nodes_.reset();
     publisher_.reset();
     store_.reset();
@@ -68,7 +77,8 @@ class GcsForTest {
     return Run([&]() -> absl::Status {
       RETURN_IF_ERROR(connected_);
       RETURN_IF_ERROR(nodes_->Initialize());
-      return actors_->Initialize();
+      RETURN_IF_ERROR(actors_->Initialize());
+      return groups_->Initialize();
     });
   }
 
@@ -95,6 +105,7 @@ class GcsForTest {
   StoreClient& store() { return *store_; }
   NodeManager& nodes() { return *nodes_; }
   ActorManager& actors() { return *actors_; }
+  PlacementGroupManager& groups() { return *groups_; }
 
  private:
   EventLoop loop_;
@@ -102,7 +113,9 @@ class GcsForTest {
   std::unique_ptr<StoreClient> store_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<NodeManager> nodes_;
+  std::unique_ptr<ResourceManager> resources_;
   std::unique_ptr<ActorManager> actors_;
+  std::unique_ptr<PlacementGroupManager> groups_;
 };
 
 }  // namespace gcs

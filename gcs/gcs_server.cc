@@ -68,7 +68,8 @@ absl::Status GcsServer::Start() {
   resources_ = std::make_unique<ResourceManager>(*nodes_, *publisher_);
   task_events_ = std::make_unique<TaskEventManager>(TaskEventManager::Options());
   actors_ = std::make_unique<ActorManager>(loop_, options_.token, *nodes_, *publisher_, *store_);
-  placement_groups_ = std::make_unique<PlacementGroupManager>(loop_, options_.token, *nodes_, *resources_);
+  placement_groups_ =
+      std::make_unique<PlacementGroupManager>(loop_, options_.token, *nodes_, *resources_, *store_);
   prober_ = std::make_unique<RayletProber>(loop_, options_.token,
                                            std::chrono::milliseconds(options_.health.timeout_ms));
   health_ = std::make_unique<HealthChecker>(
@@ -85,9 +86,10 @@ absl::Status GcsServer::Start() {
   publisher_->RegisterSnapshot(rpc::RESOURCES, [this] { return resources_->Snapshot(); });
   publisher_->RegisterSnapshot(rpc::ACTOR, [this] { return actors_->Snapshot(); });
   publisher_->RegisterEventChannel(rpc::WORKER_LOGS);
-  // Nodes first: the actors look up where they are.
+  // Nodes first: the actors and groups look up where they are.
   RETURN_IF_ERROR(nodes_->Initialize());
   RETURN_IF_ERROR(actors_->Initialize());
+  RETURN_IF_ERROR(placement_groups_->Initialize());
 
   server_ = std::make_unique<rpc::GrpcServer>(
       "gcs", rpc::GrpcServer::Options{options_.host, options_.port, options_.token}, loop_);

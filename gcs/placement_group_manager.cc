@@ -1,6 +1,7 @@
 #include "gcs/placement_group_manager.h"
 
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
@@ -32,8 +33,91 @@ rpc::ReplyCallback<Reply> StatusOnly(std::function<void(const absl::Status&)> do
 }  // namespace
 
 PlacementGroupManager::PlacementGroupManager(EventLoop& loop, std::string token, NodeManager& nodes,
-                                             ResourceManager& resources)
-    : loop_(loop), token_(std::move(token)), nodes_(nodes), resources_(resources), raylets_(loop, token_) {}
+                                             ResourceManager& resources, StoreClient& store)
+    : loop_(loop),
+      token_(std::move(token)),
+      nodes_(nodes),
+      resources_(resources),
+      table_(store, kTable),
+      raylets_(loop, token_) {}
+
+constexpr char PlacementGroupManager::kTable[];
+
+absl::Status PlacementGroupManager::Initialize() {
+  absl::StatusOr<std::vector<std::pair<std::string, rpc::PlacementGroupTableData>>> rows = table_.LoadAll();
+  if (!rows.ok()) return rows.status();
+  std::vector<PlacementGroupID> to_place;
+  size_t created = 0;
+  for (auto& [key, data] : *rows) {
+    absl::StatusOr<PlacementGroupID> id = PlacementGroupID::FromBinary(data.placement_group_id());
+    if (!id.ok() || key != data.placement_group_id()) {
+      PHOTON_LOG(ERROR) << "placement group table: skipping a row whose key is not its group id";
+      continue;
+    }
+    Group& group = groups_[*id];
+    group.data = std::move(data);
+    if (group.data.state() == rpc::PG_REMOVED) continue;
+    if (!group.data.name().empty()) named_[{group.data.namespace_(), group.data.name()}] = *id;
+    bool lost = false;
+    for (rpc::Bundle& b : *group.data.mutable_bundles()) {
+      if (b.node_id().empty()) continue;
+      absl::StatusOr<NodeID> node = NodeID::FromBinary(b.node_id());
+      if (node.ok() && nodes_.IsAlive(*node)) continue;
+      b.clear_node_id();  // its node died while the GCS was down
+      lost = true;
+    }
+    if (lost) group.data.set_state(rpc::PG_RESCHEDULING);
+    if (group.data.state() == rpc::PG_CREATED) {
+      created++;
+      continue;
+    }
+    group.recovering = true;
+    to_place.push_back(*id);
+  }
+  PHOTON_LOG(INFO) << "placement group table loaded: " << groups_.size() << " groups, " << created
+                   << " placed, " << to_place.size() << " to place";
+  loop_.Post("PlacementGroups.Recover", [this, to_place = std::move(to_place)] {
+    for (const PlacementGroupID& id : to_place) Recover(id);
+  });
+  return absl::OkStatus();
+}
+
+void PlacementGroupManager::Recover(const PlacementGroupID& id) {
+  auto it = groups_.find(id);
+  if (it == groups_.end()) return;
+  std::set<std::string> holding;  // nodes the table says hold bundles of it
+  for (const rpc::Bundle& b : it->second.data.bundles()) {
+    if (!b.node_id().empty()) holding.insert(b.node_id());
+  }
+  std::vector<NodeID> others;
+  for (const rpc::GcsNodeInfo& n : nodes_.All()) {
+    if (n.state() == rpc::GcsNodeInfo::ALIVE && holding.count(n.node_id()) == 0) {
+      others.push_back(*NodeID::FromBinary(n.node_id()));
+    }
+  }
+  auto waiting = std::make_shared<size_t>(others.size() + 1);
+  auto one_done = [this, id, waiting] {
+    if (--*waiting > 0) return;
+    auto g = groups_.find(id);
+    if (g == groups_.end()) return;
+    g->second.recovering = false;
+    Schedule(g->second);
+  };
+  for (const NodeID& node : others) CancelOn(node, id, one_done);
+  one_done();
+}
+
+absl::Status PlacementGroupManager::Store(const rpc::PlacementGroupTableData& data) {
+  return table_.Put(data.placement_group_id(), data);
+}
+
+void PlacementGroupManager::Save(const Group& group) {
+  absl::Status saved = Store(group.data);
+  if (!saved.ok()) {
+    PHOTON_LOG(ERROR) << "placement group " << PlacementGroupID::FromBinary(group.data.placement_group_id())->ShortHex()
+                      << ": a GCS restart would not see its latest state: " << saved;
+  }
+}
 
 absl::Status PlacementGroupManager::Create(rpc::PlacementGroupTableData data) {
   absl::StatusOr<PlacementGroupID> id = PlacementGroupID::FromBinary(data.placement_group_id());
@@ -50,13 +134,10 @@ absl::Status PlacementGroupManager::Create(rpc::PlacementGroupTableData data) {
     if (!any) return absl::InvalidArgumentError(absl::StrCat("bundle ", i, " asks for no resources"));
   }
   if (groups_.contains(*id)) return absl::AlreadyExistsError("placement group " + id->Hex() + " already exists");
-  if (!data.name().empty()) {
-    auto key = std::make_pair(data.namespace_(), data.name());
-    if (named_.count(key) > 0) {
-      return absl::AlreadyExistsError(absl::StrCat("a placement group named '", data.name(),
-                                                   "' already exists in namespace '", data.namespace_(), "'"));
-    }
-    named_[key] = *id;
+  const auto key = std::make_pair(data.namespace_(), data.name());
+  if (!data.name().empty() && named_.count(key) > 0) {
+    return absl::AlreadyExistsError(absl::StrCat("a placement group named '", data.name(),
+                                                 "' already exists in namespace '", data.namespace_(), "'"));
   }
   for (int i = 0; i < data.bundles_size(); i++) {
     rpc::Bundle& b = *data.mutable_bundles(i);
@@ -65,6 +146,11 @@ absl::Status PlacementGroupManager::Create(rpc::PlacementGroupTableData data) {
     b.clear_node_id();
   }
   data.set_state(rpc::PG_PENDING);
+  absl::Status stored = Store(data);
+  if (!stored.ok()) {
+    return absl::Status(stored.code(), absl::StrCat("create placement group ", id->Hex(), ": ", stored.message()));
+  }
+  if (!data.name().empty()) named_[key] = *id;
   Group& group = groups_[*id];
   group.data = std::move(data);
   Schedule(group);
@@ -92,7 +178,7 @@ std::string PlacementGroupManager::RayletAddress(const NodeID& node) const {
 }
 
 void PlacementGroupManager::Schedule(Group& group) {
-  if (group.committing || group.data.state() == rpc::PG_REMOVED) return;
+  if (group.committing || group.recovering || group.data.state() == rpc::PG_REMOVED) return;
   const PlacementGroupID id = *PlacementGroupID::FromBinary(group.data.placement_group_id());
   // The view as the raylets last reported it.
   scheduler::ResourceNames& names = scheduler::ResourceNames::Global();
@@ -267,24 +353,33 @@ void PlacementGroupManager::Committed(const PlacementGroupID& id, uint64_t gener
       for (rpc::Bundle& lost : *group.data.mutable_bundles()) {
         if (!lost.node_id().empty() && !nodes_.IsAlive(*NodeID::FromBinary(lost.node_id()))) lost.clear_node_id();
       }
+      Save(group);
       Schedule(group);
       return;
     }
   }
   group.data.set_state(rpc::PG_CREATED);
   group.data.clear_pending_reason();
+  Save(group);
   Notify(group, true);
   PHOTON_LOG(INFO) << "placement group " << id.ShortHex() << " created (" << group.data.bundles_size() << " bundles)";
 }
 
-void PlacementGroupManager::CancelOn(const NodeID& node, const PlacementGroupID& id) {
+void PlacementGroupManager::CancelOn(const NodeID& node, const PlacementGroupID& id, std::function<void()> done) {
   const std::string address = RayletAddress(node);
-  if (address.empty() || !nodes_.IsAlive(node)) return;
+  if (address.empty() || !nodes_.IsAlive(node)) {
+    if (done) done();
+    return;
+  }
   rpc::CancelBundlesRequest request;
   request.set_placement_group_id(id.Binary());
   raylets_.For(address).CancelBundles(
-      std::move(request), StatusOnly<rpc::CancelBundlesReply>([id](const absl::Status& status) {
-        if (!status.ok()) PHOTON_LOG(WARNING) << "placement group " << id.ShortHex() << ": cancel: " << status.message();
+      std::move(request), StatusOnly<rpc::CancelBundlesReply>([id, done](const absl::Status& status) {
+        // NotFound: the node held nothing of the group (already given back).
+        if (!status.ok() && !absl::IsNotFound(status)) {
+          PHOTON_LOG(WARNING) << "placement group " << id.ShortHex() << ": cancel: " << status.message();
+        }
+        if (done) done();
       }));
 }
 
@@ -293,6 +388,12 @@ absl::Status PlacementGroupManager::Remove(const PlacementGroupID& id) {
   if (it == groups_.end()) return absl::NotFoundError("remove: no placement group " + id.Hex());
   Group& group = it->second;
   if (group.data.state() == rpc::PG_REMOVED) return absl::OkStatus();
+  rpc::PlacementGroupTableData removed = group.data;
+  removed.set_state(rpc::PG_REMOVED);
+  absl::Status stored = Store(removed);
+  if (!stored.ok()) {
+    return absl::Status(stored.code(), absl::StrCat("remove placement group ", id.Hex(), ": ", stored.message()));
+  }
   group.data.set_state(rpc::PG_REMOVED);
   Notify(group, absl::FailedPreconditionError("placement group " + id.Hex() + " was removed"));
   std::map<NodeID, bool> nodes;
@@ -320,6 +421,7 @@ void PlacementGroupManager::OnNodeDead(const NodeID& node) {
     PHOTON_LOG(INFO) << "placement group " << id.ShortHex() << " lost bundles with node " << node.ShortHex()
                      << "; placing them again";
     group.data.set_state(rpc::PG_RESCHEDULING);
+    Save(group);
     // (A 2PC still running places them when it ends, see Commit.)
     Schedule(group);
   }
@@ -332,7 +434,12 @@ void PlacementGroupManager::OnJobFinished(const JobID& job) {
       ids.push_back(id);
     }
   }
-  for (const PlacementGroupID& id : ids) (void)Remove(id);
+  for (const PlacementGroupID& id : ids) {
+    absl::Status removed = Remove(id);
+    if (!removed.ok()) {
+      PHOTON_LOG(ERROR) << "job " << job.Hex() << " finished, but its placement group stays: " << removed;
+    }
+  }
 }
 
 }  // namespace gcs

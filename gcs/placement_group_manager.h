@@ -12,11 +12,25 @@
 // RESCHEDULING and only those bundles are placed again. Remove cancels the
 // bundles everywhere. A non-detached group goes when its job finishes.
 //
-//   PlacementGroupManager groups(loop, token, nodes, resources);
+// Every change of state is written through to the "placement_groups" table
+// of the store, so a GCS restarted on Redis carries on (Initialize):
+//   - a PG_CREATED group stays as it is: its bundles are committed on their
+//     raylets, which kept them, so nothing is placed twice;
+//   - a group that was being placed may have a two-phase commit cut short
+//     by the crash, which left bundles prepared or committed where the
+//     table does not say: they are cancelled on every alive node that
+//     holds none of the group's recorded bundles, and then the group is
+//     placed again;
+//   - bundles on a node that died meanwhile are placed again (the node's
+//     health checks fail, or it was DEAD already).
+//
+//   PlacementGroupManager groups(loop, token, nodes, resources, store);
+//   RETURN_IF_ERROR(groups.Initialize());         // reload after a restart
 //   RETURN_IF_ERROR(groups.Create(data));
 //   ASSIGN_OR_RETURN(rpc::PlacementGroupTableData g, groups.Get(id));   // PG_CREATED once placed
 //
-// Runs only on the GCS loop; groups are kept in memory.
+// Runs only on the GCS loop. With the in-memory store a GCS restart forgets
+// every group (their bundles stay reserved on the raylets).
 #include <chrono>
 #include <functional>
 #include <map>
@@ -33,6 +47,8 @@
 #include "core/rpc/raylet_client.h"
 #include "gcs/node_manager.h"
 #include "gcs/resource_manager.h"
+#include "gcs/store/store_client.h"
+#include "gcs/stored_table.h"
 #include "proto/gcs.pb.h"
 
 namespace photon {
@@ -40,11 +56,20 @@ namespace gcs {
 
 class PlacementGroupManager {
  public:
-  PlacementGroupManager(EventLoop& loop, std::string token, NodeManager& nodes, ResourceManager& resources);
+  // `store` keeps the group table; it must outlive the manager.
+  PlacementGroupManager(EventLoop& loop, std::string token, NodeManager& nodes, ResourceManager& resources,
+                        StoreClient& store);
 
-  // InvalidArgument for a malformed group; AlreadyExists for a taken name.
+  // Loads the group table from the store and carries on with each group
+  // (see above; the RPCs that needs are sent from the loop).
+  // REQUIRES: the node table is loaded; called once, before any Create.
+  absl::Status Initialize();
+
+  // InvalidArgument for a malformed group; AlreadyExists for a taken name;
+  // the store's error when the group cannot be stored.
   absl::Status Create(rpc::PlacementGroupTableData group);
-  // NotFound for an unknown group; removing a removed group is OK.
+  // NotFound for an unknown group; removing a removed group is OK; the
+  // store's error (nothing removed) when the removal cannot be stored.
   absl::Status Remove(const PlacementGroupID& id);
   absl::StatusOr<rpc::PlacementGroupTableData> Get(const PlacementGroupID& id) const;
   absl::StatusOr<rpc::PlacementGroupTableData> GetNamed(const std::string& name, const std::string& ns) const;
@@ -58,11 +83,17 @@ class PlacementGroupManager {
   void OnNodeDead(const NodeID& node);
   void OnJobFinished(const JobID& job);
 
+  // The store table of PlacementGroupTableData, by group id.
+  static constexpr char kTable[] = "placement_groups";
+
  private:
   struct Group {
     rpc::PlacementGroupTableData data;
     // A two-phase commit is running (callbacks of older ones are stale).
     bool committing = false;
+    // Loaded from the store and not placeable yet: what an interrupted
+    // two-phase commit left on the raylets is being cancelled.
+    bool recovering = false;
     uint64_t generation = 0;
     // WhenReady callers, by a number of their own (for their timeouts).
     std::map<uint64_t, std::function<void(absl::StatusOr<bool>)>> waiters;
@@ -77,7 +108,15 @@ class PlacementGroupManager {
   // meanwhile, goes on placing what it lost).
   void Committed(const PlacementGroupID& id, uint64_t generation,
                  const std::map<NodeID, std::vector<rpc::Bundle>>& by_node);
-  void CancelOn(const NodeID& node, const PlacementGroupID& id);
+  // Cancels the group's bundles on `node`; `done` (may be empty) runs when
+  // the raylet answered, or at once when the node is not alive.
+  void CancelOn(const NodeID& node, const PlacementGroupID& id, std::function<void()> done = nullptr);
+  // Cancels what a two-phase commit cut short by a GCS restart may have
+  // left of the group on alive nodes, then places it.
+  void Recover(const PlacementGroupID& id);
+  // Writes the group's row; Save logs a failure, Store returns it.
+  void Save(const Group& group);
+  absl::Status Store(const rpc::PlacementGroupTableData& data);
   void Notify(Group& group, const absl::StatusOr<bool>& result);
   std::string RayletAddress(const NodeID& node) const;
 
@@ -85,6 +124,7 @@ class PlacementGroupManager {
   const std::string token_;
   NodeManager& nodes_;
   ResourceManager& resources_;
+  StoredTable<rpc::PlacementGroupTableData> table_;
   absl::flat_hash_map<PlacementGroupID, Group> groups_;
   std::map<std::pair<std::string, std::string>, PlacementGroupID> named_;  // (namespace, name)
   rpc::ClientCache<rpc::RayletClient> raylets_;
