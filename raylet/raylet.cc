@@ -274,9 +274,7 @@ absl::Status Raylet::Start() {
     request.mutable_worker()->set_ip(worker.ip);
     request.mutable_worker()->set_port(worker.port);
     request.set_how(how);
-    gcs_.ReportWorkerFailure(std::move(request), [](absl::StatusOr<rpc::ReportWorkerFailureReply> reply) {
-      if (!reply.ok()) PHOTON_LOG(WARNING) << "could not report a worker's death to the GCS: " << reply.status();
-    });
+    ReportWorkerFailure(std::move(request));
   };
   scheduling.log_dir = !options_.worker_log_dir.empty() ? options_.worker_log_dir
                        : options_.session_dir.empty()    ? ""
@@ -317,6 +315,7 @@ void Raylet::OnRegistered(const absl::Status& status) {
     registered_ = true;
     gcs_unreachable_ = false;
     Report();  // the GCS learns the store's figures now, not a period later
+    ReportUnreported();
     return;
   }
   if (stopping_) return;
@@ -348,11 +347,36 @@ void Raylet::CheckDrivers() {
     rpc::ReportWorkerFailureRequest request;
     *request.mutable_worker() = it->second;
     request.set_how(absl::StrCat("exited (driver pid ", it->first, ")"));
-    gcs_.ReportWorkerFailure(std::move(request), [](absl::StatusOr<rpc::ReportWorkerFailureReply> reply) {
-      if (!reply.ok()) PHOTON_LOG(WARNING) << "could not report a driver's exit to the GCS: " << reply.status();
-    });
+    ReportWorkerFailure(std::move(request));
     drivers_.erase(it++);
   }
+}
+
+void Raylet::ReportWorkerFailure(rpc::ReportWorkerFailureRequest request) {
+  rpc::ReportWorkerFailureRequest copy = request;
+  gcs_.ReportWorkerFailure(std::move(request), [this, copy = std::move(copy)](
+                                                   absl::StatusOr<rpc::ReportWorkerFailureReply> reply) mutable {
+    if (reply.ok()) return;
+    if (!absl::IsUnavailable(reply.status()) && !absl::IsDeadlineExceeded(reply.status())) {
+      PHOTON_LOG(WARNING) << "the GCS refused a worker's death report: " << reply.status();
+      return;
+    }
+    // The GCS is away (restarting, say): tell it once this node is registered again.
+    if (unreported_.size() >= kMaxUnreported) {
+      PHOTON_LOG(WARNING) << "dropping the oldest of " << unreported_.size()
+                          << " worker deaths the GCS was not told of";
+      unreported_.pop_front();
+    }
+    unreported_.push_back(std::move(copy));
+  });
+}
+
+void Raylet::ReportUnreported() {
+  if (unreported_.empty()) return;
+  PHOTON_LOG(INFO) << "telling the GCS of " << unreported_.size() << " worker deaths it missed";
+  std::deque<rpc::ReportWorkerFailureRequest> pending = std::move(unreported_);
+  unreported_.clear();
+  for (rpc::ReportWorkerFailureRequest& request : pending) ReportWorkerFailure(std::move(request));
 }
 
 void Raylet::Report() {

@@ -11,7 +11,10 @@
 //     and once it is back it registers again with the same NodeID;
 //   - on Stop, unregisters (bounded wait) so the node is DEAD at once;
 //   - forwards what its workers print to the GCS (LogMonitor), which
-//     publishes it to the jobs' drivers.
+//     publishes it to the jobs' drivers;
+//   - reports each worker (and watched driver) that exits to the GCS; a
+//     report the GCS did not get because it was away is sent again once
+//     the node is registered again.
 // A GCS that refuses the node for good (it was declared DEAD, or the
 // registration is malformed) makes the raylet call `on_fatal`.
 //
@@ -25,6 +28,7 @@
 // Runs only on the raylet loop (Start and Stop excepted, see their comments).
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -96,6 +100,10 @@ class Raylet {
   // Drivers on this node, by pid: their exit is reported to the GCS.
   absl::Status WatchDriver(int pid, const rpc::Address& driver);
   void CheckDrivers();
+  // Sends a worker's death to the GCS; keeps it for ReportUnreported when
+  // the GCS does not answer.
+  void ReportWorkerFailure(rpc::ReportWorkerFailureRequest request);
+  void ReportUnreported();
   rpc::GcsNodeInfo NodeInfo() const;
   // Sends what workers printed since the last call (one request in flight).
   void ForwardWorkerLogs();
@@ -103,6 +111,9 @@ class Raylet {
 
   Options options_;
   std::map<int, rpc::Address> drivers_;  // loop-owned
+  // Worker deaths the GCS missed (loop-owned), oldest first, at most kMaxUnreported.
+  static constexpr size_t kMaxUnreported = 10000;
+  std::deque<rpc::ReportWorkerFailureRequest> unreported_;
   EventLoop& loop_;
   gcs::AsyncGcsClient gcs_;
   std::unique_ptr<LogMonitor> log_monitor_;
