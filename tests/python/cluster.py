@@ -13,6 +13,10 @@ raylets started included, and every daemon also dies with the test process
     ...
     cluster.stop()
 
+With storage="redis://HOST:PORT" the GCS keeps its tables in Redis, and
+kill_gcs() / restart_gcs() take it down with SIGKILL and start it again on
+the same port (tests/python/redis_server.py starts a Redis).
+
 Binaries come from PHOTON_BIN_DIR, else the repository's build/bin; the
 daemons are found, given ports and started through photon._core (the core's
 process plumbing, core/common/process.h), as photon.init's own are.
@@ -104,13 +108,14 @@ def wait_until(predicate, timeout=20, interval=0.05, what="condition"):
 
 class Cluster:
     def __init__(self, num_nodes=1, cpus_per_node=2, resources_per_node=None,
-                 object_store_bytes=256 << 20, report_period_ms=100, raylet_args=()):
+                 object_store_bytes=256 << 20, report_period_ms=100, raylet_args=(), storage="memory"):
         self.num_nodes = num_nodes
         self.cpus_per_node = cpus_per_node
         self.resources_per_node = resources_per_node or [{} for _ in range(num_nodes)]
         self.object_store_bytes = object_store_bytes
         self.report_period_ms = report_period_ms
         self.raylet_args = list(raylet_args)  # more flags for every raylet
+        self.storage = storage  # the GCS's tables: "memory", or "redis://HOST:PORT" to survive restarts
         self.token = secrets.token_hex(32)
         self.dir = None
         self.gcs_address = None
@@ -124,18 +129,33 @@ class Cluster:
         require_shm(self.object_store_bytes * self.num_nodes)
         self.dir = tempfile.mkdtemp(prefix="photon-pytest-")
         try:
-            port = _core.free_port()
-            self.gcs_address = f"127.0.0.1:{port}"
-            self._gcs = self._spawn([binary("photon-gcs"), "--host=127.0.0.1", f"--port={port}",
-                                     "--health-check-period-ms=200", "--health-check-timeout-ms=500",
-                                     "--health-check-failure-threshold=3"], "gcs")
-            wait_until(self._gcs_answers, what=f"the GCS at {self.gcs_address} ({self.log('gcs')[-2000:]})")
+            self.gcs_address = f"127.0.0.1:{_core.free_port()}"
+            self._start_gcs()
             for i in range(self.num_nodes):
                 self.add_node(self.cpus_per_node, self.resources_per_node[i], head=(i == 0))
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_gcs(self):
+        port = self.gcs_address.rpartition(":")[2]
+        self._gcs = self._spawn([binary("photon-gcs"), "--host=127.0.0.1", f"--port={port}",
+                                 f"--storage={self.storage}", "--health-check-period-ms=200",
+                                 "--health-check-timeout-ms=500", "--health-check-failure-threshold=3"], "gcs")
+        wait_until(self._gcs_answers, what=f"the GCS at {self.gcs_address} ({self.log('gcs')[-2000:]})")
+
+    def kill_gcs(self):
+        """SIGKILLs the GCS and waits until it is gone (raylets and workers live on)."""
+        self._gcs.send_signal(signal.SIGKILL)
+        wait_until(lambda: self._gcs.poll() is not None, what="the killed GCS to exit")
+
+    def restart_gcs(self):
+        """Starts the GCS again on the same port and storage (its log goes on
+        in gcs.log); returns once it answers."""
+        if self._gcs is not None and self._gcs.poll() is None:
+            raise RuntimeError("restart_gcs: the GCS is still running; kill_gcs() first")
+        self._start_gcs()
 
     def add_node(self, cpus, resources=None, head=False):
         index = len(self._raylets)
@@ -198,6 +218,9 @@ class Cluster:
 
     def kill_node(self, index, sig=signal.SIGKILL):
         self._raylets[index].send_signal(sig)
+
+    def raylet_running(self, index):
+        return self._raylets[index].poll() is None
 
     def worker_pids(self):
         return [c for p in self._raylets for c in _children(p.pid)]
