@@ -64,22 +64,8 @@ rpc::ActorTableRow AliveRow(rpc::ActorTableData data, const NodeID& node, int nu
   return row;
 }
 
-class ActorManagerReloadTest : public ::testing::Test {
+class ActorManagerReloadTest : public GcsOnRedisTest {
  protected:
-  void SetUp() override {
-    auto redis = RedisServerForTest::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = std::move(*redis);
-  }
-
-  // A GCS started on the tables in Redis.
-  std::unique_ptr<GcsForTest> StartGcs() {
-    auto gcs = std::make_unique<GcsForTest>(redis_->port());
-    absl::Status started = gcs->Start();
-    EXPECT_TRUE(started.ok()) << started;
-    return gcs;
-  }
-
   static void PutRow(GcsForTest& gcs, const rpc::ActorTableRow& row) {
     StoredTable<rpc::ActorTableRow> table(gcs.store(), ActorManager::kTable);
     ASSERT_TRUE(gcs.Run([&] { return table.Put(row.data().actor_id(), row); }).ok());
@@ -90,8 +76,6 @@ class ActorManagerReloadTest : public ::testing::Test {
     EXPECT_TRUE(a.ok()) << a.status();
     return a.value_or(rpc::ActorTableData());
   }
-
-  std::unique_ptr<RedisServerForTest> redis_;
 };
 
 TEST_F(ActorManagerReloadTest, NamesDetachedAndDeadActorsSurviveARestart) {

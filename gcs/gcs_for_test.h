@@ -29,7 +29,9 @@
 #include "gcs/placement_group_manager.h"
 #include "gcs/publisher.h"
 #include "gcs/resource_manager.h"
+#include "gcs/store/redis_server_for_test.h"
 #include "gcs/store/redis_store_client.h"
+#include "gtest/gtest.h"
 
 namespace photon {
 namespace gcs {
@@ -116,6 +118,26 @@ class GcsForTest {
   std::unique_ptr<ResourceManager> resources_;
   std::unique_ptr<ActorManager> actors_;
   std::unique_ptr<PlacementGroupManager> groups_;
+};
+
+// A fixture with a real Redis of its own: StartGcs starts a GcsForTest on
+// the tables in it (destroying one is a crash; the next reloads).
+class GcsOnRedisTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = RedisServerForTest::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = std::move(*redis);
+  }
+
+  std::unique_ptr<GcsForTest> StartGcs() {
+    auto gcs = std::make_unique<GcsForTest>(redis_->port());
+    absl::Status started = gcs->Start();
+    EXPECT_TRUE(started.ok()) << started;
+    return gcs;
+  }
+
+  std::unique_ptr<RedisServerForTest> redis_;
 };
 
 }  // namespace gcs

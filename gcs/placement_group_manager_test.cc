@@ -52,21 +52,8 @@ rpc::GcsNodeInfo Node(const NodeID& id) {
   return info;
 }
 
-class PlacementGroupReloadTest : public ::testing::Test {
+class PlacementGroupReloadTest : public GcsOnRedisTest {
  protected:
-  void SetUp() override {
-    auto redis = RedisServerForTest::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = std::move(*redis);
-  }
-
-  std::unique_ptr<GcsForTest> StartGcs() {
-    auto gcs = std::make_unique<GcsForTest>(redis_->port());
-    absl::Status started = gcs->Start();
-    EXPECT_TRUE(started.ok()) << started;
-    return gcs;
-  }
-
   static void PutRow(GcsForTest& gcs, const rpc::PlacementGroupTableData& row) {
     StoredTable<rpc::PlacementGroupTableData> table(gcs.store(), PlacementGroupManager::kTable);
     ASSERT_TRUE(gcs.Run([&] { return table.Put(row.placement_group_id(), row); }).ok());
@@ -78,8 +65,6 @@ class PlacementGroupReloadTest : public ::testing::Test {
     EXPECT_TRUE(g.ok()) << g.status();
     return g.value_or(rpc::PlacementGroupTableData());
   }
-
-  std::unique_ptr<RedisServerForTest> redis_;
 };
 
 TEST_F(PlacementGroupReloadTest, PlacedGroupsStayPlacedAndPendingOnesCarryOn) {

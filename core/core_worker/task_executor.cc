@@ -44,8 +44,11 @@ rpc::TaskReply TaskExecutor::StartReply(const rpc::TaskSpec& spec) {
   reply.set_task_id(spec.task_id());
   reply.set_attempt(spec.attempt());
   SetVisibleGpus(spec);
-  deps_.events.RecordAttempt(spec, rpc::RUNNING, deps_.self.node_id, deps_.self.worker_id);
   return reply;
+}
+
+void TaskExecutor::RecordRunning(const rpc::TaskSpec& spec) {
+  deps_.events.RecordAttempt(spec, rpc::RUNNING, deps_.self.node_id, deps_.self.worker_id);
 }
 
 void TaskExecutor::EndReply(const rpc::TaskSpec& spec, const std::vector<ObjectID>& nested,
@@ -58,6 +61,7 @@ void TaskExecutor::EndReply(const rpc::TaskSpec& spec, const std::vector<ObjectI
 rpc::TaskReply TaskExecutor::Execute(const rpc::TaskSpec& spec) {
   const auto start = std::chrono::steady_clock::now();
   rpc::TaskReply reply = StartReply(spec);
+  RecordRunning(spec);
   std::vector<ObjectID> nested;
   absl::StatusOr<TaskArgValues> args = ResolveArgs(spec, &nested);
   if (args.ok()) {
@@ -105,6 +109,7 @@ void TaskExecutor::ExecuteEitherWay(std::shared_ptr<const rpc::TaskSpec> spec, R
   absl::StatusOr<TaskArgValues> args = ResolveArgs(*spec, &nested);
   if (!args.ok() || !execute_async_ || !StartAsync(spec, *args, nested, start, done)) {
     rpc::TaskReply reply = StartReply(*spec);
+    RecordRunning(*spec);
     if (args.ok()) {
       Run(*spec, *args, &reply);
     } else {
@@ -120,8 +125,6 @@ bool TaskExecutor::StartAsync(std::shared_ptr<const rpc::TaskSpec> spec, const T
                               ReplyDone& done) {
   std::shared_ptr<const rpc::TaskSpec> keep = spec;  // `s` lives while the call is started
   const rpc::TaskSpec& s = *keep;
-  // (When the language declines, Execute records RUNNING once more: the
-  // same state, a later time.)
   rpc::TaskReply started = StartReply(s);
   // `done` stays the caller's when the language declines the call.
   auto shared_done = std::make_shared<ReplyDone>(std::move(done));
@@ -133,8 +136,13 @@ bool TaskExecutor::StartAsync(std::shared_ptr<const rpc::TaskSpec> spec, const T
         EndReply(*spec, nested, start, &reply);
         (*shared_done)(std::move(reply));
       });
-  if (!taken) done = std::move(*shared_done);
-  return taken;
+  if (!taken) {
+    done = std::move(*shared_done);
+    return false;
+  }
+  // (Maybe after the call ended: the GCS keeps a task's furthest state.)
+  RecordRunning(s);
+  return true;
 }
 
 absl::StatusOr<TaskArgValues> TaskExecutor::ResolveArgs(const rpc::TaskSpec& spec, std::vector<ObjectID>* nested) {

@@ -86,6 +86,7 @@ class TaskExecutor {
   absl::StatusOr<TaskArgValues> ResolveArgs(const rpc::TaskSpec& spec, std::vector<ObjectID>* nested);
   absl::StatusOr<std::shared_ptr<const StoredObject>> ResolveRefArg(const rpc::TaskSpec& spec, int i);
   rpc::TaskReply StartReply(const rpc::TaskSpec& spec);
+  void RecordRunning(const rpc::TaskSpec& spec);
   void FailedArgs(const absl::Status& failed, rpc::TaskReply* reply);
   // Hands the call to the language's loop; false (with `done` left) when it declines.
   bool StartAsync(std::shared_ptr<const rpc::TaskSpec> spec, const TaskArgValues& args, std::vector<ObjectID> nested,
