@@ -224,6 +224,11 @@ void ActorManager::Schedule(Actor& actor) {
   const uint64_t generation = ++actor.generation;
   actor.lease_id = 0;
   actor.stream.reset();
+  actor.bundle_node.clear();
+  if (actor.data.creation_spec().strategy().kind() == rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP &&
+      locate_bundle_) {
+    return ScheduleInBundle(actor, generation);
+  }
   const std::string raylet = RayletFor(actor);
   if (raylet.empty()) {
     // No node yet: try again when one may have joined.
@@ -238,6 +243,76 @@ void ActorManager::Schedule(Actor& actor) {
   RequestLease(id, generation, raylet, false);
 }
 
+void ActorManager::ScheduleInBundle(Actor& actor, uint64_t generation) {
+  const ActorID id = *ActorID::FromBinary(actor.data.actor_id());
+  const rpc::LeaseSchedulingStrategy& strategy = actor.data.creation_spec().strategy();
+  absl::StatusOr<PlacementGroupID> group = PlacementGroupID::FromBinary(strategy.placement_group_id());
+  if (!group.ok()) {
+    return End(actor, DeathCause(rpc::ActorDeathCause::CREATION_FAILED,
+                                 "bad placement group id: " + std::string(group.status().message())));
+  }
+  // The actor waits (PENDING_CREATION) until its group is placed.
+  locate_bundle_(*group, strategy.bundle_index(), [this, id, generation](absl::StatusOr<NodeID> node) {
+    auto it = actors_.find(id);
+    if (it == actors_.end() || it->second.generation != generation || it->second.data.state() == rpc::DEAD) return;
+    Actor& actor = it->second;
+    if (!node.ok()) {
+      return End(actor, DeathCause(rpc::ActorDeathCause::PLACEMENT_GROUP_REMOVED,
+                                   "the actor cannot be placed in its placement group: " +
+                                       std::string(node.status().message())));
+    }
+    const rpc::GcsNodeInfo* info = nodes_.Find(*node);
+    if (info == nullptr || info->state() != rpc::GcsNodeInfo::ALIVE) {
+      // The bundle's node died: the group places it again elsewhere.
+      loop_.RunAfter("Actors.Reschedule", std::chrono::milliseconds(200), [this, id, generation] {
+        auto again = actors_.find(id);
+        if (again != actors_.end() && again->second.generation == generation &&
+            again->second.data.state() != rpc::DEAD) {
+          Schedule(again->second);
+        }
+      });
+      return;
+    }
+    actor.bundle_node = node->Binary();
+    RequestLease(id, generation, rpc::RayletAddress(*info), false);
+  });
+}
+
+namespace {
+
+bool InGroup(const rpc::ActorTableData& data, const PlacementGroupID& group) {
+  const rpc::LeaseSchedulingStrategy& strategy = data.creation_spec().strategy();
+  return strategy.kind() == rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP &&
+         strategy.placement_group_id() == group.Binary();
+}
+
+}  // namespace
+
+void ActorManager::OnPlacementGroupRemoved(const PlacementGroupID& group) {
+  for (auto& [id, actor] : actors_) {
+    if (actor.data.state() == rpc::DEAD || !InGroup(actor.data, group)) continue;
+    rpc::ActorDeathCause cause =
+        DeathCause(rpc::ActorDeathCause::PLACEMENT_GROUP_REMOVED, "its placement group " + group.Hex() + " was removed");
+    if (actor.lease_id == 0) {
+      End(actor, std::move(cause));  // no worker yet; its lease request fails with the bundle
+      continue;
+    }
+    actor.kill_requested = true;
+    actor.no_restart = true;
+    actor.kill_cause = std::move(cause);
+    Save(actor);  // with the lease: a restarted GCS finishes the kill
+  }
+}
+
+void ActorManager::OnPlacementGroupCancelled(const PlacementGroupID& group) {
+  for (auto& [id, actor] : actors_) {
+    if (actor.data.state() == rpc::DEAD || !actor.kill_requested || !InGroup(actor.data, group)) continue;
+    // NotFound there when the raylet already ended it (the usual case).
+    ReturnLease(actor.raylet_address, actor.lease_id, true);
+    actor.lease_id = 0;
+  }
+}
+
 void ActorManager::RequestLease(const ActorID& id, uint64_t generation, const std::string& raylet_address,
                                 bool spilled_back) {
   const Actor& actor = actors_.at(id);
@@ -245,6 +320,7 @@ void ActorManager::RequestLease(const ActorID& id, uint64_t generation, const st
   request.set_job_id(actor.data.job_id());
   *request.mutable_resources() = actor.data.creation_spec().resources();
   *request.mutable_strategy() = actor.data.creation_spec().strategy();
+  if (!actor.bundle_node.empty()) request.mutable_strategy()->set_node_id(actor.bundle_node);
   request.set_spilled_back(spilled_back);
   *request.mutable_worker_command() = actor.data.worker_command();
   request.set_for_actor(true);

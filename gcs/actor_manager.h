@@ -37,6 +37,7 @@
 //
 // Runs only on the GCS loop. With the in-memory store a GCS restart forgets
 // every actor (their workers live on, unreachable by name).
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -93,6 +94,23 @@ class ActorManager {
   // The actors on `node` lost their workers (`reason`: why it is DEAD).
   void OnNodeDead(const NodeID& node, const std::string& reason);
 
+  // Where a bundle of a placement group is: `done` gets the node of bundle
+  // `bundle_index` (-1: any bundle) once the group is placed, or an error
+  // when the group is unknown, removed, or has no such bundle. `done` may
+  // run before this returns.
+  using BundleLocator =
+      std::function<void(const PlacementGroupID&, int bundle_index, std::function<void(absl::StatusOr<NodeID>)>)>;
+  // Actors created into a placement group wait for it to be placed, then
+  // go to their bundle's node. REQUIRES: set before Initialize.
+  void SetBundleLocator(BundleLocator locator) { locate_bundle_ = std::move(locator); }
+  // The actors created into `group` end (no restart): it was removed. Their
+  // workers are stopped by their raylets, which end every lease of the
+  // group's bundles at once (ending one here first would hand its CPUs to a
+  // task of the group queued there); OnPlacementGroupCancelled then ends any
+  // a raylet did not.
+  void OnPlacementGroupRemoved(const PlacementGroupID& group);
+  void OnPlacementGroupCancelled(const PlacementGroupID& group);
+
   // One ACTOR message per actor, for pubsub snapshots.
   std::vector<rpc::PubMessage> Snapshot() const;
 
@@ -107,6 +125,8 @@ class ActorManager {
     int64_t lease_id = 0;
     std::string raylet_address;
     std::shared_ptr<rpc::TaskStream> stream;
+    // The node of its placement group bundle, while one is being asked for.
+    std::string bundle_node;
     bool kill_requested = false;
     bool no_restart = false;
     rpc::ActorDeathCause kill_cause;
@@ -118,6 +138,8 @@ class ActorManager {
   void Reattach(Actor& actor);
   void OnReattached(const ActorID& id, uint64_t generation, absl::StatusOr<std::shared_ptr<rpc::TaskStream>> stream);
   void Schedule(Actor& actor);
+  // Schedule's part for an actor created into a placement group.
+  void ScheduleInBundle(Actor& actor, uint64_t generation);
   void RequestLease(const ActorID& id, uint64_t generation, const std::string& raylet_address, bool spilled_back);
   void OnLeaseReply(const ActorID& id, uint64_t generation, const std::string& raylet_address,
                     absl::StatusOr<rpc::RequestWorkerLeaseReply> reply);
@@ -158,6 +180,7 @@ class ActorManager {
   absl::flat_hash_map<ActorID, Actor> actors_;
   std::map<std::pair<std::string, std::string>, ActorID> named_;  // (namespace, name)
   rpc::ClientCache<rpc::RayletClient> raylets_;
+  BundleLocator locate_bundle_;
 };
 
 rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message);

@@ -52,6 +52,10 @@ class GcsForTest {
       resources_ = std::make_unique<ResourceManager>(*nodes_, *publisher_);
       actors_ = std::make_unique<ActorManager>(loop_, "token", *nodes_, *publisher_, *store_);
       groups_ = std::make_unique<PlacementGroupManager>(loop_, "token", *nodes_, *resources_, *store_);
+      actors_->SetBundleLocator([this](const PlacementGroupID& group, int bundle,
+                                       std::function<void(absl::StatusOr<NodeID>)> done) {
+        groups_->WhenBundlePlaced(group, bundle, std::move(done));
+      });
       NodeManager::Listener listener;
       listener.on_alive = [this](const rpc::GcsNodeInfo& n) { resources_->OnNodeAlive(n); };
       listener.on_dead = [this](const rpc::GcsNodeInfo& n) {

@@ -70,6 +70,13 @@ absl::Status GcsServer::Start() {
   actors_ = std::make_unique<ActorManager>(loop_, options_.token, *nodes_, *publisher_, *store_);
   placement_groups_ =
       std::make_unique<PlacementGroupManager>(loop_, options_.token, *nodes_, *resources_, *store_);
+  actors_->SetBundleLocator([this](const PlacementGroupID& group, int bundle,
+                                   std::function<void(absl::StatusOr<NodeID>)> done) {
+    placement_groups_->WhenBundlePlaced(group, bundle, std::move(done));
+  });
+  placement_groups_->SetOnRemoved(
+      [this](const PlacementGroupID& group) { actors_->OnPlacementGroupRemoved(group); },
+      [this](const PlacementGroupID& group) { actors_->OnPlacementGroupCancelled(group); });
   prober_ = std::make_unique<RayletProber>(loop_, options_.token,
                                            std::chrono::milliseconds(options_.health.timeout_ms));
   health_ = std::make_unique<HealthChecker>(

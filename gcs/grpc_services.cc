@@ -1,5 +1,7 @@
 #include "gcs/grpc_services.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
 
@@ -322,7 +324,7 @@ grpc::ServerUnaryReactor* PlacementGroupService::WaitPlacementGroupReady(
                             rpc::ReplyFn done) {
                        absl::StatusOr<PlacementGroupID> id = PlacementGroupID::FromBinary(r.placement_group_id());
                        if (!id.ok()) return done(rpc::ToGrpcStatus(id.status()));
-                       groups_.WhenReady(*id, std::chrono::milliseconds(r.timeout_ms()),
+                       groups_.WhenReady(*id, std::chrono::milliseconds(std::max<int64_t>(0, r.timeout_ms())),
                                          [out, done](absl::StatusOr<bool> ready) {
                                            if (ready.ok()) out->set_ready(*ready);
                                            done(rpc::ToGrpcStatus(ready.status()));

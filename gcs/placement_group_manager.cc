@@ -243,9 +243,10 @@ void PlacementGroupManager::WhenReady(const PlacementGroupID& id, std::chrono::m
   if (group.data.state() == rpc::PG_REMOVED) {
     return done(absl::FailedPreconditionError("placement group " + id.Hex() + " was removed"));
   }
-  if (timeout.count() <= 0) return done(false);
+  if (timeout.count() == 0) return done(false);
   const uint64_t waiter = next_waiter_++;
   group.waiters[waiter] = std::move(done);
+  if (timeout.count() < 0) return;
   loop_.RunAfter("PlacementGroups.WaitTimeout", timeout, [this, id, waiter] {
     auto g = groups_.find(id);
     if (g == groups_.end()) return;
@@ -255,6 +256,24 @@ void PlacementGroupManager::WhenReady(const PlacementGroupID& id, std::chrono::m
     g->second.waiters.erase(w);
     fn(false);
   });
+}
+
+void PlacementGroupManager::WhenBundlePlaced(const PlacementGroupID& id, int bundle_index,
+                                             std::function<void(absl::StatusOr<NodeID>)> done) {
+  WhenReady(id, std::chrono::milliseconds(-1),
+            [this, id, bundle_index, done = std::move(done)](absl::StatusOr<bool> ready) {
+              if (!ready.ok()) return done(ready.status());
+              const rpc::PlacementGroupTableData& data = groups_.at(id).data;
+              if (bundle_index >= data.bundles_size()) {
+                return done(absl::InvalidArgumentError(absl::StrCat("placement group ", id.Hex(), " has ",
+                                                                    data.bundles_size(), " bundles; there is no bundle ",
+                                                                    bundle_index)));
+              }
+              const int index = bundle_index >= 0 ? bundle_index : next_any_bundle_++ % data.bundles_size();
+              absl::StatusOr<NodeID> node = NodeID::FromBinary(data.bundles(index).node_id());
+              if (!node.ok()) return done(absl::InternalError("placed bundle without a node"));
+              done(*node);
+            });
 }
 
 void PlacementGroupManager::Notify(Group& group, const absl::StatusOr<bool>& result) {
@@ -396,13 +415,19 @@ absl::Status PlacementGroupManager::Remove(const PlacementGroupID& id) {
   }
   group.data.set_state(rpc::PG_REMOVED);
   Notify(group, absl::FailedPreconditionError("placement group " + id.Hex() + " was removed"));
+  if (on_removed_) on_removed_(id);
   std::map<NodeID, bool> nodes;
   for (const rpc::Bundle& b : group.data.bundles()) {
     absl::StatusOr<NodeID> node = NodeID::FromBinary(b.node_id());
     if (node.ok()) nodes[*node] = true;
   }
   // (A 2PC still running cancels its own nodes when it ends.)
-  for (const auto& [node, unused] : nodes) CancelOn(node, id);
+  auto waiting = std::make_shared<size_t>(nodes.size());
+  auto cancelled = [this, id, waiting] {
+    if (--*waiting == 0 && on_cancelled_) on_cancelled_(id);
+  };
+  if (nodes.empty() && on_cancelled_) on_cancelled_(id);
+  for (const auto& [node, unused] : nodes) CancelOn(node, id, cancelled);
   if (!group.data.name().empty()) named_.erase({group.data.namespace_(), group.data.name()});
   PHOTON_LOG(INFO) << "placement group " << id.ShortHex() << " removed";
   return absl::OkStatus();

@@ -75,9 +75,23 @@ class PlacementGroupManager {
   absl::StatusOr<rpc::PlacementGroupTableData> GetNamed(const std::string& name, const std::string& ns) const;
 
   // `done` runs (on the loop) once the group is placed: OK(true); after
-  // `timeout`: OK(false); when it is removed: FailedPrecondition.
+  // `timeout` (negative: no limit): OK(false); when it is removed:
+  // FailedPrecondition; NotFound for an unknown group.
   void WhenReady(const PlacementGroupID& id, std::chrono::milliseconds timeout,
                  std::function<void(absl::StatusOr<bool>)> done);
+  // `done` gets the node of bundle `bundle_index` once the group is placed
+  // (-1: any bundle, taking turns), or WhenReady's error; InvalidArgument
+  // when the group has no such bundle. May run before this returns.
+  void WhenBundlePlaced(const PlacementGroupID& id, int bundle_index,
+                        std::function<void(absl::StatusOr<NodeID>)> done);
+  // Run (on the loop) for each group removed: `on_removed` once it is
+  // PG_REMOVED, before its bundles are cancelled on their nodes;
+  // `on_cancelled` once every node answered the cancel (or was dead).
+  void SetOnRemoved(std::function<void(const PlacementGroupID&)> on_removed,
+                    std::function<void(const PlacementGroupID&)> on_cancelled) {
+    on_removed_ = std::move(on_removed);
+    on_cancelled_ = std::move(on_cancelled);
+  }
 
   void OnNodeAlive();
   void OnNodeDead(const NodeID& node);
@@ -130,6 +144,9 @@ class PlacementGroupManager {
   rpc::ClientCache<rpc::RayletClient> raylets_;
   bool retry_scheduled_ = false;
   uint64_t next_waiter_ = 0;
+  uint32_t next_any_bundle_ = 0;  // WhenBundlePlaced's turns for bundle -1
+  std::function<void(const PlacementGroupID&)> on_removed_;
+  std::function<void(const PlacementGroupID&)> on_cancelled_;
 };
 
 }  // namespace gcs

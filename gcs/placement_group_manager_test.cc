@@ -2,11 +2,15 @@
 // keep their bundles where they are (nothing is placed twice), groups still
 // being placed carry on, names come back, and bundles on a node that died
 // meanwhile are placed again. No raylet runs: RPCs to nodes fail, which is
-// what a group that must not be placed again never sends.
+// what a group that must not be placed again never sends. Also: where a
+// bundle is, for those that wait for it, and what its removal tells them.
 
 #include "gcs/placement_group_manager.h"
 
+#include <future>
 #include <memory>
+#include <set>
+#include <vector>
 
 #include "core/common/free_port.h"
 #include "gcs/gcs_for_test.h"
@@ -148,6 +152,55 @@ TEST_F(PlacementGroupReloadTest, ChangesRedisDoesNotTakeAreRefused) {
   absl::Status created = gcs->Run([&] { return gcs->groups().Create(Group("h", "GPU", 1)); });
   EXPECT_EQ(created.code(), absl::StatusCode::kUnavailable) << created;
   EXPECT_FALSE(gcs->Run([&] { return gcs->groups().GetNamed("h", "ns").ok(); }));
+}
+
+TEST_F(PlacementGroupReloadTest, BundleLookupsWaitForPlacementAndEndWithRemoval) {
+  const NodeID a = NodeID::FromRandom();
+  const NodeID b = NodeID::FromRandom();
+  const rpc::PlacementGroupTableData placed = Placed(Group("placed", "CPU", 2), {a, b});
+  {
+    std::unique_ptr<GcsForTest> gcs = StartGcs();
+    for (const NodeID& n : {a, b}) ASSERT_TRUE(gcs->Run([&] { return gcs->nodes().Register(Node(n)); }).ok());
+    PutRow(*gcs, placed);
+  }
+  std::unique_ptr<GcsForTest> gcs = StartGcs();
+  std::vector<PlacementGroupID> removed;
+  std::vector<PlacementGroupID> cancelled;
+  gcs->Run([&] {
+    gcs->groups().SetOnRemoved([&](const PlacementGroupID& id) { removed.push_back(id); },
+                               [&](const PlacementGroupID& id) { cancelled.push_back(id); });
+    return true;
+  });
+  const PlacementGroupID placed_id = *PlacementGroupID::FromBinary(placed.placement_group_id());
+  auto locate = [&](const PlacementGroupID& id, int bundle) {
+    auto answer = std::make_shared<std::promise<absl::StatusOr<NodeID>>>();
+    gcs->Run([&] {
+      gcs->groups().WhenBundlePlaced(id, bundle, [answer](absl::StatusOr<NodeID> n) { answer->set_value(n); });
+      return true;
+    });
+    return answer->get_future();
+  };
+  EXPECT_EQ(locate(placed_id, 1).get().value_or(NodeID::Nil()), b);
+  // Any bundle (-1): each of the group's nodes in turn.
+  std::set<NodeID> any = {locate(placed_id, -1).get().value_or(NodeID::Nil()),
+                          locate(placed_id, -1).get().value_or(NodeID::Nil())};
+  EXPECT_EQ(any, (std::set<NodeID>{a, b}));
+  absl::StatusOr<NodeID> out_of_range = locate(placed_id, 2).get();
+  EXPECT_EQ(out_of_range.status().code(), absl::StatusCode::kInvalidArgument) << out_of_range.status();
+  EXPECT_EQ(locate(PlacementGroupID::Of(kJob), 0).get().status().code(), absl::StatusCode::kNotFound);
+
+  // A group no node can hold: the lookup waits, and its removal ends it.
+  const rpc::PlacementGroupTableData pending = Group("pending", "GPU", 1);
+  ASSERT_TRUE(gcs->Run([&] { return gcs->groups().Create(pending); }).ok());
+  const PlacementGroupID pending_id = *PlacementGroupID::FromBinary(pending.placement_group_id());
+  std::future<absl::StatusOr<NodeID>> waiting = locate(pending_id, 0);
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  ASSERT_TRUE(gcs->Run([&] { return gcs->groups().Remove(pending_id); }).ok());
+  absl::StatusOr<NodeID> ended = waiting.get();
+  EXPECT_EQ(ended.status().code(), absl::StatusCode::kFailedPrecondition) << ended.status();
+  EXPECT_NE(ended.status().message().find("was removed"), std::string::npos) << ended.status();
+  EXPECT_EQ(gcs->Run([&] { return removed; }), std::vector<PlacementGroupID>{pending_id});
+  EXPECT_EQ(gcs->Run([&] { return cancelled; }), std::vector<PlacementGroupID>{pending_id});  // (on no node)
 }
 
 }  // namespace

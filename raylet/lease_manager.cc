@@ -223,6 +223,22 @@ absl::Status LeaseManager::ReturnLease(int64_t lease_id, bool worker_died) {
   return absl::OkStatus();
 }
 
+int LeaseManager::EndGroupLeases(const PlacementGroupID& group) {
+  int ended = 0;
+  for (auto it = leases_.begin(); it != leases_.end();) {
+    if (!it->second.bundle.has_value() || it->second.bundle->group != group) {
+      ++it;
+      continue;
+    }
+    FreeResources(HeldResources(it->second), it->second.gpu_ids, it->second.bundle);
+    workers_.PushWorker(it->second.worker, /*worker_died=*/true);  // stops it
+    leases_.erase(it++);
+    ended++;
+  }
+  if (ended > 0) Dispatch();
+  return ended;
+}
+
 void LeaseManager::OnWorkerDied(const WorkerID& worker) {
   for (auto it = leases_.begin(); it != leases_.end();) {
     const bool held = it->second.worker.id == worker;

@@ -164,6 +164,9 @@ class LeaseManager {
   // and every lease it owned: their workers are stopped (they ran its
   // tasks), and its waiting requests are dropped.
   void OnWorkerDied(const WorkerID& worker);
+  // Ends the leases drawn from bundles of `group` (it was removed): their
+  // workers are stopped. Returns how many.
+  int EndGroupLeases(const PlacementGroupID& group);
   // A task on `worker`'s lease blocked in get/wait (its CPUs go back to the
   // node) or went on (it takes them again). A notification not newer than
   // the last one from the worker (`sequence`) is ignored, and one while it

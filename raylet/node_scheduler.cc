@@ -251,6 +251,13 @@ absl::Status NodeScheduler::CommitBundles(const std::vector<BundleSpec>& bundles
 absl::Status NodeScheduler::CancelBundles(const PlacementGroupID& group) {
   absl::Status status = bundles_->Return(group);
   if (!status.ok() && !absl::IsNotFound(status)) return status;
+  // The group's tasks and actors end with it (as in Ray), which frees
+  // what they held.
+  const int ended = leases_->EndGroupLeases(group);
+  if (ended > 0) {
+    PHOTON_LOG(INFO) << "placement group " << group.ShortHex() << " removed: stopped " << ended
+                     << " worker(s) running in its bundles";
+  }
   // Freed resources go to waiting requests; requests waiting for the
   // group's bundles fail now.
   leases_->OnClusterViewChanged();

@@ -77,7 +77,9 @@ class NodeScheduler {
   // BundleReservations). Prepare is all-or-nothing: when one bundle fails,
   // the bundles this call prepared are cancelled and the error names the
   // bundle. Commit makes prepared bundles usable by the group's leases.
-  // Cancel gives every bundle of the group back; OK when none is here.
+  // Cancel gives every bundle of the group back and stops the workers
+  // leased from them (the group's tasks and actors end with it, as in Ray);
+  // OK when none is here.
   absl::Status PrepareBundles(const std::vector<BundleSpec>& bundles);
   absl::Status CommitBundles(const std::vector<BundleSpec>& bundles);
   absl::Status CancelBundles(const PlacementGroupID& group);
