@@ -2,7 +2,8 @@
 // bundles as defined, tasks run in their bundle, a STRICT_SPREAD group that
 // needs a fourth node waits for it, removing a group frees its resources,
 // and a node killed under a bundle has that bundle placed again. Tasks and
-// actors scheduled into a bundle run on its node.
+// actors scheduled into a bundle run on its node; removing the group ends
+// them, and fails what waits to run in it.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -18,13 +19,18 @@ namespace {
 
 std::string NodeOf() { return photon::GetNodeId(); }
 
+int SleepMs(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+
 class Where {
  public:
   static Where* Create() { return new Where(); }
   std::string Node() { return photon::GetNodeId(); }
 };
 
-PHOTON_REMOTE(NodeOf, Where::Create, &Where::Node);
+PHOTON_REMOTE(NodeOf, SleepMs, Where::Create, &Where::Node);
 
 constexpr int64_t kWaitMs = 30000;
 
@@ -133,6 +139,37 @@ TEST_F(PlacementGroupTest, RemovingAGroupFreesItsResources) {
   const photon::NodeID node = *photon::NodeID::FromHex(group.BundleNodes()[0]);
   EXPECT_EQ(WaitForAvailableCpus(node, 0), 0);
   photon::RemovePlacementGroup(group);
+  EXPECT_EQ(WaitForAvailableCpus(node, 2), 2);
+}
+
+TEST_F(PlacementGroupTest, RemovingAGroupEndsItsTasksAndActorsAndFailsWhatWaits) {
+  auto group = photon::CreatePlacementGroup({{{"CPU", 2}}}, photon::PlacementStrategy::kStrictPack);
+  ASSERT_TRUE(group.Wait(kWaitMs));
+  const photon::NodeID node = *photon::NodeID::FromHex(group.BundleNodes()[0]);
+  const auto in_group = photon::SchedulingStrategy::PlacementGroup(group, 0);
+  auto actor = photon::Actor(Where::Create).SetResource("CPU", 1).SetSchedulingStrategy(in_group).Remote();
+  ASSERT_EQ(photon::Get(actor.Task(&Where::Node).Remote(), kWaitMs), node.Hex());
+  // The bundle has room for one of the two: the other waits at its raylet
+  // (either may go first).
+  auto running = photon::Task(SleepMs).SetSchedulingStrategy(in_group).Remote(120000);
+  auto queued = photon::Task(SleepMs).SetSchedulingStrategy(in_group).Remote(120000);
+  // A group no node can hold: .Remote() returns, and the task waits for it.
+  auto unplaceable = photon::CreatePlacementGroup({{{"no-such-resource", 1}}});
+  auto waiting = photon::Task(SleepMs).SetSchedulingStrategy(photon::SchedulingStrategy::PlacementGroup(unplaceable, 0))
+                     .Remote(0);
+  EXPECT_THROW(photon::Get(waiting, 500), photon::GetTimeoutError);
+
+  photon::RemovePlacementGroup(group);
+  photon::RemovePlacementGroup(unplaceable);
+  EXPECT_THROW(photon::Get(running, kWaitMs), photon::PlacementGroupRemovedError);
+  EXPECT_THROW(photon::Get(queued, kWaitMs), photon::PlacementGroupRemovedError);
+  EXPECT_THROW(photon::Get(waiting, kWaitMs), photon::PlacementGroupRemovedError);
+  try {
+    photon::Get(actor.Task(&Where::Node).Remote(), kWaitMs);
+    FAIL() << "the group's actor still answers";
+  } catch (const photon::ActorPlacementGroupRemovedError& e) {
+    EXPECT_NE(std::string(e.what()).find("placement group"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(WaitForAvailableCpus(node, 2), 2);
 }
 

@@ -18,6 +18,8 @@ void ThrowIfError(const absl::Status& status) {
     case core::ErrorKind::kGetTimeout: throw GetTimeoutError(message);
     case core::ErrorKind::kScheduling: throw SchedulingError(message);
     case core::ErrorKind::kActorDied: throw ActorDiedError(message);
+    case core::ErrorKind::kActorPlacementGroupRemoved: throw ActorPlacementGroupRemovedError(message);
+    case core::ErrorKind::kPlacementGroupRemoved: throw PlacementGroupRemovedError(message);
     case core::ErrorKind::kNone: break;
   }
   throw Error(status.ToString());

@@ -33,6 +33,10 @@ class SchedulingError : public Error { using Error::Error; };
 // A call to an actor that is dead, or that died running it (the message
 // names the cause: crashed, killed, node died, owner died, constructor failed).
 class ActorDiedError : public Error { using Error::Error; };
+// A call to an actor that ended because its placement group was removed.
+class ActorPlacementGroupRemovedError : public ActorDiedError { using ActorDiedError::ActorDiedError; };
+// The task's placement group was removed before or while it ran.
+class PlacementGroupRemovedError : public Error { using Error::Error; };
 
 namespace api_internal {
 // Throws the exception matching `status` (its error kind, else photon::Error)

@@ -72,7 +72,7 @@ absl::StatusOr<rpc::ActorTableData> ActorCalls::Describe(const ActorID& actor_id
   *spec.mutable_caller() = self.address;
   AddResources(options.resources, spec.mutable_resources());
   *spec.mutable_strategy() = options.strategy;
-  RETURN_IF_ERROR(deps_.placement_groups.ResolveBundleNode(spec.mutable_strategy()));
+  RETURN_IF_ERROR(deps_.placement_groups.AwaitCreated(spec.strategy()));
   spec.set_actor_id(actor_id.Binary());
   spec.set_actor_creation(true);
   spec.set_max_concurrency(options.max_concurrency);

@@ -67,6 +67,9 @@ void ActorSubmitter::OnActorUpdate(const rpc::ActorTableData& data) {
   }
   if (data.state() == rpc::DEAD) {
     actor.death = data.death_cause().message();
+    if (data.death_cause().kind() == rpc::ActorDeathCause::PLACEMENT_GROUP_REMOVED) {
+      actor.death_kind = ErrorKind::kActorPlacementGroupRemoved;
+    }
     actor.worker_id.clear();  // the stream's close below is then not a loss to handle
     if (actor.stream) actor.stream->Close(absl::CancelledError("actor is dead"));
     actor.stream.reset();
@@ -201,7 +204,7 @@ void ActorSubmitter::FailAll(Actor& actor, const std::string& why) {
   for (auto& [seq, call] : actor.in_flight) calls.push_back(std::move(call));
   actor.in_flight.clear();
   actor.seq_of.clear();
-  for (Call& call : calls) callbacks_.on_failure(*call.spec, ErrorKind::kActorDied, message);
+  for (Call& call : calls) callbacks_.on_failure(*call.spec, actor.death_kind, message);
 }
 
 }  // namespace core

@@ -78,6 +78,8 @@ class ActorSubmitter {
     uint64_t next_seq = 0;
     int max_task_retries = 0;  // -1: unlimited
     std::string death;
+    // How calls to it fail once it is DEAD.
+    ErrorKind death_kind = ErrorKind::kActorDied;
   };
 
   void Pump(Actor& actor);

@@ -126,6 +126,8 @@ void CoreWorker::BuildObjects() {
 }
 
 void CoreWorker::BuildTasks() {
+  placement_groups_ = std::make_unique<PlacementGroupCalls>(
+      PlacementGroupCalls::Deps{identity_, *gcs_, *async_gcs_, *loop_, shut_down_});
   task_manager_ = std::make_unique<TaskManager>(TaskManager::Deps{
       identity_, *loop_, *refs_, memory_store_, *borrowed_, *nodes_, *events_, shut_down_,
       [this](const ObjectID& id, const Reference& ref) { releaser_->FreeRemote(id, ref); },
@@ -133,9 +135,8 @@ void CoreWorker::BuildTasks() {
         rpc::CancelChildrenRequest request;
         request.set_parent_task_id(parent.Binary());
         owners_.For(worker).CancelChildren(std::move(request), nullptr);  // not awaited
-      }});
-  placement_groups_ = std::make_unique<PlacementGroupCalls>(
-      PlacementGroupCalls::Deps{identity_, *gcs_, *async_gcs_, shut_down_});
+      },
+      *placement_groups_});
   tasks_ = std::make_unique<TaskCalls>(TaskCalls::Deps{identity_, *task_manager_, *placement_groups_, shut_down_});
   actors_ = std::make_unique<ActorCalls>(
       ActorCalls::Deps{identity_, *loop_, *gcs_, *refs_, *task_manager_, *placement_groups_, shut_down_});

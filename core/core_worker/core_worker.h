@@ -124,8 +124,8 @@ class CoreWorker {
   std::unique_ptr<WorkerBlocking> blocking_;
   std::unique_ptr<ObjectFetcher> fetcher_;
   std::unique_ptr<ObjectCalls> objects_;
+  std::unique_ptr<PlacementGroupCalls> placement_groups_;  // before the task manager, which uses it
   std::unique_ptr<TaskManager> task_manager_;
-  std::unique_ptr<PlacementGroupCalls> placement_groups_;
   std::unique_ptr<TaskCalls> tasks_;
   std::unique_ptr<ActorCalls> actors_;
   std::unique_ptr<ClusterCalls> cluster_;

@@ -25,6 +25,8 @@ const char* ErrorKindName(ErrorKind kind) {
     case ErrorKind::kGetTimeout: return "GetTimeoutError";
     case ErrorKind::kScheduling: return "SchedulingError";
     case ErrorKind::kActorDied: return "ActorDiedError";
+    case ErrorKind::kPlacementGroupRemoved: return "TaskPlacementGroupRemoved";
+    case ErrorKind::kActorPlacementGroupRemoved: return "ActorPlacementGroupRemoved";
   }
   return "None";
 }
@@ -32,7 +34,8 @@ const char* ErrorKindName(ErrorKind kind) {
 std::optional<ErrorKind> ErrorKindFromName(const std::string& name) {
   for (ErrorKind k : {ErrorKind::kTaskError, ErrorKind::kWorkerCrashed, ErrorKind::kNodeDied,
                       ErrorKind::kObjectLost, ErrorKind::kOwnerDied, ErrorKind::kTaskCancelled,
-                      ErrorKind::kGetTimeout, ErrorKind::kScheduling, ErrorKind::kActorDied}) {
+                      ErrorKind::kGetTimeout, ErrorKind::kScheduling, ErrorKind::kActorDied,
+                      ErrorKind::kPlacementGroupRemoved, ErrorKind::kActorPlacementGroupRemoved}) {
     if (name == ErrorKindName(k)) return k;
   }
   return std::nullopt;
@@ -87,8 +90,10 @@ absl::Status ErrorStatus(ErrorKind kind, const std::string& message, const std::
     case ErrorKind::kOwnerDied: code = absl::StatusCode::kDataLoss; break;
     case ErrorKind::kWorkerCrashed:
     case ErrorKind::kNodeDied:
-    case ErrorKind::kActorDied: code = absl::StatusCode::kUnavailable; break;
-    case ErrorKind::kScheduling: code = absl::StatusCode::kFailedPrecondition; break;
+    case ErrorKind::kActorDied:
+    case ErrorKind::kActorPlacementGroupRemoved: code = absl::StatusCode::kUnavailable; break;
+    case ErrorKind::kScheduling:
+    case ErrorKind::kPlacementGroupRemoved: code = absl::StatusCode::kFailedPrecondition; break;
     default: break;
   }
   absl::Status status(code, message);

@@ -37,6 +37,10 @@ enum class ErrorKind {
   kScheduling,
   // The actor a call went to is dead (or died running it, retries spent).
   kActorDied,
+  // The task's placement group was removed before or while it ran.
+  kPlacementGroupRemoved,
+  // kActorDied because the actor's placement group was removed.
+  kActorPlacementGroupRemoved,
 };
 
 const char* ErrorKindName(ErrorKind kind);

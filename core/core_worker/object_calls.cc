@@ -84,6 +84,11 @@ absl::Status ObjectCalls::Fulfill(const ObjectID& id, std::string data) {
   return deps_.memory_store.Put(id, StoredObject{std::move(data), "", false});
 }
 
+absl::Status ObjectCalls::FailPending(const ObjectID& id, ErrorKind kind, const std::string& message) {
+  if (!deps_.refs.IsOwned(id)) return absl::NotFoundError(absl::StrCat("object ", id.Hex(), " is not owned here"));
+  return deps_.memory_store.Put(id, ErrorObject(kind, message));
+}
+
 absl::Status ObjectCalls::CheckKnown(const ObjectID& id, const char* detail) {
   if (!deps_.refs.Has(id)) {
     return absl::NotFoundError(absl::StrCat("object ", id.Hex(), " is not known to this process", detail));

@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/core_worker/borrowed_objects.h"
+#include "core/core_worker/errors.h"
 #include "core/core_worker/memory_store.h"
 #include "core/core_worker/object_fetcher.h"
 #include "core/core_worker/reference_counter.h"
@@ -64,6 +65,8 @@ class ObjectCalls {
   // Fulfill: gets wait for it meanwhile.
   absl::StatusOr<ObjectID> CreatePending();
   absl::Status Fulfill(const ObjectID& id, std::string data);
+  // Ends a pending object with an error instead: gets raise `kind`.
+  absl::Status FailPending(const ObjectID& id, ErrorKind kind, const std::string& message);
 
   // Asked every kInterruptPeriod while a Get or Wait waits (on the waiting
   // thread, no lock held): a non-OK status ends the call with it. For a

@@ -92,25 +92,81 @@ absl::StatusOr<bool> PlacementGroupCalls::Wait(const PlacementGroupID& id, std::
   }
 }
 
-absl::Status PlacementGroupCalls::ResolveBundleNode(rpc::LeaseSchedulingStrategy* strategy) {
-  if (strategy->kind() != rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) return absl::OkStatus();
-  ASSIGN_OR_RETURN(PlacementGroupID id, PlacementGroupID::FromBinary(strategy->placement_group_id()));
-  // Tasks of a group not placed yet wait for it (as in Ray).
-  ASSIGN_OR_RETURN(bool ready, Wait(id, std::chrono::milliseconds(-1)));
-  (void)ready;
-  ASSIGN_OR_RETURN(rpc::PlacementGroupTableData group, deps_.gcs.GetPlacementGroup(id));
-  const int index = strategy->bundle_index();
-  if (index >= group.bundles_size()) {
-    return absl::InvalidArgumentError(absl::StrCat("placement group ", id.Hex(), " has ", group.bundles_size(),
-                                                   " bundles; there is no bundle ", index));
-  }
-  if (index >= 0) {
-    strategy->set_node_id(group.bundles(index).node_id());
-    return absl::OkStatus();
-  }
-  // Any bundle: spread the group's tasks over its bundles' nodes.
-  strategy->set_node_id(group.bundles(next_bundle_++ % group.bundles_size()).node_id());
-  return absl::OkStatus();
+absl::Status PlacementGroupCalls::AwaitCreated(const rpc::LeaseSchedulingStrategy& strategy) {
+  if (strategy.kind() != rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) return absl::OkStatus();
+  ASSIGN_OR_RETURN(PlacementGroupID id, PlacementGroupID::FromBinary(strategy.placement_group_id()));
+  return AwaitCreation(id).status();
+}
+
+void PlacementGroupCalls::LocateBundle(const rpc::LeaseSchedulingStrategy& strategy, NodeDone done) {
+  absl::StatusOr<PlacementGroupID> id = PlacementGroupID::FromBinary(strategy.placement_group_id());
+  if (!id.ok()) return done(id.status());
+  WaitRound(*id, strategy.bundle_index(), 0, std::move(done));
+}
+
+bool PlacementGroupCalls::RetryLater(const absl::Status& status, int failures, std::function<void()> again) {
+  constexpr int kMaxFailures = 60;  // a minute of an unreachable GCS (Ray waits as long)
+  const bool transient = absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+  if (!transient || failures >= kMaxFailures || deps_.shut_down) return false;
+  deps_.loop.RunAfter("PlacementGroups.Retry", std::chrono::seconds(1), std::move(again));
+  return true;
+}
+
+void PlacementGroupCalls::WaitRound(const PlacementGroupID& id, int bundle_index, int failures, NodeDone done) {
+  if (deps_.shut_down) return done(ShutDownError());
+  rpc::WaitPlacementGroupReadyRequest request;
+  request.set_placement_group_id(id.Binary());
+  request.set_timeout_ms(10000);
+  deps_.async_gcs.WaitPlacementGroupReady(
+      std::move(request),
+      [this, id, bundle_index, failures, done](absl::StatusOr<rpc::WaitPlacementGroupReadyReply> reply) {
+        if (!reply.ok()) {
+          auto again = [this, id, bundle_index, failures, done] { WaitRound(id, bundle_index, failures + 1, done); };
+          if (!RetryLater(reply.status(), failures, again)) done(reply.status());
+          return;
+        }
+        if (!reply->ready()) return WaitRound(id, bundle_index, 0, done);
+        PickNode(id, bundle_index, 0, done);
+      });
+}
+
+void PlacementGroupCalls::PickNode(const PlacementGroupID& id, int bundle_index, int failures, NodeDone done) {
+  rpc::GetPlacementGroupRequest request;
+  request.set_placement_group_id(id.Binary());
+  deps_.async_gcs.GetPlacementGroup(
+      std::move(request), [this, id, bundle_index, failures, done](absl::StatusOr<rpc::GetPlacementGroupReply> reply) {
+        if (!reply.ok()) {
+          auto again = [this, id, bundle_index, failures, done] { PickNode(id, bundle_index, failures + 1, done); };
+          if (!RetryLater(reply.status(), failures, again)) done(reply.status());
+          return;
+        }
+        const rpc::PlacementGroupTableData& group = reply->group();
+        if (group.state() == rpc::PG_REMOVED) {
+          return done(absl::FailedPreconditionError("placement group " + id.Hex() + " was removed"));
+        }
+        if (bundle_index >= group.bundles_size()) {
+          return done(absl::InvalidArgumentError(absl::StrCat("placement group ", id.Hex(), " has ",
+                                                              group.bundles_size(), " bundles; there is no bundle ",
+                                                              bundle_index)));
+        }
+        // Any bundle: spread the group's tasks over its bundles' nodes.
+        const int index = bundle_index >= 0 ? bundle_index : static_cast<int>(next_bundle_++ % group.bundles_size());
+        const std::string& node = group.bundles(index).node_id();
+        // Placed a moment ago but lost since (its node died): wait again.
+        if (node.empty()) return WaitRound(id, bundle_index, 0, done);
+        done(node);
+      });
+}
+
+void PlacementGroupCalls::StateOf(const PlacementGroupID& id,
+                                  std::function<void(absl::StatusOr<rpc::PlacementGroupState>)> done) {
+  rpc::GetPlacementGroupRequest request;
+  request.set_placement_group_id(id.Binary());
+  deps_.async_gcs.GetPlacementGroup(std::move(request),
+                                    [done](absl::StatusOr<rpc::GetPlacementGroupReply> reply) {
+                                      if (!reply.ok()) return done(reply.status());
+                                      done(reply->group().state());
+                                    });
 }
 
 }  // namespace core

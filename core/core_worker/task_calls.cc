@@ -22,7 +22,7 @@ absl::StatusOr<std::vector<ObjectID>> TaskCalls::Submit(const std::string& funct
   *spec->mutable_caller() = deps_.self.address;
   AddResources(options.resources, spec->mutable_resources());
   *spec->mutable_strategy() = options.strategy;
-  RETURN_IF_ERROR(deps_.placement_groups.ResolveBundleNode(spec->mutable_strategy()));
+  RETURN_IF_ERROR(deps_.placement_groups.AwaitCreated(spec->strategy()));
   spec->set_max_retries(options.max_retries);
   spec->set_depth(NextDepth());
   spec->set_parent_task_id(ParentTaskId());

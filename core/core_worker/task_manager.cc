@@ -77,6 +77,8 @@ void TaskManager::DrainSubmissions() {
 }
 
 void TaskManager::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
+  if (!IsCurrent(task)) return;  // cancelled or failed while it waited
+  if (!LocateBundle(task)) return;
   for (int i = 0; i < task->spec->args_size(); i++) {
     if (!ResolveArg(task, i)) return;
   }
@@ -85,6 +87,52 @@ void TaskManager::ResolveAndSubmit(std::shared_ptr<PendingTask> task) {
   } else {
     submitter_->Submit(task->spec);
   }
+}
+
+bool TaskManager::IsCurrent(const std::shared_ptr<PendingTask>& task) const {
+  auto it = pending_.find(task->spec->task_id());
+  return it != pending_.end() && it->second == task;
+}
+
+bool TaskManager::LocateBundle(const std::shared_ptr<PendingTask>& task) {
+  const rpc::LeaseSchedulingStrategy& strategy = task->spec->strategy();
+  if (strategy.kind() != rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP || !strategy.node_id().empty()) return true;
+  deps_.placement_groups.LocateBundle(strategy, [this, task](absl::StatusOr<std::string> node) {
+    if (!IsCurrent(task)) return;
+    if (node.ok()) {
+      task->spec->mutable_strategy()->set_node_id(*node);
+      return ResolveAndSubmit(task);
+    }
+    const ErrorKind kind =
+        PlacementGroupCalls::IsRemoved(node.status()) ? ErrorKind::kPlacementGroupRemoved : ErrorKind::kScheduling;
+    OnTaskFailure(*task->spec, kind,
+                  absl::StrCat("task ", task->spec->function_name(), " cannot run in its placement group: ",
+                               node.status().message()));
+  });
+  return false;
+}
+
+bool TaskManager::FailIfGroupRemoved(const std::shared_ptr<PendingTask>& task, const rpc::TaskSpec& spec,
+                                     ErrorKind kind, const std::string& message, const std::string& value) {
+  const rpc::LeaseSchedulingStrategy& strategy = spec.strategy();
+  if (strategy.kind() != rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP || task->group_checked) return false;
+  if (kind != ErrorKind::kScheduling && kind != ErrorKind::kWorkerCrashed) return false;
+  absl::StatusOr<PlacementGroupID> group = PlacementGroupID::FromBinary(strategy.placement_group_id());
+  if (!group.ok()) return false;
+  task->group_checked = true;
+  // (A copy: `spec` may be the submitter's, gone by the time the GCS answers.)
+  auto failed = std::make_shared<rpc::TaskSpec>(spec);
+  deps_.placement_groups.StateOf(
+      *group, [this, task, failed, group = *group, kind, message, value](absl::StatusOr<rpc::PlacementGroupState> s) {
+        if (!IsCurrent(task)) return;
+        if (s.ok() && *s == rpc::PG_REMOVED) {
+          return OnTaskFailure(*failed, ErrorKind::kPlacementGroupRemoved,
+                               absl::StrCat("task ", failed->function_name(), ": its placement group ", group.Hex(),
+                                            " was removed (", message, ")"));
+        }
+        OnTaskFailure(*failed, kind, message, value);
+      });
+  return true;
 }
 
 bool TaskManager::ResolveArg(const std::shared_ptr<PendingTask>& task, int i) {
@@ -217,6 +265,8 @@ void TaskManager::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const
   auto it = pending_.find(spec.task_id());
   if (it == pending_.end()) return;
   std::shared_ptr<PendingTask> task = it->second;
+  if (FailIfGroupRemoved(task, spec, kind, message, value)) return;
+  task->group_checked = false;  // (for its next attempt)
   const bool retriable = kind == ErrorKind::kWorkerCrashed || kind == ErrorKind::kNodeDied;
   const int max_retries = spec.max_retries();
   if (retriable && !deps_.shut_down && (max_retries < 0 || spec.attempt() < max_retries)) {
@@ -235,6 +285,10 @@ void TaskManager::OnTaskFailure(const rpc::TaskSpec& spec, ErrorKind kind, const
 void TaskManager::Retry(const std::shared_ptr<PendingTask>& task, const rpc::TaskSpec& spec) {
   if (task->spec.get() != &spec) *task->spec = spec;
   task->spec->set_attempt(task->spec->attempt() + 1);
+  // Its group's bundle may have moved (a node died): look it up again.
+  if (task->spec->strategy().kind() == rpc::LeaseSchedulingStrategy::PLACEMENT_GROUP) {
+    task->spec->mutable_strategy()->clear_node_id();
+  }
   ResolveAndSubmit(task);
 }
 

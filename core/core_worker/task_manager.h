@@ -13,7 +13,9 @@
 //   - a dead worker or node is retried while attempts remain (max_retries,
 //     -1 unlimited), an exception only with retry_exceptions; the error of
 //     the last attempt becomes the value of every return;
-//   - a large return lost with its node is rebuilt by re-running the task.
+//   - a large return lost with its node is rebuilt by re-running the task;
+//   - a task into a placement group waits here until the group is placed,
+//     and fails with kPlacementGroupRemoved once it is removed.
 // Every step is recorded in the TaskEventBuffer.
 //
 //   TaskManager tasks(deps);
@@ -38,6 +40,7 @@
 #include "core/core_worker/borrowed_objects.h"
 #include "core/core_worker/memory_store.h"
 #include "core/core_worker/node_directory.h"
+#include "core/core_worker/placement_group_calls.h"
 #include "core/core_worker/reference_counter.h"
 #include "core/core_worker/task_arg.h"
 #include "core/core_worker/task_event_buffer.h"
@@ -64,6 +67,9 @@ class TaskManager {
     std::function<void(const ObjectID&, const Reference&)> free_copies;
     // Asks the worker at HOST:PORT to cancel what task `parent` submitted.
     std::function<void(const std::string& worker, const TaskID& parent)> cancel_children_on;
+    // Where the bundles of placement groups are (tasks into a group wait
+    // for it here, not in their caller).
+    PlacementGroupCalls& placement_groups;
   };
 
   explicit TaskManager(Deps deps);
@@ -95,10 +101,21 @@ class TaskManager {
     std::shared_ptr<rpc::TaskSpec> spec;
     std::vector<ObjectID> arg_refs;  // submitted-task references held
     std::vector<ObjectID> return_ids;
+    // A failure of its last attempt was checked against its placement group.
+    bool group_checked = false;
   };
 
   void DrainSubmissions();
   void ResolveAndSubmit(std::shared_ptr<PendingTask> task);
+  // Still the pending task of its id (not finished, cancelled or failed).
+  bool IsCurrent(const std::shared_ptr<PendingTask>& task) const;
+  // Readies the node of a placement group task's bundle; false when the
+  // task must wait for its group (or has failed).
+  bool LocateBundle(const std::shared_ptr<PendingTask>& task);
+  // A placement group task that failed to schedule or lost its worker: when
+  // its group was removed, that is the failure. True when it took over.
+  bool FailIfGroupRemoved(const std::shared_ptr<PendingTask>& task, const rpc::TaskSpec& spec, ErrorKind kind,
+                          const std::string& message, const std::string& value);
   // Readies argument `i` of `task` (an owned reference) for the push; false
   // when the task must wait for it or has failed.
   bool ResolveArg(const std::shared_ptr<PendingTask>& task, int i);

@@ -21,6 +21,9 @@ constexpr milliseconds kMinReportDeadline = seconds(1);
 // PublishWorkerLogs: one attempt; what fails is dropped (the files keep it).
 constexpr rpc::RetryPolicy kPublishWorkerLogs{seconds(5), 1};
 constexpr rpc::RetryPolicy kCreatePlacementGroup{seconds(30), 1};
+constexpr rpc::RetryPolicy kGetPlacementGroup{seconds(5), 3};
+// Plus the time the GCS holds the call.
+constexpr milliseconds kWaitPlacementGroupSlack = seconds(5);
 // Retried through a GCS restart: an owner's actors must not outlive it.
 constexpr rpc::RetryPolicy kReportWorkerFailure{seconds(5), 6};
 
@@ -79,6 +82,23 @@ void AsyncGcsClient::CreatePlacementGroup(rpc::CreatePlacementGroupRequest reque
   rpc::StartCall<rpc::CreatePlacementGroupReply>(
       loop_, Spec("Gcs.CreatePlacementGroup", kCreatePlacementGroup),
       rpc::BindAttempt(placement_groups_, &Async::CreatePlacementGroup, std::move(request)), std::move(done));
+}
+
+void AsyncGcsClient::GetPlacementGroup(rpc::GetPlacementGroupRequest request,
+                                       rpc::ReplyCallback<rpc::GetPlacementGroupReply> done) {
+  using Async = rpc::PlacementGroupInfoGcsService::StubInterface::async_interface;
+  rpc::StartCall<rpc::GetPlacementGroupReply>(
+      loop_, Spec("Gcs.GetPlacementGroup", kGetPlacementGroup),
+      rpc::BindAttempt(placement_groups_, &Async::GetPlacementGroup, std::move(request)), std::move(done));
+}
+
+void AsyncGcsClient::WaitPlacementGroupReady(rpc::WaitPlacementGroupReadyRequest request,
+                                             rpc::ReplyCallback<rpc::WaitPlacementGroupReadyReply> done) {
+  using Async = rpc::PlacementGroupInfoGcsService::StubInterface::async_interface;
+  const rpc::RetryPolicy held{milliseconds(std::max<int64_t>(0, request.timeout_ms())) + kWaitPlacementGroupSlack, 1};
+  rpc::StartCall<rpc::WaitPlacementGroupReadyReply>(
+      loop_, Spec("Gcs.WaitPlacementGroupReady", held),
+      rpc::BindAttempt(placement_groups_, &Async::WaitPlacementGroupReady, std::move(request)), std::move(done));
 }
 
 }  // namespace gcs

@@ -3,7 +3,7 @@
 // AsyncGcsClient: the GCS calls a daemon or a core worker makes from its
 // loop without blocking it: a raylet registering its node, reporting its
 // resources and forwarding its workers' output, and a core worker creating
-// placement groups. One method per RPC; each RPC's deadline and retry
+// placement groups and finding where their bundles are. One method per RPC; each RPC's deadline and retry
 // policy is defined once, in async_gcs_client.cc. Errors are absl::Status
 // with gRPC's code; where the GCS may not have answered (UNAVAILABLE,
 // DEADLINE_EXCEEDED) they name the call and the GCS's address
@@ -61,6 +61,11 @@ class AsyncGcsClient {
   // Not retried: a second attempt would find the group (its name) taken.
   void CreatePlacementGroup(rpc::CreatePlacementGroupRequest request,
                             rpc::ReplyCallback<rpc::CreatePlacementGroupReply> done);
+  void GetPlacementGroup(rpc::GetPlacementGroupRequest request,
+                         rpc::ReplyCallback<rpc::GetPlacementGroupReply> done);
+  // The GCS holds the call up to request.timeout_ms(); the deadline is 5 s more.
+  void WaitPlacementGroupReady(rpc::WaitPlacementGroupReadyRequest request,
+                               rpc::ReplyCallback<rpc::WaitPlacementGroupReadyReply> done);
 
  private:
   rpc::CallSpec Spec(const char* name, const rpc::RetryPolicy& policy) const;

@@ -3,7 +3,8 @@
 __all__ = [
     "PhotonError", "RayError", "TaskError", "RayTaskError", "ActorDiedError", "RayActorError",
     "WorkerCrashedError", "NodeDiedError", "ObjectLostError", "OwnerDiedError", "GetTimeoutError",
-    "TaskCancelledError", "SchedulingError", "PhotonSystemError",
+    "TaskCancelledError", "SchedulingError", "PhotonSystemError", "TaskPlacementGroupRemoved",
+    "ActorPlacementGroupRemoved",
 ]
 
 
@@ -113,6 +114,14 @@ class TaskCancelledError(PhotonError):
 
 class SchedulingError(PhotonError):
     """The task or actor could not be scheduled (its worker could not start...)."""
+
+
+class TaskPlacementGroupRemoved(PhotonError):
+    """The task's placement group was removed before or while it ran."""
+
+
+class ActorPlacementGroupRemoved(ActorDiedError):
+    """The actor ended because its placement group was removed."""
 
 
 # Ray's names, so code written for Ray catches the same errors.

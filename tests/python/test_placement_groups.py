@@ -7,7 +7,7 @@ import photon
 from photon.util import (get_placement_group, placement_group, placement_group_table,
                          remove_placement_group)
 from photon.util.scheduling_strategies import PlacementGroupSchedulingStrategy
-from testutil import wait_until
+from testutil import hold, wait_until
 
 
 @photon.remote(num_cpus=1)
@@ -93,3 +93,116 @@ def test_placement_group_arguments(photon_3):
     remove_placement_group(pg)
     with pytest.raises(ValueError):
         get_placement_group("no-such-group")
+
+
+@photon.remote(num_cpus=1)
+def sleep_then(seconds, value):
+    import time
+    time.sleep(seconds)
+    return value
+
+
+@photon.remote(num_cpus=1)
+def mark_then_sleep(path):
+    import time
+    open(path, "w").close()
+    time.sleep(120)
+
+
+@photon.remote(num_cpus=1)
+class Sleeper:
+    def pid(self):
+        import os
+        return os.getpid()
+
+    def sleep(self, seconds):
+        import time
+        time.sleep(seconds)
+        return seconds
+
+
+def test_removal_ends_running_task_and_frees_its_cpus(photon_3):
+    wait_until(lambda: _cpus_free() == 6.0, what="all 6 CPUs free")
+    pg = placement_group([{"CPU": 1}])
+    assert pg.wait(60)
+    ref = sleep_then.options(scheduling_strategy=_in_bundle(pg, 0)).remote(120, "finished")
+    started, _ = photon.wait([ref], timeout=1)
+    assert not started
+    remove_placement_group(pg)
+    with pytest.raises(photon.exceptions.TaskPlacementGroupRemoved, match="placement group"):
+        photon.get(ref, timeout=30)
+    wait_until(lambda: _cpus_free() == 6.0, what="the group's CPU back after removal")
+
+
+def test_removal_ends_actor_in_the_group(photon_3):
+    pg = placement_group([{"CPU": 1}])
+    assert pg.wait(60)
+    actor = Sleeper.options(scheduling_strategy=_in_bundle(pg, 0)).remote()
+    pid = photon.get(actor.pid.remote())
+    running = actor.sleep.remote(120)
+    remove_placement_group(pg)
+    with pytest.raises(photon.exceptions.ActorDiedError, match="placement group"):
+        photon.get(running, timeout=30)
+    with pytest.raises(photon.exceptions.ActorPlacementGroupRemoved):
+        photon.get(actor.pid.remote(), timeout=30)
+    wait_until(lambda: not _pid_alive(pid), what="the actor's worker to exit")
+    wait_until(lambda: _cpus_free() == 6.0, what="all 6 CPUs free again")
+
+
+def test_removal_fails_task_queued_for_a_busy_bundle(photon_3, tmp_path):
+    pg = placement_group([{"CPU": 1}])
+    assert pg.wait(60)
+    # Room for one of the two: the other waits (either may go first).
+    marks = tmp_path / "started"
+    marks.mkdir()
+    first = mark_then_sleep.options(scheduling_strategy=_in_bundle(pg, 0)).remote(str(marks / "first"))
+    queued = mark_then_sleep.options(scheduling_strategy=_in_bundle(pg, 0)).remote(str(marks / "queued"))
+    wait_until(lambda: len(list(marks.iterdir())) == 1, what="one of the two to start")
+    remove_placement_group(pg)
+    for ref in (first, queued):
+        with pytest.raises(photon.exceptions.TaskPlacementGroupRemoved):
+            photon.get(ref, timeout=30)
+
+
+def test_remote_into_unplaced_group_returns_at_once_and_runs_once_placed(photon_3):
+    holder = hold({"node0": 1})
+    pg = placement_group([{"CPU": 2, "node0": 1}])  # pending: node0's one unit is held
+    assert not pg.wait(0.5)
+    strategy = _in_bundle(pg, 0)
+    ref = sleep_then.options(scheduling_strategy=strategy).remote(0, "ran")
+    actor = Resident.options(scheduling_strategy=strategy).remote()
+    where_ref = actor.where.remote()
+    ready, _ = photon.wait([ref, where_ref], num_returns=2, timeout=1)
+    assert ready == []
+    photon.kill(holder)
+    assert pg.wait(60)
+    node = _bundle_nodes(pg)[0]
+    assert photon.get(ref, timeout=60) == "ran"
+    assert photon.get(where_ref, timeout=60) == node
+    photon.kill(actor)
+    remove_placement_group(pg)
+
+
+def test_removing_unplaced_group_fails_what_waits_for_it(photon_3):
+    pg = placement_group([{"CPU": 1, "no-such-resource": 1}])
+    strategy = _in_bundle(pg, 0)
+    ref = sleep_then.options(scheduling_strategy=strategy).remote(0, "never")
+    actor = Resident.options(scheduling_strategy=strategy).remote()
+    call = actor.where.remote()
+    ready_ref = pg.ready()
+    remove_placement_group(pg)
+    with pytest.raises(photon.exceptions.TaskPlacementGroupRemoved, match="removed"):
+        photon.get(ref, timeout=30)
+    with pytest.raises(photon.exceptions.ActorPlacementGroupRemoved):
+        photon.get(call, timeout=30)
+    with pytest.raises(photon.exceptions.PhotonError, match="removed"):
+        photon.get(ready_ref, timeout=30)
+
+
+def _pid_alive(pid):
+    import os
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

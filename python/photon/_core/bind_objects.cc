@@ -2,6 +2,7 @@
 // into shared memory when large), get (photon._core.Buffer views, read in
 // place from the store), wait, and the references Python's ObjectRefs hold.
 // IDs are bytes.
+#include "core/core_worker/errors.h"
 #include "python/photon/_core/bind.h"
 #include "python/photon/_core/buffer.h"
 #include "python/photon/_core/pickled_value.h"
@@ -96,6 +97,12 @@ void BindObjects(WorkerClass& w) {
            [](PyWorker& self, const py::bytes& id, const py::buffer& inband, const py::list& buffers) {
              std::string data = PickledValue(inband, buffers).Framed();
              ValueOrRaise(self.Get().objects().Fulfill(IdFromBytes<ObjectID>(id, "object id"), std::move(data)));
+           })
+      .def("fail_pending",
+           [](PyWorker& self, const py::bytes& id, const std::string& kind, const std::string& message) {
+             std::optional<core::ErrorKind> k = core::ErrorKindFromName(kind);
+             if (!k) throw py::value_error("fail_pending: unknown error kind " + kind);
+             ValueOrRaise(self.Get().objects().FailPending(IdFromBytes<ObjectID>(id, "object id"), *k, message));
            })
       .def("get", &Get)
       .def("when_ready",

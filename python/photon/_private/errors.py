@@ -14,6 +14,8 @@ _BY_KIND = {
     "GetTimeoutError": exceptions.GetTimeoutError,
     "SchedulingError": exceptions.SchedulingError,
     "ActorDiedError": exceptions.ActorDiedError,
+    "TaskPlacementGroupRemoved": exceptions.TaskPlacementGroupRemoved,
+    "ActorPlacementGroupRemoved": exceptions.ActorPlacementGroupRemoved,
 }
 
 _BY_CODE = {
