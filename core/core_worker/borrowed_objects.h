@@ -17,6 +17,7 @@
 //
 // Thread-safe: one mutex guards the tables; RPCs go out on the loop (EndBorrow
 // runs only on it).
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -64,6 +65,12 @@ class BorrowedObjects {
   // it keeps a reference to `id` (a task's reply listed it, or a task's
   // result held it): RemoveBorrower to the lender is due when it goes.
   void MarkReported(const ObjectID& id, const rpc::Address& lender);
+  // References this process found inside a value it read (not passed to
+  // it by a task, which reports them in its reply): tells each owner it
+  // borrows them (AddBorrower, one call per owner), then calls `done` (on
+  // the loop). One the owner freed meanwhile, or whose owner cannot be
+  // reached, gets ObjectLost / OwnerDied as its value here.
+  void Borrow(std::vector<ObjectID> ids, std::function<void()> done);
   // Tells `lender` at once that this process does not need its loan of `id`
   // (it holds the object some other way). On the loop.
   void ReturnLoan(const ObjectID& id, const rpc::Address& lender);
@@ -75,6 +82,8 @@ class BorrowedObjects {
 
  private:
   void AskOwner(const ObjectID& id, const rpc::Address& owner);
+  void OnBorrowed(const rpc::Address& owner, const std::string& address, const rpc::AddBorrowerRequest& asked,
+                  const absl::StatusOr<rpc::AddBorrowerReply>& reply);
   void OnStatus(const ObjectID& id, const std::string& owner_address,
                 const absl::StatusOr<rpc::GetObjectStatusReply>& reply);
 

@@ -122,7 +122,7 @@ void CoreWorker::BuildObjects() {
   fetcher_ = std::make_unique<ObjectFetcher>(ObjectFetcher::Deps{identity_, store_, *refs_, memory_store_, *nodes_,
                                                                  *borrowed_, *local_raylet_, *blocking_});
   objects_ = std::make_unique<ObjectCalls>(
-      ObjectCalls::Deps{identity_, *store_, *refs_, memory_store_, *fetcher_, *borrowed_, *blocking_, shut_down_});
+      ObjectCalls::Deps{identity_, *loop_, *store_, *refs_, memory_store_, *fetcher_, *borrowed_, *blocking_, shut_down_});
 }
 
 void CoreWorker::BuildTasks() {

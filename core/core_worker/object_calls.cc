@@ -1,6 +1,8 @@
 #include "core/core_worker/object_calls.h"
 
 #include <algorithm>
+#include <future>
+#include <memory>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -186,9 +188,32 @@ absl::Status ObjectCalls::OnReady(const ObjectID& id, std::function<void()> read
   return absl::OkStatus();
 }
 
-void ObjectCalls::AddBorrowedReference(const ObjectID& id, const rpc::Address& owner) {
+ObjectCalls::Hold ObjectCalls::AddBorrowedReference(const ObjectID& id, const rpc::Address& owner) {
+  const bool known = deps_.refs.Has(id);
   absl::Status s = deps_.refs.AddBorrowedObject(id, owner);
   if (s.ok()) s = deps_.refs.AddLocalReference(id);
+  if (!s.ok()) {
+    PHOTON_LOG(WARNING) << s;
+    return Hold::kFailed;
+  }
+  return known ? Hold::kKnown : Hold::kNew;
+}
+
+void ObjectCalls::BorrowFromOwners(std::vector<ObjectID> ids) {
+  if (ids.empty() || deps_.shut_down) return;
+  if (deps_.loop.InLoopThread()) return deps_.borrowed.Borrow(std::move(ids), [] {});
+  auto answered = std::make_shared<std::promise<void>>();
+  std::future<void> done = answered->get_future();
+  deps_.borrowed.Borrow(std::move(ids), [answered] { answered->set_value(); });
+  // (The owners' calls end within their deadlines; a loop stopped by
+  // shutdown drops them.)
+  while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready && !deps_.shut_down) {
+  }
+}
+
+void ObjectCalls::NoteContained(const ObjectID& outer, const std::vector<ObjectID>& inner) {
+  if (inner.empty()) return;
+  absl::Status s = deps_.refs.AddContained(outer, inner);
   if (!s.ok()) PHOTON_LOG(WARNING) << s;
 }
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/common/event_loop.h"
 #include "core/core_worker/borrowed_objects.h"
 #include "core/core_worker/errors.h"
 #include "core/core_worker/memory_store.h"
@@ -43,6 +44,7 @@ class ObjectCalls {
  public:
   struct Deps {
     const WorkerIdentity& self;
+    EventLoop& loop;
     object_store::ObjectStoreClient& store;
     ReferenceCounter& refs;
     MemoryStore& memory_store;
@@ -93,8 +95,18 @@ class ObjectCalls {
   void AddLocalReference(const ObjectID& id);
   void RemoveLocalReference(const ObjectID& id);
   // A reference deserialized in this process: borrow it from `owner` (no-op
-  // for our own objects) and take a local reference.
-  void AddBorrowedReference(const ObjectID& id, const rpc::Address& owner);
+  // for our own objects) and take a local reference. kNew when it was new
+  // here: if it came inside a value this process read, BorrowFromOwners.
+  enum class Hold { kFailed, kKnown, kNew };
+  Hold AddBorrowedReference(const ObjectID& id, const rpc::Address& owner);
+  // References found inside a value this process read: tells their owners
+  // it borrows them, and returns once they answered (the caller still holds
+  // the value, which keeps them alive until then). On the loop thread it
+  // does not wait.
+  void BorrowFromOwners(std::vector<ObjectID> ids);
+  // `outer` (just put) holds references to `inner` in its value: they live
+  // as long as it does.
+  void NoteContained(const ObjectID& outer, const std::vector<ObjectID>& inner);
   // The owner of a known object (this process for owned ones).
   std::optional<rpc::Address> OwnerOf(const ObjectID& id) const { return deps_.refs.OwnerOf(id); }
 

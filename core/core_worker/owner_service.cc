@@ -74,6 +74,28 @@ absl::Status OwnerService::AddLocation(const rpc::AddObjectLocationRequest& requ
   return t->refs.AddLocation(*id, *node);
 }
 
+grpc::ServerUnaryReactor* OwnerService::AddBorrower(grpc::CallbackServerContext* ctx,
+                                                    const rpc::AddBorrowerRequest* req, rpc::AddBorrowerReply* reply) {
+  return rpc::ServeSync(server_, "Owner.AddBorrower", ctx, req, reply,
+                        [this](const rpc::AddBorrowerRequest& r, rpc::AddBorrowerReply* out) {
+                          return AddBorrowers(r, out);
+                        });
+}
+
+absl::Status OwnerService::AddBorrowers(const rpc::AddBorrowerRequest& request, rpc::AddBorrowerReply* reply) {
+  Tables* t = tables_.load();
+  if (t == nullptr) return Starting();
+  if (request.borrower().worker_id().empty()) return absl::InvalidArgumentError("AddBorrower: no borrower named");
+  for (const std::string& b : request.object_ids()) {
+    absl::StatusOr<ObjectID> id = ObjectID::FromBinary(b);
+    if (!id.ok()) return id.status();
+    if (!t->refs.IsOwned(*id) || !t->refs.AddBorrower(*id, request.borrower()).ok()) {
+      reply->add_freed_object_ids(b);
+    }
+  }
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* OwnerService::RemoveBorrower(grpc::CallbackServerContext* ctx,
                                                        const rpc::RemoveBorrowerRequest* req,
                                                        rpc::RemoveBorrowerReply* reply) {

@@ -1,8 +1,9 @@
 #pragma once
 // OwnerService: the gRPC CoreWorkerService every driver and worker serves,
 // the owner's side of its objects: borrowers ask for an object's value or
-// locations (answered once it is ready), report copies they made, and say
-// when they drop their last reference.
+// locations (answered once it is ready), report copies they made, borrow
+// the references they found inside a value they read, and say when they
+// drop their last reference.
 //
 // The server must be started before this process knows its own address
 // (the port is part of it), and the tables it answers from are built with
@@ -51,6 +52,8 @@ class OwnerService : public rpc::CoreWorkerService::CallbackService {
   grpc::ServerUnaryReactor* AddObjectLocation(grpc::CallbackServerContext* ctx,
                                               const rpc::AddObjectLocationRequest* req,
                                               rpc::AddObjectLocationReply* reply) override;
+  grpc::ServerUnaryReactor* AddBorrower(grpc::CallbackServerContext* ctx, const rpc::AddBorrowerRequest* req,
+                                        rpc::AddBorrowerReply* reply) override;
   grpc::ServerUnaryReactor* RemoveBorrower(grpc::CallbackServerContext* ctx, const rpc::RemoveBorrowerRequest* req,
                                            rpc::RemoveBorrowerReply* reply) override;
   grpc::ServerUnaryReactor* CancelChildren(grpc::CallbackServerContext* ctx, const rpc::CancelChildrenRequest* req,
@@ -60,6 +63,7 @@ class OwnerService : public rpc::CoreWorkerService::CallbackService {
   void AnswerStatus(const rpc::GetObjectStatusRequest& request, rpc::GetObjectStatusReply* reply,
                     rpc::ReplyFn done);
   absl::Status AddLocation(const rpc::AddObjectLocationRequest& request);
+  absl::Status AddBorrowers(const rpc::AddBorrowerRequest& request, rpc::AddBorrowerReply* reply);
   absl::Status RemoveBorrowers(const rpc::RemoveBorrowerRequest& request);
 
   rpc::GrpcServer& server_;

@@ -53,6 +53,7 @@ void TaskExecutor::RecordRunning(const rpc::TaskSpec& spec) {
 
 void TaskExecutor::EndReply(const rpc::TaskSpec& spec, const std::vector<ObjectID>& nested,
                             std::chrono::steady_clock::time_point start, rpc::TaskReply* reply) {
+  ReleaseArgs(nested);
   ReportBorrows(spec, nested, reply);
   reply->set_run_micros(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
@@ -99,8 +100,9 @@ bool TaskExecutor::TryExecuteAsync(std::shared_ptr<const rpc::TaskSpec> spec, Re
   }
   std::vector<ObjectID> nested;
   absl::StatusOr<TaskArgValues> args = ResolveArgs(*spec, &nested);
-  if (!args.ok()) return false;
-  return StartAsync(std::move(spec), *args, std::move(nested), std::chrono::steady_clock::now(), done);
+  if (args.ok() && StartAsync(std::move(spec), *args, nested, std::chrono::steady_clock::now(), done)) return true;
+  ReleaseArgs(nested);  // (run the other way, which resolves them again)
+  return false;
 }
 
 void TaskExecutor::ExecuteEitherWay(std::shared_ptr<const rpc::TaskSpec> spec, ReplyDone done) {
@@ -150,9 +152,13 @@ absl::StatusOr<TaskArgValues> TaskExecutor::ResolveArgs(const rpc::TaskSpec& spe
   args.reserve(spec.args_size());
   for (int i = 0; i < spec.args_size(); i++) {
     const rpc::TaskArg& a = spec.args(i);
+    // Held for the call (so the language finds them known, not new: this
+    // task's reply reports those it keeps, see ReportBorrows).
     for (const rpc::ObjectRefInfo& n : a.nested_refs()) {
       absl::StatusOr<ObjectID> id = ObjectID::FromBinary(n.object_id());
-      if (id.ok()) nested->push_back(*id);
+      if (id.ok() && deps_.objects.AddBorrowedReference(*id, n.owner()) != ObjectCalls::Hold::kFailed) {
+        nested->push_back(*id);
+      }
     }
     if (!a.is_ref()) {
       args.push_back(std::make_shared<const StoredObject>(StoredObject{a.value(), "", false}));
@@ -162,6 +168,10 @@ absl::StatusOr<TaskArgValues> TaskExecutor::ResolveArgs(const rpc::TaskSpec& spe
     args.push_back(std::move(value));
   }
   return args;
+}
+
+void TaskExecutor::ReleaseArgs(const std::vector<ObjectID>& nested) {
+  for (const ObjectID& id : nested) deps_.objects.RemoveLocalReference(id);
 }
 
 absl::StatusOr<std::shared_ptr<const StoredObject>> TaskExecutor::ResolveRefArg(const rpc::TaskSpec& spec, int i) {

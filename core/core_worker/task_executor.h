@@ -82,8 +82,10 @@ class TaskExecutor {
   void ReturnOwnLease(int64_t lease_id);
 
  private:
-  // The arguments' values; `nested` gets the references serialized inside them.
+  // The arguments' values; `nested` gets the references serialized inside
+  // them, each held (a local reference) until ReleaseArgs.
   absl::StatusOr<TaskArgValues> ResolveArgs(const rpc::TaskSpec& spec, std::vector<ObjectID>* nested);
+  void ReleaseArgs(const std::vector<ObjectID>& nested);
   absl::StatusOr<std::shared_ptr<const StoredObject>> ResolveRefArg(const rpc::TaskSpec& spec, int i);
   rpc::TaskReply StartReply(const rpc::TaskSpec& spec);
   void RecordRunning(const rpc::TaskSpec& spec);

@@ -14,6 +14,7 @@ using std::chrono::seconds;
 // GetObjectStatus waits at the owner until the object is ready: a week.
 constexpr RetryPolicy kGetObjectStatus{hours(24 * 7), 3};
 constexpr RetryPolicy kAddObjectLocation{seconds(10), 2};
+constexpr RetryPolicy kAddBorrower{seconds(10), 2};
 constexpr RetryPolicy kRemoveBorrower{seconds(10), 2};
 constexpr RetryPolicy kCancelChildren{seconds(10), 2};
 
@@ -36,6 +37,11 @@ void CoreWorkerClient::AddObjectLocation(AddObjectLocationRequest request,
   StartCall<AddObjectLocationReply>(
       loop_, CallSpec{"CoreWorker.AddObjectLocation", address_, token_, kAddObjectLocation},
       BindAttempt(stub_, &Async::AddObjectLocation, std::move(request)), std::move(done));
+}
+
+void CoreWorkerClient::AddBorrower(AddBorrowerRequest request, ReplyCallback<AddBorrowerReply> done) {
+  StartCall<AddBorrowerReply>(loop_, CallSpec{"CoreWorker.AddBorrower", address_, token_, kAddBorrower},
+                              BindAttempt(stub_, &Async::AddBorrower, std::move(request)), std::move(done));
 }
 
 void CoreWorkerClient::RemoveBorrower(RemoveBorrowerRequest request, ReplyCallback<RemoveBorrowerReply> done) {

@@ -41,6 +41,7 @@ class CoreWorkerClient {
   // the task computing it.
   void GetObjectStatus(GetObjectStatusRequest request, ReplyCallback<GetObjectStatusReply> done);
   void AddObjectLocation(AddObjectLocationRequest request, ReplyCallback<AddObjectLocationReply> done);
+  void AddBorrower(AddBorrowerRequest request, ReplyCallback<AddBorrowerReply> done);
   void RemoveBorrower(RemoveBorrowerRequest request, ReplyCallback<RemoveBorrowerReply> done);
   void CancelChildren(CancelChildrenRequest request, ReplyCallback<CancelChildrenReply> done);
 

@@ -87,3 +87,51 @@ def test_a_borrower_passing_a_ref_on_keeps_it_alive(photon_local):
     wait_until(lambda: photon.get(first.references.remote()) == 0, what="first to let its borrow go")
     photon.kill(first)
     photon.kill(second)
+
+
+@photon.remote
+def read_first(outer):
+    """Reads a put value holding refs, then the first ref inside it."""
+    return float(photon.get(photon.get(outer[0])[0]).sum())
+
+
+@photon.remote
+class Holder:
+    def __init__(self):
+        self.inner = None
+
+    def hold(self, outer):
+        self.inner = photon.get(outer[0])  # a list holding a ref, read from the store
+        return True
+
+    def total(self):
+        return float(photon.get(self.inner[0]).sum())
+
+    def drop(self):
+        self.inner = None
+
+
+def test_a_ref_inside_a_put_value_outlives_the_drivers_handle(photon_local):
+    before = _references()
+    inner = photon.put(np.ones(100_000))
+    outer = photon.put([inner])
+    del inner
+    # The put value keeps its inner ref alive; a task reading it borrows it.
+    assert photon.get(read_first.remote([outer]), timeout=30) == 100_000.0
+    del outer
+    wait_until(lambda: _references() == before, what="the put value and its inner ref to be freed")
+
+
+def test_actor_state_keeps_a_ref_read_from_a_put_value(photon_local):
+    before = _references()
+    holder = Holder.remote()
+    inner = photon.put(np.ones(50_000))
+    outer = photon.put([inner])
+    assert photon.get(holder.hold.remote([outer]), timeout=30)
+    del inner, outer
+    # Only the actor's state names the inner ref now; it must still be readable.
+    assert photon.get(holder.total.remote(), timeout=30) == 50_000.0
+    assert _references() == before + 1
+    photon.get(holder.drop.remote())
+    wait_until(lambda: _references() == before, what="the inner ref to be freed after the actor dropped it")
+    photon.kill(holder)

@@ -27,13 +27,17 @@ namespace {
 
 using core::ObjectCalls;
 
-py::bytes Put(PyWorker& self, const py::buffer& inband, const py::list& buffers) {
+// `contained`: the ids of the ObjectRefs pickled inside the value; they
+// live as long as it does.
+py::bytes Put(PyWorker& self, const py::buffer& inband, const py::list& buffers, const py::list& contained) {
   CoreWorker& cw = self.Get();
   PickledValue value(inband, buffers);
+  const std::vector<ObjectID> inner = ObjectIdsFromList(contained);
   const ObjectID id = WithoutGil([&] {
     return cw.objects().PutWith(static_cast<int64_t>(value.MaxFramedSize()),
                                 [&value](char* out) { value.WriteTo(out); });
   });
+  cw.objects().NoteContained(id, inner);
   return py::bytes(id.Binary());
 }
 
@@ -91,7 +95,7 @@ std::vector<bool> Wait(PyWorker& self, const py::list& ids, int num_returns, int
 }  // namespace
 
 void BindObjects(WorkerClass& w) {
-  w.def("put", &Put)
+  w.def("put", &Put, py::arg("inband"), py::arg("buffers"), py::arg("contained") = py::list())
       .def("create_pending", [](PyWorker& self) { return py::bytes(ValueOrRaise(self.Get().objects().CreatePending()).Binary()); })
       .def("fulfill",
            [](PyWorker& self, const py::bytes& id, const py::buffer& inband, const py::list& buffers) {
@@ -138,10 +142,19 @@ void BindObjects(WorkerClass& w) {
              if (!owner) return py::none();
              return py::bytes(owner->SerializeAsString());
            })
-      .def("add_borrowed_reference", [](PyWorker& self, const py::bytes& id, const py::bytes& owner) {
-        rpc::Address address;
-        if (!address.ParseFromString(std::string(owner))) throw py::value_error("bad owner address");
-        self.Get().objects().AddBorrowedReference(IdFromBytes<ObjectID>(id, "object id"), address);
+      .def("add_borrowed_reference",
+           [](PyWorker& self, const py::bytes& id, const py::bytes& owner) {
+             rpc::Address address;
+             if (!address.ParseFromString(std::string(owner))) throw py::value_error("bad owner address");
+             return self.Get().objects().AddBorrowedReference(IdFromBytes<ObjectID>(id, "object id"), address) ==
+                    ObjectCalls::Hold::kNew;
+           })
+      .def("borrow_from_owners", [](PyWorker& self, const py::list& ids) {
+        std::vector<ObjectID> object_ids = ObjectIdsFromList(ids);
+        std::shared_ptr<CoreWorker> cw = self.Hold();
+        py::gil_scoped_release release;
+        cw->objects().BorrowFromOwners(std::move(object_ids));
+        cw.reset();  // (the last holder destroys it here, without the GIL)
       });
 }
 

@@ -98,7 +98,8 @@ def _rebuild(object_id, owner):
     if core is None:
         raise RuntimeError("an ObjectRef can only be unpickled while photon is initialized")
     if owner is not None:
-        core.add_borrowed_reference(object_id, owner)
+        if core.add_borrowed_reference(object_id, owner):
+            serialization.note_new_borrow(object_id)
     else:
         core.add_local_reference(object_id)
     return ObjectRef(object_id)

@@ -16,6 +16,7 @@ import threading
 import cloudpickle
 
 from photon import _core
+from photon._private.state import state
 
 _local = threading.local()
 
@@ -49,6 +50,13 @@ def _dumps(value, buffers):
         return cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
 
 
+def pickle_for_put(value):
+    """(in-band pickle, buffers, ids of the ObjectRefs inside) of a put value."""
+    with NestedRefs() as nested:
+        inband, raws = pickle_with_buffers(value)
+    return inband, raws, nested.ids
+
+
 def pickle_with_buffers(value):
     """(in-band pickle, [raw out-of-band buffers]) of `value`."""
     buffers = []
@@ -74,14 +82,44 @@ def pickle_result(value, core):
     return inband, raws, nested.ids
 
 
+class NewBorrows:
+    """Collects the ids of ObjectRefs new to this process that are
+    unpickled inside it (a with-block): the caller borrows them from their
+    owners before it lets go of the value that held them."""
+
+    def __enter__(self):
+        self.ids = []
+        self._outer = getattr(_local, "borrows", None)
+        _local.borrows = self.ids
+        return self
+
+    def __exit__(self, *exc):
+        _local.borrows = self._outer
+        return False
+
+
+def note_new_borrow(object_id):
+    ids = getattr(_local, "borrows", None)
+    if ids is not None:
+        ids.append(object_id)
+
+
 def deserialize(data):
-    """The value in `data` (a framed object: bytes or a photon._core.Buffer)."""
+    """The value in `data` (a framed object: bytes or a photon._core.Buffer).
+    ObjectRefs inside it that are new here are borrowed from their owners
+    before this returns."""
     view = memoryview(data)
     inband_offset, inband_size, buffers = _core.frame_layout(view)
     inband = view[inband_offset:inband_offset + inband_size]
-    if not buffers:
-        return pickle.loads(inband)
-    return pickle.loads(inband, buffers=[view[offset:offset + size] for offset, size in buffers])
+    with NewBorrows() as borrows:
+        if not buffers:
+            value = pickle.loads(inband)
+        else:
+            value = pickle.loads(inband, buffers=[view[offset:offset + size] for offset, size in buffers])
+    if borrows.ids:
+        if state.core is not None:
+            state.core.borrow_from_owners(borrows.ids)
+    return value
 
 
 def dumps_function(fn):
