@@ -363,6 +363,7 @@ void ActorManager::OnLeaseGranted(const ActorID& id, uint64_t generation, const 
   actor.raylet_address = raylet_address;
   // The raylet names the worker and its own node.
   *actor.data.mutable_address() = reply.worker();
+  actor.data.set_owner_port(reply.worker_owner_port());
   Save(actor);  // a restarted GCS must end this worker if creation did not finish
   const std::string worker_address = rpc::HostPort(reply.worker());
   rpc::TaskStream::Connect(loop_, reply.worker(),

@@ -102,16 +102,18 @@ absl::Status GcsServer::Start() {
       "gcs", rpc::GrpcServer::Options{options_.host, options_.port, options_.token}, loop_);
   node_service_ = std::make_unique<NodeInfoService>(*server_, *nodes_);
   resource_service_ = std::make_unique<NodeResourceService>(*server_, *resources_);
-  job_service_ = std::make_unique<JobInfoService>(*server_, *jobs_,
-                                                  [this](const JobID& job) {
-                                                    actors_->OnJobFinished(job);
-                                                    placement_groups_->OnJobFinished(job);
-                                                  });
+  auto finish_job = [this](const JobID& job, const std::string& reason) -> absl::Status {
+    RETURN_IF_ERROR(jobs_->MarkFinished(job, reason));
+    actors_->OnJobFinished(job);
+    placement_groups_->OnJobFinished(job);
+    return absl::OkStatus();
+  };
+  job_service_ = std::make_unique<JobInfoService>(*server_, *jobs_, finish_job);
   kv_service_ = std::make_unique<InternalKVService>(*server_, *kv_);
   function_service_ = std::make_unique<FunctionService>(*server_, *functions_);
   pubsub_service_ = std::make_unique<PubsubService>(*server_, *publisher_);
   task_events_service_ = std::make_unique<TaskEventsService>(*server_, *task_events_);
-  actor_service_ = std::make_unique<ActorInfoService>(*server_, *actors_);
+  actor_service_ = std::make_unique<ActorInfoService>(*server_, *actors_, finish_job);
   placement_group_service_ = std::make_unique<PlacementGroupService>(*server_, *placement_groups_);
   server_->RegisterService(node_service_.get());
   server_->RegisterService(resource_service_.get());

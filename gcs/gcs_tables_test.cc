@@ -177,6 +177,24 @@ TEST_P(GcsTablesTest, JobsGetIncreasingIdsAndFinish) {
   EXPECT_EQ(Published(rpc::JOB).size(), 3u);
 }
 
+TEST_P(GcsTablesTest, AJobEndedForItsDriverKeepsTheReasonAndTheFirstEnd) {
+  JobManager jobs(*store_, *publisher_, [this] { return now_ms_; });
+  JobID crashed = *jobs.AddJob(rpc::JobTableData());
+  JobID clean = *jobs.AddJob(rpc::JobTableData());
+  now_ms_ = 7000;
+  ASSERT_TRUE(jobs.MarkFinished(crashed, "its driver exited (driver pid 7) without disconnecting").ok());
+  ASSERT_TRUE(jobs.MarkFinished(clean).ok());
+  now_ms_ = 9000;
+  // The raylet's later report of the clean driver's exit changes nothing.
+  ASSERT_TRUE(jobs.MarkFinished(clean, "its driver exited (driver pid 8) without disconnecting").ok());
+  for (const rpc::JobTableData& j : *jobs.All()) {
+    EXPECT_TRUE(j.is_dead());
+    EXPECT_EQ(j.end_time_ms(), 7000);
+    if (j.job_id() == crashed.Binary()) EXPECT_EQ(j.end_reason(), "its driver exited (driver pid 7) without disconnecting");
+    if (j.job_id() == clean.Binary()) EXPECT_EQ(j.end_reason(), "");
+  }
+}
+
 TEST_P(GcsTablesTest, FunctionsByJob) {
   FunctionTable functions(*store_);
   JobID job = JobID::FromInt(1);

@@ -82,9 +82,7 @@ grpc::ServerUnaryReactor* JobInfoService::MarkJobFinished(grpc::CallbackServerCo
   return ServeSync(server_, "JobInfo.MarkJobFinished", ctx, req, reply,
                    [this](const rpc::MarkJobFinishedRequest& r, rpc::MarkJobFinishedReply*) {
                      ASSIGN_OR_RETURN(JobID id, JobID::FromBinary(r.job_id()));
-                     RETURN_IF_ERROR(jobs_.MarkFinished(id));
-                     if (on_finished_) on_finished_(id);
-                     return absl::OkStatus();
+                     return finish_(id, "");
                    });
 }
 
@@ -266,7 +264,9 @@ grpc::ServerUnaryReactor* ActorInfoService::ReportWorkerFailure(grpc::CallbackSe
                      ASSIGN_OR_RETURN(WorkerID worker, WorkerID::FromBinary(r.worker().worker_id()));
                      actors_.OnOwnerDied(worker, r.how());
                      actors_.OnWorkerDied(worker, r.how());
-                     return absl::OkStatus();
+                     if (r.driver_job_id().empty()) return absl::OkStatus();
+                     ASSIGN_OR_RETURN(JobID job, JobID::FromBinary(r.driver_job_id()));
+                     return finish_job_(job, "its driver " + r.how() + " without disconnecting");
                    });
 }
 

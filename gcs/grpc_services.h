@@ -57,9 +57,10 @@ class NodeResourceService : public rpc::NodeResourceGcsService::CallbackService 
 
 class JobInfoService : public rpc::JobInfoGcsService::CallbackService {
  public:
-  // `on_finished` runs (on the loop) after a job is marked finished.
-  JobInfoService(rpc::GrpcServer& server, JobManager& jobs, std::function<void(const JobID&)> on_finished)
-      : server_(server), jobs_(jobs), on_finished_(std::move(on_finished)) {}
+  // `finish` marks a job finished and ends what it leaves behind (on the loop).
+  using FinishJob = std::function<absl::Status(const JobID&, const std::string& reason)>;
+  JobInfoService(rpc::GrpcServer& server, JobManager& jobs, FinishJob finish)
+      : server_(server), jobs_(jobs), finish_(std::move(finish)) {}
   grpc::ServerUnaryReactor* AddJob(grpc::CallbackServerContext* ctx, const rpc::AddJobRequest* req,
                                    rpc::AddJobReply* reply) override;
   grpc::ServerUnaryReactor* MarkJobFinished(grpc::CallbackServerContext* ctx,
@@ -72,7 +73,7 @@ class JobInfoService : public rpc::JobInfoGcsService::CallbackService {
  private:
   rpc::GrpcServer& server_;
   JobManager& jobs_;
-  std::function<void(const JobID&)> on_finished_;
+  FinishJob finish_;
 };
 
 class InternalKVService : public rpc::InternalKVGcsService::CallbackService {
@@ -129,7 +130,9 @@ class TaskEventsService : public rpc::TaskEventsGcsService::CallbackService {
 
 class ActorInfoService : public rpc::ActorInfoGcsService::CallbackService {
  public:
-  ActorInfoService(rpc::GrpcServer& server, ActorManager& actors) : server_(server), actors_(actors) {}
+  // `finish_job` ends the job of a driver reported dead.
+  ActorInfoService(rpc::GrpcServer& server, ActorManager& actors, JobInfoService::FinishJob finish_job)
+      : server_(server), actors_(actors), finish_job_(std::move(finish_job)) {}
   grpc::ServerUnaryReactor* RegisterActor(grpc::CallbackServerContext* ctx, const rpc::RegisterActorRequest* req,
                                           rpc::RegisterActorReply* reply) override;
   grpc::ServerUnaryReactor* GetActorInfo(grpc::CallbackServerContext* ctx, const rpc::GetActorInfoRequest* req,
@@ -145,6 +148,7 @@ class ActorInfoService : public rpc::ActorInfoGcsService::CallbackService {
  private:
   rpc::GrpcServer& server_;
   ActorManager& actors_;
+  JobInfoService::FinishJob finish_job_;
 };
 
 class PlacementGroupService : public rpc::PlacementGroupInfoGcsService::CallbackService {

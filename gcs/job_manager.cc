@@ -37,7 +37,7 @@ absl::StatusOr<JobID> JobManager::AddJob(rpc::JobTableData job) {
   return id;
 }
 
-absl::Status JobManager::MarkFinished(const JobID& job_id) {
+absl::Status JobManager::MarkFinished(const JobID& job_id, const std::string& reason) {
   ASSIGN_OR_RETURN(std::optional<std::string> row, store_.Get(kJobTable, job_id.Binary()));
   if (!row.has_value()) return absl::NotFoundError("unknown job " + job_id.Hex());
   rpc::JobTableData job;
@@ -45,8 +45,9 @@ absl::Status JobManager::MarkFinished(const JobID& job_id) {
   if (job.is_dead()) return absl::OkStatus();
   job.set_is_dead(true);
   job.set_end_time_ms(clock_());
+  job.set_end_reason(reason);
   RETURN_IF_ERROR(store_.Put(kJobTable, job_id.Binary(), job.SerializeAsString()).status());
-  PHOTON_LOG(INFO) << "job " << job_id.Hex() << " finished";
+  PHOTON_LOG(INFO) << "job " << job_id.Hex() << " finished" << (reason.empty() ? "" : ": ") << reason;
   PublishJob(job);
   return absl::OkStatus();
 }

@@ -30,7 +30,8 @@ class JobManager {
   // Assigns the next JobID (ignoring job.job_id) and records the job as running.
   absl::StatusOr<JobID> AddJob(rpc::JobTableData job);
   // NotFound for an unknown job; finishing a finished job is OK.
-  absl::Status MarkFinished(const JobID& job_id);
+  // `reason` (JobTableData.end_reason) is for an end the driver did not ask for.
+  absl::Status MarkFinished(const JobID& job_id, const std::string& reason = "");
   absl::StatusOr<std::vector<rpc::JobTableData>> All() const;
   std::vector<rpc::PubMessage> Snapshot() const;
 

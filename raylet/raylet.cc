@@ -135,7 +135,7 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                                         rpc::WatchDriverReply* reply) override {
     return rpc::ServeSync(server_, "Raylet.WatchDriver", ctx, req, reply,
                           [this](const rpc::WatchDriverRequest& r, rpc::WatchDriverReply*) {
-                            return raylet_.WatchDriver(r.pid(), r.driver());
+                            return raylet_.WatchDriver(r);
                           });
   }
 
@@ -329,7 +329,8 @@ void Raylet::OnRegistered(const absl::Status& status) {
   if (options_.on_fatal) options_.on_fatal(fatal);
 }
 
-absl::Status Raylet::WatchDriver(int pid, const rpc::Address& driver) {
+absl::Status Raylet::WatchDriver(const rpc::WatchDriverRequest& driver) {
+  const int pid = driver.pid();
   if (pid <= 0 || kill(pid, 0) != 0) {
     return absl::FailedPreconditionError(absl::StrCat("driver pid ", pid, " is not a process this raylet can see"));
   }
@@ -343,10 +344,12 @@ void Raylet::CheckDrivers() {
       ++it;
       continue;
     }
-    // Gone. After a clean shutdown its actors are gone already: harmless.
+    // Gone. After a clean shutdown its actors are gone and its job is
+    // finished already: harmless.
     rpc::ReportWorkerFailureRequest request;
-    *request.mutable_worker() = it->second;
+    *request.mutable_worker() = it->second.driver();
     request.set_how(absl::StrCat("exited (driver pid ", it->first, ")"));
+    request.set_driver_job_id(it->second.job_id());
     ReportWorkerFailure(std::move(request));
     drivers_.erase(it++);
   }

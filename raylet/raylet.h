@@ -98,7 +98,7 @@ class Raylet {
   void Report();
   void OnReported(const absl::Status& status);
   // Drivers on this node, by pid: their exit is reported to the GCS.
-  absl::Status WatchDriver(int pid, const rpc::Address& driver);
+  absl::Status WatchDriver(const rpc::WatchDriverRequest& driver);
   void CheckDrivers();
   // Sends a worker's death to the GCS; keeps it for ReportUnreported when
   // the GCS does not answer.
@@ -110,7 +110,7 @@ class Raylet {
   void OnWorkerLogsSent(const absl::Status& status, int lines);
 
   Options options_;
-  std::map<int, rpc::Address> drivers_;  // loop-owned
+  std::map<int, rpc::WatchDriverRequest> drivers_;  // by pid; loop-owned
   // Worker deaths the GCS missed (loop-owned), oldest first, at most kMaxUnreported.
   static constexpr size_t kMaxUnreported = 10000;
   std::deque<rpc::ReportWorkerFailureRequest> unreported_;

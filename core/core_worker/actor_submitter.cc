@@ -52,6 +52,14 @@ bool ActorSubmitter::Cancel(const ActorID& id, const TaskID& task) {
   return true;
 }
 
+std::string ActorSubmitter::ServiceOf(const ActorID& id, const TaskID& task) const {
+  auto it = actors_.find(id);
+  if (it == actors_.end()) return "";
+  const Actor& actor = it->second;
+  if (actor.state != rpc::ALIVE || actor.owner_port <= 0 || !actor.seq_of.contains(task.Binary())) return "";
+  return absl::StrCat(actor.address.ip(), ":", actor.owner_port);
+}
+
 void ActorSubmitter::OnActorUpdate(const rpc::ActorTableData& data) {
   if (shut_down_) return;
   absl::StatusOr<ActorID> id = ActorID::FromBinary(data.actor_id());
@@ -90,6 +98,7 @@ void ActorSubmitter::OnActorUpdate(const rpc::ActorTableData& data) {
     actor.connecting = false;
     actor.worker_id = data.address().worker_id();
     actor.address = data.address();
+    actor.owner_port = data.owner_port();
     actor.node = NodeID::FromBinary(data.address().node_id()).value_or(NodeID::Nil());
   }
   Pump(actor);

@@ -50,6 +50,9 @@ class ActorSubmitter {
   // kTaskCancelled; a sent one is cancelled by the actor (its reply says
   // whether it was). False when the call is not pending here.
   bool Cancel(const ActorID& actor, const TaskID& task);
+  // The CoreWorkerService ("HOST:PORT") of the worker that was sent the call
+  // `task` of `actor`; "" when it was not sent (or the actor is not ALIVE).
+  std::string ServiceOf(const ActorID& actor, const TaskID& task) const;
   // Drops streams and forgets calls (the process is going away).
   void Shutdown();
   // True once an update for `actor` arrived.
@@ -65,6 +68,7 @@ class ActorSubmitter {
     std::string worker_id;  // of the incarnation we talk to
     std::string lost_worker_id;  // whose stream broke (its ALIVE news is stale)
     rpc::Address address;   // of the incarnation's worker
+    int owner_port = 0;     // of its CoreWorkerService
     NodeID node;
     std::shared_ptr<rpc::TaskStream> stream;
     bool connecting = false;

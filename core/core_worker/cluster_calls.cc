@@ -10,6 +10,11 @@ absl::StatusOr<std::vector<rpc::GcsNodeInfo>> ClusterCalls::Nodes() {
   return deps_.gcs.GetAllNodes();
 }
 
+absl::StatusOr<std::vector<rpc::JobTableData>> ClusterCalls::Jobs() {
+  if (deps_.shut_down) return ShutDownError();
+  return deps_.gcs.GetAllJobs();
+}
+
 absl::StatusOr<std::vector<rpc::ResourceUsage>> ClusterCalls::ResourceUsage() {
   if (deps_.shut_down) return ShutDownError();
   return deps_.gcs.GetAllResourceUsage();

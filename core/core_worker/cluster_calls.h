@@ -33,6 +33,8 @@ class ClusterCalls {
 
   // Every node the GCS knows, alive and dead.
   absl::StatusOr<std::vector<rpc::GcsNodeInfo>> Nodes();
+  // Every job the GCS knows, running and finished.
+  absl::StatusOr<std::vector<rpc::JobTableData>> Jobs();
   // The latest resource report of each alive node.
   absl::StatusOr<std::vector<rpc::ResourceUsage>> ResourceUsage();
   // Adds `blob` to this job's function table under `function_id`.

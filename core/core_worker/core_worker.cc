@@ -19,6 +19,7 @@
 #include "core/core_worker/worker_log_follower.h"
 #include "core/rpc/grpc_server.h"
 #include "gcs/client/gcs_client.h"
+#include "gcs/client/gcs_retry.h"
 #include "object_store/object_store_client.h"
 
 namespace photon {
@@ -93,7 +94,9 @@ CoreWorker::CoreWorker(CoreWorkerOptions options, WorkerIdentity identity, Endpo
       server_(std::move(endpoints.server)),
       owner_service_(std::move(endpoints.owner_service)),
       receiver_(std::move(endpoints.receiver)),
-      gcs_(std::make_unique<gcs::GcsClient>(gcs::GcsClient::Options{identity_.gcs_address, identity_.token, {}})),
+      gcs_(std::make_unique<gcs::GcsClient>(
+          gcs::GcsClient::Options{identity_.gcs_address, identity_.token, gcs::ThroughGcsRestart()})),
+      brief_gcs_(std::make_unique<gcs::GcsClient>(gcs::GcsClient::Options{identity_.gcs_address, identity_.token, {}})),
       async_gcs_(std::make_unique<gcs::AsyncGcsClient>(
           *loop_, gcs::AsyncGcsClient::Options{identity_.gcs_address, identity_.token})),
       local_raylet_(std::make_unique<rpc::RayletClient>(*loop_, identity_.raylet_address, identity_.token)),
@@ -112,7 +115,7 @@ void CoreWorker::BuildObjects() {
   nodes_ = std::make_unique<NodeDirectory>(*gcs_, [this](const NodeID& node) {
     loop_->Post("CoreWorker.NodeDead", [this, node] { task_manager_->OnNodeDead(node); });
   });
-  events_ = std::make_unique<TaskEventBuffer>(*gcs_);
+  events_ = std::make_unique<TaskEventBuffer>(*brief_gcs_);
   borrowed_ = std::make_unique<BorrowedObjects>(
       BorrowedObjects::Deps{identity_, *loop_, *refs_, memory_store_, owners_});
   releaser_ = std::make_unique<ObjectReleaser>(ObjectReleaser::Deps{
@@ -157,6 +160,7 @@ absl::Status CoreWorker::StartServices() {
     rpc::WatchDriverRequest watch;
     watch.set_pid(getpid());
     *watch.mutable_driver() = identity_.address;
+    watch.set_job_id(identity_.job.Binary());
     local_raylet_->WatchDriver(std::move(watch), [](absl::StatusOr<rpc::WatchDriverReply> reply) {
       if (!reply.ok()) PHOTON_LOG(INFO) << "the raylet does not watch this driver: " << reply.status();
     });
@@ -180,7 +184,7 @@ void CoreWorker::Shutdown() {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (identity_.is_driver) {
     releaser_->FreeAllOwned();
-    DisconnectDriver(identity_, *gcs_);
+    DisconnectDriver(identity_, *brief_gcs_);
   }
   if (log_follower_) log_follower_->RequestStop();  // ends with the next poll, meanwhile others stop
   events_->Stop();

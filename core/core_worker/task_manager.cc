@@ -346,9 +346,11 @@ absl::Status TaskManager::CancelOnLoop(const TaskID& task, bool force, bool recu
                                                    spec.function_name(), "); end the actor with kill() instead"));
   }
   // Where it runs, if it does: that worker cancels what it submitted.
-  // (Not yet for actor calls: the actor table does not know its worker's
-  // CoreWorkerService.)
-  const std::string worker = recursive && !is_actor_call ? submitter_->WorkerOf(task) : "";
+  std::string worker;
+  if (recursive) {
+    worker = is_actor_call ? actor_submitter_->ServiceOf(*ActorID::FromBinary(spec.actor_id()), task)
+                           : submitter_->WorkerOf(task);
+  }
   if (!worker.empty() && deps_.cancel_children_on) deps_.cancel_children_on(worker, task);
   if (is_actor_call) {
     if (actor_submitter_->Cancel(*ActorID::FromBinary(spec.actor_id()), task)) return absl::OkStatus();

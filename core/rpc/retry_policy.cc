@@ -11,5 +11,13 @@ std::chrono::milliseconds BackoffFor(const RetryPolicy& policy, int attempt) {
   return std::min(backoff, policy.max_backoff);
 }
 
+RetryPolicy RetryThrough(RetryPolicy policy, std::chrono::milliseconds outage) {
+  std::chrono::milliseconds waited(0);
+  int attempts = 1;
+  while (waited < outage) waited += BackoffFor(policy, attempts++);
+  policy.max_attempts = attempts;
+  return policy;
+}
+
 }  // namespace rpc
 }  // namespace photon

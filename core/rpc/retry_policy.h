@@ -28,5 +28,9 @@ struct RetryPolicy {
 // Backoff before retry number `attempt` (1 = before the second attempt).
 std::chrono::milliseconds BackoffFor(const RetryPolicy& policy, int attempt);
 
+// `policy` with enough attempts that its backoffs add up to at least
+// `outage`: a peer down for less than that is waited for.
+RetryPolicy RetryThrough(RetryPolicy policy, std::chrono::milliseconds outage);
+
 }  // namespace rpc
 }  // namespace photon

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/rpc/channel.h"
+#include "gcs/client/gcs_retry.h"
 
 namespace photon {
 namespace gcs {
@@ -20,7 +21,6 @@ constexpr rpc::RetryPolicy kRegisterNode{seconds(5), 5, milliseconds(100), secon
 constexpr milliseconds kMinReportDeadline = seconds(1);
 // PublishWorkerLogs: one attempt; what fails is dropped (the files keep it).
 constexpr rpc::RetryPolicy kPublishWorkerLogs{seconds(5), 1};
-constexpr rpc::RetryPolicy kCreatePlacementGroup{seconds(30), 1};
 constexpr rpc::RetryPolicy kGetPlacementGroup{seconds(5), 3};
 // Plus the time the GCS holds the call.
 constexpr milliseconds kWaitPlacementGroupSlack = seconds(5);
@@ -80,7 +80,7 @@ void AsyncGcsClient::CreatePlacementGroup(rpc::CreatePlacementGroupRequest reque
                                           rpc::ReplyCallback<rpc::CreatePlacementGroupReply> done) {
   using Async = rpc::PlacementGroupInfoGcsService::StubInterface::async_interface;
   rpc::StartCall<rpc::CreatePlacementGroupReply>(
-      loop_, Spec("Gcs.CreatePlacementGroup", kCreatePlacementGroup),
+      loop_, Spec("Gcs.CreatePlacementGroup", ThroughGcsRestart(seconds(30))),
       rpc::BindAttempt(placement_groups_, &Async::CreatePlacementGroup, std::move(request)), std::move(done));
 }
 

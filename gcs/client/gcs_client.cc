@@ -278,6 +278,7 @@ absl::StatusOr<bool> GcsClient::WaitPlacementGroupReady(const PlacementGroupID& 
 
 absl::StatusOr<rpc::PollReply> GcsClient::Poll(const rpc::PollRequest& request) {
   rpc::RetryPolicy policy = options_.retry;
+  policy.max_attempts = 1;  // GcsSubscriber polls again itself, and can stop between polls
   policy.attempt_timeout = std::chrono::milliseconds(request.timeout_ms()) + std::chrono::seconds(5);
   rpc::PollReply reply;
   RETURN_IF_ERROR(Call(

@@ -108,7 +108,7 @@ class ActorClass:
         if worker_options:
             factory = call_args.add_call_options(encoded, factory, worker_options)
         options = opts.actor_options(self._options, f"{key}@{core.job_id.hex()}", max_concurrency)
-        actor_id = core.create_actor(factory, encoded, options)
+        actor_id = execution.submit_in_task(core.create_actor, factory, encoded, options)
         groups = tuple(self._options.get("concurrency_groups") or ())
         return ActorHandle(actor_id, self._cls.__name__, self._methods, groups)
 
@@ -182,7 +182,8 @@ class ActorMethod:
                               if self._options.get(k) is not None}
             if worker_options:
                 name = call_args.add_call_options(encoded, name, worker_options)
-        ids = core.submit_actor_task(self._handle._actor_id, name, encoded, self._num_returns)
+        ids = execution.submit_in_task(core.submit_actor_task, self._handle._actor_id, name, encoded,
+                                       self._num_returns)
         refs = [ObjectRef(i) for i in ids]
         if self._num_returns == 1:
             return refs[0]

@@ -3,6 +3,7 @@
 import functools
 
 from photon._private import args as call_args
+from photon._private import execution
 from photon._private import options as opts
 from photon._private import worker
 from photon._private.function_manager import Exported
@@ -56,7 +57,7 @@ class RemoteFunction:
             key += call_args.KWARGS_SUFFIX
         if self._call_options is not None:
             key = call_args.add_call_options(encoded, key, self._call_options)
-        refs = [ObjectRef(i) for i in core.submit_task(key, encoded, options)]
+        refs = [ObjectRef(i) for i in execution.submit_in_task(core.submit_task, key, encoded, options)]
         if options.num_returns == 1:
             return refs[0]
         if options.num_returns == 0:

@@ -182,3 +182,57 @@ def test_pending_futures_do_not_hold_threads(photon_local):
     assert asyncio.run(main()) == 16
     assert not any(f.done() for f in stuck)
     photon.kill(a)
+
+
+@photon.remote(resources={"never_here": 1})
+def _never_placed():
+    return "never runs"
+
+
+@photon.remote
+class Spawner:
+    """Its calls submit a task that can never be placed and wait on it."""
+
+    def __init__(self):
+        self.children = {}
+
+    async def spawn_async(self, key):
+        self.children[key] = _never_placed.remote()
+        return await self.children[key]
+
+    async def submitted(self, key):
+        return key in self.children
+
+    async def child(self, key):
+        return [self.children[key]]
+
+    async def child_fate(self, key):
+        try:
+            photon.get(self.children[key], timeout=30)
+            return "ran"
+        except photon.exceptions.TaskCancelledError:
+            return "cancelled"
+
+
+def test_cancel_of_a_coroutine_call_cancels_the_tasks_it_submitted(photon_local):
+    from testutil import wait_until
+    a = Spawner.remote()
+    call = a.spawn_async.remote("x")
+    wait_until(lambda: photon.get(a.submitted.remote("x")), timeout=60, what="the call to submit its child")
+    photon.cancel(call)  # recursive=True by default
+    with pytest.raises(photon.exceptions.TaskCancelledError):
+        photon.get(call, timeout=30)
+    assert photon.get(a.child_fate.remote("x"), timeout=60) == "cancelled"
+
+
+def test_cancel_without_recursion_leaves_the_child(photon_local):
+    a = Spawner.remote()
+    call = a.spawn_async.remote("y")
+    from testutil import wait_until
+    wait_until(lambda: photon.get(a.submitted.remote("y")), timeout=60, what="the call to submit its child")
+    photon.cancel(call, recursive=False)
+    with pytest.raises(photon.exceptions.TaskCancelledError):
+        photon.get(call, timeout=30)
+    # The child still waits for its resource: a short get times out.
+    with pytest.raises(photon.exceptions.GetTimeoutError):
+        photon.get(photon.get(a.child.remote("y"))[0], timeout=1)

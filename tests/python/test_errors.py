@@ -286,3 +286,28 @@ def test_exception_hierarchy():
                 exc.ObjectLostError, exc.GetTimeoutError, exc.TaskCancelledError):
         assert issubclass(cls, exc.RayError)
     assert exc.RayActorError is exc.ActorDiedError
+
+
+def test_cancel_of_a_running_actor_call_cancels_the_tasks_it_submitted(photon_local, tmp_path):
+    @photon.remote(resources={"never_here": 1})
+    def child():
+        return "never runs"
+
+    @photon.remote
+    class Parent:
+        def spawn(self, path):
+            ref = child.remote()  # waits for a resource no node has
+            open(path, "w").close()
+            try:
+                return photon.get(ref)
+            except exc.TaskCancelledError as e:
+                return f"child cancelled: {e}"
+
+    started = tmp_path / "started"
+    actor = Parent.remote()
+    ref = actor.spawn.remote(str(started))
+    from testutil import wait_until
+    wait_until(started.exists, timeout=60, what="the actor call to submit its child")
+    # A running call of a threaded actor is not interrupted; what it submitted is cancelled.
+    photon.cancel(ref)
+    assert photon.get(ref, timeout=60).startswith("child cancelled")

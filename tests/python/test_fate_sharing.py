@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 import photon
+from photon._private import worker
 from testutil import wait_until
 
 
@@ -79,6 +80,13 @@ def test_an_actor_dies_when_its_driver_is_killed(photon_local):
         driver.wait(10)
         error = wait_until(lambda: _call_fails(held), timeout=30, what="the actor to die with its driver")
         assert "owner" in str(error), str(error)
+        # Its job ends too, saying why (it did not disconnect).
+        job = wait_until(lambda: next((j for j in worker.jobs() if j["DriverPid"] == driver.pid and j["IsDead"]), None),
+                         timeout=30, what="the killed driver's job to be marked finished")
+        assert job["EndTime"] >= job["StartTime"] > 0
+        assert f"driver pid {driver.pid}" in job["EndReason"] and "without disconnecting" in job["EndReason"], job
+        [mine] = [j for j in worker.jobs() if j["JobID"] == photon.get_runtime_context().get_job_id()]
+        assert not mine["IsDead"] and mine["EndReason"] == ""
     finally:
         if driver.poll() is None:
             driver.kill()

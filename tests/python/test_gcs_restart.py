@@ -13,6 +13,7 @@ file order (later ones kill actors the earlier ones read).
 
 import os
 import signal
+import threading
 import time
 import types
 
@@ -174,6 +175,19 @@ def _run_outage(cluster, markers):
 
     cluster.kill_gcs()
     # --- the GCS is down
+    # Calls that need the GCS wait for it (PHOTON_GCS_RECONNECT_TIMEOUT_S, 60 s)
+    # instead of failing after a few retries.
+    s.waited = {}
+    def needs_the_gcs():
+        try:
+            s.waited["found"] = photon.get_actor("keeper", namespace=NAMESPACE)
+            s.waited["made"] = Counter.options(name="made-during").remote(40)
+            s.waited["group"] = placement_group([{"CPU": 1}], name="made-during")
+        except Exception as e:  # reported by the test, not lost in the thread
+            s.waited["error"] = e
+    s.waiting = threading.Thread(target=needs_the_gcs, daemon=True)
+    s.waiting.start()
+    outage_began = time.monotonic()
     assert photon.get([s.named.incr.remote() for _ in range(3)], timeout=30) == [12, 13, 14]
     assert photon.get(s.keeper.hello.remote(), timeout=30) == 3
     open(go, "w").close()
@@ -182,6 +196,8 @@ def _run_outage(cluster, markers):
     s.on_doomed_pid = photon.get(s.on_doomed.pid.remote(), timeout=30)
     cluster.kill_node(1)
     wait_until(lambda: not cluster.raylet_running(1), what="node 1's raylet to exit")
+    time.sleep(max(0.0, 4 - (time.monotonic() - outage_began)))  # longer than a few retries
+    assert s.waiting.is_alive(), f"calls needing the GCS ended while it was down: {s.waited}"
     # ---
     cluster.restart_gcs()
     return s
@@ -194,6 +210,19 @@ def test_actors_serve_calls_during_the_outage_and_after_it(outage):
     assert photon.get(outage.named.pid.remote()) == outage.named_pid
     info = actor_info(outage.named)
     assert (info["state"], info["num_restarts"]) == ("ALIVE", 0)
+
+
+def test_calls_made_during_the_outage_wait_for_the_gcs(outage):
+    outage.waiting.join(timeout=60)
+    assert not outage.waiting.is_alive(), "calls made during the outage still wait after it"
+    assert "error" not in outage.waited, outage.waited["error"]
+    assert outage.waited["found"]._actor_id == outage.keeper._actor_id
+    made = outage.waited["made"]
+    assert photon.get(made.incr.remote(), timeout=60) == 41
+    assert photon.get_actor("made-during")._actor_id == made._actor_id
+    assert outage.waited["group"].wait(60)
+    photon.kill(made)
+    photon.util.remove_placement_group(outage.waited["group"])
 
 
 def test_named_and_detached_actors_are_found_by_name(outage):

@@ -1,5 +1,5 @@
 // Worker methods that read and write the cluster's GCS tables: the nodes
-// (with their latest resource reports), the function table, the internal KV.
+// (with their latest resource reports), the jobs, the function table, the internal KV.
 #include <map>
 
 #include "python/photon/_core/bind.h"
@@ -43,10 +43,32 @@ py::list Nodes(PyWorker& self) {
   return out;
 }
 
+py::list Jobs(PyWorker& self) {
+  CoreWorker& cw = self.Get();
+  const std::vector<rpc::JobTableData> jobs = WithoutGil([&] { return cw.cluster().Jobs(); });
+  py::list out;
+  for (const rpc::JobTableData& j : jobs) {
+    py::dict job;
+    job["job_id"] = py::bytes(j.job_id());
+    job["is_dead"] = j.is_dead();
+    job["start_time_ms"] = j.start_time_ms();
+    job["end_time_ms"] = j.end_time_ms();
+    job["entrypoint"] = j.entrypoint();
+    job["driver_pid"] = j.driver_pid();
+    job["driver_ip"] = j.driver_ip();
+    job["namespace"] = j.namespace_();
+    job["end_reason"] = j.end_reason();
+    job["metadata"] = std::map<std::string, std::string>(j.metadata().begin(), j.metadata().end());
+    out.append(job);
+  }
+  return out;
+}
+
 }  // namespace
 
 void BindGcs(WorkerClass& w) {
   w.def("nodes", &Nodes)
+      .def("jobs", &Jobs)
       .def("add_function",
            [](PyWorker& self, const std::string& function_id, const py::bytes& blob) {
              CoreWorker& cw = self.Get();

@@ -1,5 +1,6 @@
 // Worker methods for normal tasks: submit (with a photon._core.TaskOptions)
-// and cancel.
+// and cancel; as_task, for what an async actor's coroutine submits.
+#include "core/core_worker/current_task.h"
 #include "python/photon/_core/bind.h"
 #include "python/photon/_core/call_args.h"
 
@@ -24,6 +25,12 @@ void BindTasks(WorkerClass& w) {
         }
         if (!s.ok() && s.code() != absl::StatusCode::kNotFound) RaiseStatus(s);
         return s.ok();
+      })
+      // fn(*args) with task `task` current on this thread (the parent of
+      // what fn submits): coroutines of one loop share its thread.
+      .def("as_task", [](PyWorker&, const py::bytes& task, int depth, const py::function& fn, const py::args& args) {
+        core::CurrentTaskScope running(IdFromBytes<TaskID>(task, "task id"), depth);
+        return fn(*args);
       });
 }
 

@@ -20,7 +20,7 @@ py::tuple TaskInfo(const rpc::TaskSpec& spec) {
   for (int g : spec.gpu_ids()) gpu_ids.append(g);
   return py::make_tuple(spec.function_name(), py::bytes(spec.task_id()), py::bytes(spec.actor_id()),
                         spec.actor_creation(), spec.num_returns(), spec.attempt(), resources, gpu_ids,
-                        spec.max_concurrency());
+                        spec.max_concurrency(), spec.depth());
 }
 
 // What a Python execute returned: (True, [(pickle, [buffers], [ids of the

@@ -26,11 +26,21 @@ _async_task = contextvars.ContextVar("photon_async_task", default=None)
 
 
 class TaskInfo:
-    __slots__ = ("function_name", "task_id", "actor_id", "resources", "gpu_ids", "attempt")
+    __slots__ = ("function_name", "task_id", "actor_id", "resources", "gpu_ids", "attempt", "depth")
 
     def __init__(self, info):
         (self.function_name, self.task_id, self.actor_id, _creation, _num_returns, self.attempt,
-         self.resources, self.gpu_ids, _max_concurrency) = info
+         self.resources, self.gpu_ids, _max_concurrency, self.depth) = info
+
+
+def submit_in_task(submit, *args):
+    """submit(*args), from the running coroutine call (if any) as the parent
+    of what it submits, so that cancelling that call cancels them too (a
+    thread's task is known to the core already)."""
+    task = _async_task.get()
+    if task is None:
+        return submit(*args)
+    return state.core.as_task(task.task_id, task.depth, submit, *args)
 
 
 def current_task():

@@ -277,6 +277,22 @@ def nodes():
     return out
 
 
+def jobs():
+    """The cluster's jobs (running and finished), shaped as Ray's
+    ray._private.state.jobs() entries (times in ms)."""
+    return [{
+        "JobID": j["job_id"].hex(),
+        "IsDead": j["is_dead"],
+        "DriverIPAddress": j["driver_ip"],
+        "DriverPid": j["driver_pid"],
+        "StartTime": j["start_time_ms"],
+        "EndTime": j["end_time_ms"],
+        "Entrypoint": j["entrypoint"],
+        "Namespace": j["namespace"],
+        "EndReason": j["end_reason"],
+    } for j in core().jobs()]
+
+
 def _sum(key):
     total = {}
     for n in core().nodes():
