@@ -21,24 +21,35 @@ from photon._private.state import state
 _local = threading.local()
 
 
-class NestedRefs:
-    """Collects the ids of ObjectRefs pickled inside it (a with-block)."""
+class _Collected:
+    """Collects, in `ids`, the object ids noted under `slot` on this thread
+    inside it (a with-block; blocks nest)."""
+    slot = None
 
     def __enter__(self):
         self.ids = []
-        self._outer = getattr(_local, "nested", None)
-        _local.nested = self.ids
+        self._outer = getattr(_local, self.slot, None)
+        setattr(_local, self.slot, self.ids)
         return self
 
     def __exit__(self, *exc):
-        _local.nested = self._outer
+        setattr(_local, self.slot, self._outer)
         return False
 
 
-def note_nested_ref(object_id):
-    ids = getattr(_local, "nested", None)
+def _note(slot, object_id):
+    ids = getattr(_local, slot, None)
     if ids is not None:
         ids.append(object_id)
+
+
+class NestedRefs(_Collected):
+    """Collects the ids of ObjectRefs pickled inside it."""
+    slot = "nested"
+
+
+def note_nested_ref(object_id):
+    _note("nested", object_id)
 
 
 def _dumps(value, buffers):
@@ -82,26 +93,15 @@ def pickle_result(value, core):
     return inband, raws, nested.ids
 
 
-class NewBorrows:
+class NewBorrows(_Collected):
     """Collects the ids of ObjectRefs new to this process that are
-    unpickled inside it (a with-block): the caller borrows them from their
-    owners before it lets go of the value that held them."""
-
-    def __enter__(self):
-        self.ids = []
-        self._outer = getattr(_local, "borrows", None)
-        _local.borrows = self.ids
-        return self
-
-    def __exit__(self, *exc):
-        _local.borrows = self._outer
-        return False
+    unpickled inside it: the caller borrows them from their owners before
+    it lets go of the value that held them."""
+    slot = "borrows"
 
 
 def note_new_borrow(object_id):
-    ids = getattr(_local, "borrows", None)
-    if ids is not None:
-        ids.append(object_id)
+    _note("borrows", object_id)
 
 
 def deserialize(data):
