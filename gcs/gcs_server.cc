@@ -104,6 +104,8 @@ absl::Status GcsServer::Start() {
   resource_service_ = std::make_unique<NodeResourceService>(*server_, *resources_);
   auto finish_job = [this](const JobID& job, const std::string& reason) -> absl::Status {
     RETURN_IF_ERROR(jobs_->MarkFinished(job, reason));
+    // Also when it was finished already (a retried call, or a GCS that died
+    // between marking it and ending its actors): both ends are idempotent.
     actors_->OnJobFinished(job);
     placement_groups_->OnJobFinished(job);
     return absl::OkStatus();

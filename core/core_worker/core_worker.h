@@ -107,7 +107,7 @@ class CoreWorker {
   std::unique_ptr<rpc::GrpcServer> server_;
   std::unique_ptr<OwnerService> owner_service_;
   std::unique_ptr<TaskReceiver> receiver_;
-  // Calls from user code wait out a GCS restart (GcsClient::ThroughRestart);
+  // Calls from user code wait out a GCS restart (gcs::ThroughGcsRestart);
   // task events and the job's end, sent in the background or at exit, try briefly.
   std::unique_ptr<gcs::GcsClient> gcs_;
   std::unique_ptr<gcs::GcsClient> brief_gcs_;

@@ -14,7 +14,11 @@ std::chrono::milliseconds BackoffFor(const RetryPolicy& policy, int attempt) {
 RetryPolicy RetryThrough(RetryPolicy policy, std::chrono::milliseconds outage) {
   std::chrono::milliseconds waited(0);
   int attempts = 1;
-  while (waited < outage) waited += BackoffFor(policy, attempts++);
+  while (waited < outage) {
+    const std::chrono::milliseconds step = BackoffFor(policy, attempts++);
+    if (step.count() <= 0) break;  // no backoff: more attempts would not wait longer
+    waited += step;
+  }
   policy.max_attempts = attempts;
   return policy;
 }

@@ -61,8 +61,9 @@ def _dumps(value, buffers):
         return cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
 
 
-def pickle_for_put(value):
-    """(in-band pickle, buffers, ids of the ObjectRefs inside) of a put value."""
+def pickle_with_refs(value):
+    """(in-band pickle, buffers, ids of the ObjectRefs inside) of `value`
+    (a put value, or a task's result)."""
     with NestedRefs() as nested:
         inband, raws = pickle_with_buffers(value)
     return inband, raws, nested.ids
@@ -86,11 +87,10 @@ def pickle_result(value, core):
     result. Each of those references gets a local reference here, which the
     core takes over once the caller has them (the ObjectRefs themselves go
     with the value when the task returns)."""
-    with NestedRefs() as nested:
-        inband, raws = pickle_with_buffers(value)
-    for object_id in nested.ids:
+    inband, raws, ids = pickle_with_refs(value)
+    for object_id in ids:
         core.add_local_reference(object_id)
-    return inband, raws, nested.ids
+    return inband, raws, ids
 
 
 class NewBorrows(_Collected):
@@ -116,9 +116,8 @@ def deserialize(data):
             value = pickle.loads(inband)
         else:
             value = pickle.loads(inband, buffers=[view[offset:offset + size] for offset, size in buffers])
-    if borrows.ids:
-        if state.core is not None:
-            state.core.borrow_from_owners(borrows.ids)
+    if borrows.ids and state.core is not None:
+        state.core.borrow_from_owners(borrows.ids)
     return value
 
 

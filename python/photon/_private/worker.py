@@ -191,7 +191,7 @@ def put(value):
         raise TypeError("put() of an ObjectRef is not allowed: pass the ObjectRef itself")
     c = core()
     # Framed by the core, straight into shared memory when large.
-    return ObjectRef(c.put(*serialization.pickle_for_put(value)))
+    return ObjectRef(c.put(*serialization.pickle_with_refs(value)))
 
 
 def _timeout_ms(timeout):
