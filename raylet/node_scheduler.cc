@@ -274,6 +274,14 @@ rpc::ResourceSet NodeScheduler::Available() const {
   return set;
 }
 
+NodeScheduler::QueuedLeases NodeScheduler::Queued() const {
+  QueuedLeases out;
+  out.waiting_for_workers = pool_->num_waiting();
+  out.queued = static_cast<int64_t>(leases_->num_queued()) + out.waiting_for_workers;
+  for (const DemandEntry& entry : leases_->Demand()) out.infeasible += entry.infeasible;
+  return out;
+}
+
 std::vector<rpc::ResourceDemand> NodeScheduler::Demand() const {
   std::vector<rpc::ResourceDemand> out;
   for (const DemandEntry& entry : leases_->Demand()) {

@@ -89,6 +89,17 @@ class NodeScheduler {
   rpc::ResourceSet Available() const;
   std::vector<rpc::ResourceDemand> Demand() const;
 
+  // For the node's stats: its worker processes (WorkerPool::Workers), and
+  // the lease requests waiting here, for resources or a bundle (those no
+  // node can hold included) or for a worker process.
+  std::vector<rpc::WorkerStats> Workers() const { return pool_->Workers(); }
+  struct QueuedLeases {
+    int64_t queued = 0;  // not granted yet, all of them
+    int64_t infeasible = 0;
+    int64_t waiting_for_workers = 0;
+  };
+  QueuedLeases Queued() const;
+
  private:
   void ApplySnapshot(const std::vector<rpc::PubMessage>& messages);
   void Apply(const rpc::PubMessage& message);

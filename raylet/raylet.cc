@@ -65,10 +65,7 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                                          rpc::GetNodeStatsReply* reply) override {
     return rpc::ServeSync(server_, "Raylet.GetNodeStats", ctx, req, reply,
                           [this](const rpc::GetNodeStatsRequest&, rpc::GetNodeStatsReply* out) {
-                            out->set_node_id(raylet_.node_id().Binary());
-                            *out->mutable_total() = raylet_.options_.resources;
-                            *out->mutable_available() = raylet_.scheduler_->Available();
-                            *out->mutable_object_store() = raylet_.store_->Stats();
+                            *out = raylet_.NodeStats();
                             return absl::OkStatus();
                           });
   }
@@ -233,6 +230,38 @@ rpc::GcsNodeInfo Raylet::NodeInfo() const {
   return info;
 }
 
+rpc::GetNodeStatsReply Raylet::NodeStats() const {
+  rpc::GetNodeStatsReply out;
+  out.set_node_id(options_.node_id.Binary());
+  *out.mutable_total() = options_.resources;
+  *out.mutable_available() = scheduler_->Available();
+  *out.mutable_object_store() = store_->Stats();
+  for (rpc::WorkerStats& w : scheduler_->Workers()) *out.add_workers() = std::move(w);
+  for (const auto& [pid, driver] : drivers_) {
+    rpc::WorkerStats& w = *out.add_workers();
+    w.set_worker_id(driver.driver().worker_id());
+    w.set_pid(pid);
+    w.set_job_id(driver.job_id());
+    w.set_kind(rpc::WorkerStats::DRIVER);
+    w.set_state(rpc::WorkerStats::BUSY);
+  }
+  const NodeScheduler::QueuedLeases queued = scheduler_->Queued();
+  out.set_num_queued_leases(queued.queued);
+  out.set_num_infeasible_leases(queued.infeasible);
+  out.set_num_leases_waiting_for_workers(queued.waiting_for_workers);
+  *out.mutable_usage() = usage_.latest();
+  return out;
+}
+
+void Raylet::SampleUsage() {
+  absl::Status sampled = usage_.Sample();
+  // Warn once per run of failures (a container without /proc, say).
+  if (!sampled.ok() && !usage_failing_) {
+    PHOTON_LOG(WARNING) << "cannot sample the machine's CPU and memory: " << sampled.message();
+  }
+  usage_failing_ = !sampled.ok();
+}
+
 absl::Status Raylet::Start() {
   object_store::StoreServer::Options store;
   store.socket_path = options_.store_socket;
@@ -294,6 +323,8 @@ absl::Status Raylet::Start() {
   loop_.Post("Raylet.Register", [this] { Register(); });
   loop_.RunEvery("Raylet.ReportResources", options_.report_period, [this] { Report(); });
   loop_.RunEvery("Raylet.CheckDrivers", std::chrono::milliseconds(500), [this] { CheckDrivers(); });
+  SampleUsage();  // the CPU figure needs two samples: the next one has it
+  loop_.RunEvery("Raylet.SampleUsage", std::chrono::seconds(1), [this] { SampleUsage(); });
   return absl::OkStatus();
 }
 

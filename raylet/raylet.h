@@ -5,6 +5,8 @@
 // the GCS informed:
 //   - serves RayletService (health, stats, worker leases, placement group
 //     bundles, object pulls and frees) on its loop;
+//   - samples the machine's CPU and memory every second (NodeUsageSampler)
+//     for its node stats;
 //   - registers its node with the GCS, retrying until the GCS answers;
 //   - reports its resources every `report_period`;
 //   - survives a GCS restart: while the GCS is unreachable it keeps running,
@@ -45,6 +47,7 @@
 #include "proto/raylet.grpc.pb.h"
 #include "raylet/log_monitor.h"
 #include "raylet/node_scheduler.h"
+#include "raylet/node_usage_sampler.h"
 
 namespace photon {
 namespace raylet {
@@ -105,6 +108,10 @@ class Raylet {
   void ReportWorkerFailure(rpc::ReportWorkerFailureRequest request);
   void ReportUnreported();
   rpc::GcsNodeInfo NodeInfo() const;
+  // What GetNodeStats answers: resources, store, workers and drivers,
+  // queued leases, the machine's usage.
+  rpc::GetNodeStatsReply NodeStats() const;
+  void SampleUsage();
   // Sends what workers printed since the last call (one request in flight).
   void ForwardWorkerLogs();
   void OnWorkerLogsSent(const absl::Status& status, int lines);
@@ -123,6 +130,7 @@ class Raylet {
   std::unique_ptr<rpc::GrpcServer> server_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<NodeScheduler> scheduler_;
+  NodeUsageSampler usage_;
   // Loop state.
   bool registering_ = false;
   bool registered_ = false;
@@ -131,6 +139,7 @@ class Raylet {
   bool stopping_ = false;
   bool logs_in_flight_ = false;
   bool logs_failing_ = false;
+  bool usage_failing_ = false;
 };
 
 }  // namespace raylet

@@ -32,6 +32,24 @@ int WorkerPool::num_idle() const {
   return idle;
 }
 
+std::vector<rpc::WorkerStats> WorkerPool::Workers() const {
+  std::vector<rpc::WorkerStats> out;
+  for (const auto& [id, w] : workers_) {
+    if (w.state == State::kStopping) continue;
+    rpc::WorkerStats stats;
+    stats.set_worker_id(id.Binary());
+    stats.set_pid(w.handle.pid);
+    stats.set_job_id(w.job.Binary());
+    const bool actor = w.state == State::kDedicated || (w.state == State::kStarting && w.for_actor);
+    stats.set_kind(actor ? rpc::WorkerStats::ACTOR : rpc::WorkerStats::TASK);
+    stats.set_state(w.state == State::kStarting ? rpc::WorkerStats::STARTING
+                    : w.state == State::kIdle   ? rpc::WorkerStats::IDLE
+                                                : rpc::WorkerStats::BUSY);
+    out.push_back(std::move(stats));
+  }
+  return out;
+}
+
 std::vector<WorkerID> WorkerPool::Starting() const {
   std::vector<WorkerID> ids;
   for (const auto& [id, w] : workers_) {

@@ -36,6 +36,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "core/common/id.h"
+#include "proto/raylet.pb.h"
 #include "raylet/lease_manager.h"
 
 namespace photon {
@@ -99,6 +100,11 @@ class WorkerPool : public WorkerSource {
   std::vector<WorkerID> Starting() const;
   int num_workers() const { return static_cast<int>(workers_.size()); }
   int num_idle() const;
+  // Every worker but those being stopped: TASK or ACTOR, and STARTING,
+  // IDLE or BUSY (leased, or an actor's), in no particular order.
+  std::vector<rpc::WorkerStats> Workers() const;
+  // Requests waiting for a worker to start or come free.
+  int num_waiting() const { return static_cast<int>(waiting_.size()); }
 
  private:
   // kDedicated: an actor's worker (not counted against max_workers).

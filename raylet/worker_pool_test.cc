@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -71,6 +72,46 @@ TEST_F(WorkerPoolTest, StartsOnDemandAndReusesIdleWorkers) {
   EXPECT_EQ(pool_->num_workers(), 1);
   EXPECT_EQ(pool_->RegisterWorker(WorkerID::FromRandom(), 1).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(pool_->RegisterWorker(got[0].id, 1).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(WorkerPoolTest, WorkersListsEachWithItsKindAndState) {
+  Make(1);
+  const JobID job = JobID::FromInt(7);
+  std::vector<WorkerHandle> got;
+  auto collect = [&](absl::StatusOr<WorkerHandle> w) { got.push_back(*w); };
+  pool_->PopWorker(job, {}, false, collect);
+  pool_->PopWorker(job, {}, /*dedicated=*/true, collect);  // an actor's: not capped
+  pool_->PopWorker(job, {}, false, collect);                // waits: the cap is 1
+  EXPECT_EQ(pool_->num_waiting(), 3);
+  using Stats = rpc::WorkerStats;
+  auto by_state = [&] {
+    std::map<std::pair<int, int>, int> out;  // (kind, state) -> how many
+    for (const Stats& w : pool_->Workers()) {
+      EXPECT_EQ(w.job_id(), job.Binary());
+      EXPECT_GT(w.pid(), 0);
+      out[{w.kind(), w.state()}]++;
+    }
+    return out;
+  };
+  EXPECT_EQ(by_state(), (std::map<std::pair<int, int>, int>{{{Stats::TASK, Stats::STARTING}, 1},
+                                                            {{Stats::ACTOR, Stats::STARTING}, 1}}));
+  RegisterAll();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(pool_->num_waiting(), 1);
+  EXPECT_EQ(by_state(), (std::map<std::pair<int, int>, int>{{{Stats::TASK, Stats::BUSY}, 1},
+                                                            {{Stats::ACTOR, Stats::BUSY}, 1}}));
+  std::string task_worker;
+  for (const Stats& w : pool_->Workers()) {
+    if (w.kind() == Stats::TASK) task_worker = w.worker_id();
+  }
+  for (const WorkerHandle& w : got) {
+    if (w.id.Binary() == task_worker) pool_->PushWorker(w, false);  // goes to the waiting request
+  }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(pool_->num_waiting(), 0);
+  pool_->PushWorker(got[2], false);
+  EXPECT_EQ(by_state(), (std::map<std::pair<int, int>, int>{{{Stats::TASK, Stats::IDLE}, 1},
+                                                            {{Stats::ACTOR, Stats::BUSY}, 1}}));
 }
 
 TEST_F(WorkerPoolTest, PrestartedWorkersServeLaterRequests) {

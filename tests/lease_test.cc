@@ -240,6 +240,54 @@ TEST_F(LeaseTest, ReturningAnUnknownLeaseIsAClearError) {
   EXPECT_EQ(s.error_message(), "unknown lease 12345");
 }
 
+// GetNodeStats: the node's workers with their kind and state, the lease
+// requests that wait, and the machine's CPU and memory.
+TEST_F(LeaseTest, NodeStatsListWorkersQueuedLeasesAndTheMachine) {
+  const std::vector<std::string> worker = WorkerCommand();
+  rpc::RequestWorkerLeaseReply granted;
+  grpc::Status s = Lease(0, {{"CPU", 1}}, worker, &granted, seconds(30), true);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_NE(granted.lease_id(), 0);
+  // Node 0's only CPU is leased: one more request waits, one can never run.
+  auto waiting = std::async(std::launch::async, [&] {
+    rpc::RequestWorkerLeaseReply reply;
+    return Lease(0, {{"CPU", 1}}, worker, &reply, milliseconds(3000), true);
+  });
+  auto infeasible = std::async(std::launch::async, [&] {
+    rpc::RequestWorkerLeaseReply reply;
+    return Lease(0, {{"CPU", 64}}, worker, &reply, milliseconds(3000), true);
+  });
+  rpc::GetNodeStatsReply stats;
+  for (int i = 0; i < 200; i++) {
+    stats.Clear();
+    grpc::ClientContext ctx;
+    rpc::SetAuthToken(&ctx, cluster_->token());
+    ASSERT_TRUE(raylets_[0]->GetNodeStats(&ctx, rpc::GetNodeStatsRequest(), &stats).ok());
+    if (stats.num_queued_leases() == 2 && stats.usage().cpu_percent() > 0) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(stats.num_queued_leases(), 2);
+  EXPECT_EQ(stats.num_infeasible_leases(), 1);
+  EXPECT_EQ(stats.num_leases_waiting_for_workers(), 0);
+  bool leased_listed = false;
+  for (const rpc::WorkerStats& w : stats.workers()) {
+    if (w.worker_id() != granted.worker().worker_id()) continue;
+    leased_listed = true;
+    EXPECT_EQ(w.kind(), rpc::WorkerStats::TASK);
+    EXPECT_EQ(w.state(), rpc::WorkerStats::BUSY);
+    EXPECT_EQ(w.job_id(), JobID::FromInt(1).Binary());
+    EXPECT_GT(w.pid(), 0);
+  }
+  EXPECT_TRUE(leased_listed) << stats.DebugString();
+  EXPECT_GT(stats.usage().cpu_count(), 0);
+  EXPECT_GT(stats.usage().cpu_percent(), 0) << "sampled every second";
+  EXPECT_LE(stats.usage().cpu_percent(), 100);
+  EXPECT_GT(stats.usage().mem_total_bytes(), 0);
+  EXPECT_EQ(stats.usage().mem_used_bytes() + stats.usage().mem_available_bytes(), stats.usage().mem_total_bytes());
+  EXPECT_EQ(waiting.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(infeasible.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace photon
