@@ -1,5 +1,8 @@
 #include "gcs/actor_manager.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
 #include "core/rpc/addresses.h"
@@ -8,6 +11,16 @@
 namespace photon {
 namespace gcs {
 constexpr char ActorManager::kTable[];
+constexpr size_t ActorManager::kMaxDeadActors;
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message) {
   rpc::ActorDeathCause cause;
@@ -31,6 +44,7 @@ absl::Status ActorManager::Initialize() {
   absl::StatusOr<std::vector<std::pair<std::string, rpc::ActorTableRow>>> rows = table_.LoadAll();
   if (!rows.ok()) return rows.status();
   std::vector<ActorID> live;
+  std::vector<std::pair<int64_t, ActorID>> dead;  // (end_time_ms, id)
   for (auto& [key, row] : *rows) {
     absl::StatusOr<ActorID> id = ActorID::FromBinary(row.data().actor_id());
     if (!id.ok() || key != row.data().actor_id()) {
@@ -44,10 +58,16 @@ absl::Status ActorManager::Initialize() {
     actor.kill_requested = row.kill_requested();
     actor.no_restart = row.no_restart();
     actor.kill_cause = row.kill_cause();
-    if (actor.data.state() == rpc::DEAD) continue;
+    if (actor.data.state() == rpc::DEAD) {
+      dead.emplace_back(actor.data.end_time_ms(), *id);
+      continue;
+    }
     if (!actor.data.name().empty()) named_[{actor.data.namespace_(), actor.data.name()}] = *id;
     live.push_back(*id);
   }
+  std::sort(dead.begin(), dead.end());
+  for (const auto& [end_ms, id] : dead) dead_.push_back(id);
+  ForgetOldDead();
   PHOTON_LOG(INFO) << "actor table loaded: " << actors_.size() << " actors, " << live.size() << " not dead";
   loop_.Post("Actors.Resume", [this, live = std::move(live)] {
     for (const ActorID& id : live) Resume(id);
@@ -180,6 +200,46 @@ absl::StatusOr<rpc::ActorTableData> ActorManager::GetNamed(const std::string& na
     return absl::NotFoundError(absl::StrCat("no actor named '", name, "' in namespace '", ns, "'"));
   }
   return Get(it->second);
+}
+
+rpc::GetAllActorInfoReply ActorManager::GetAll(rpc::ActorState state, int limit) const {
+  rpc::GetAllActorInfoReply reply;
+  const auto wanted = [state](const rpc::ActorTableData& data) {
+    return state == rpc::ACTOR_STATE_UNSPECIFIED || data.state() == state;
+  };
+  const auto room = [&reply, limit] { return limit <= 0 || reply.actors_size() < limit; };
+  if (state != rpc::DEAD) {
+    std::vector<const rpc::ActorTableData*> live;
+    for (const auto& [id, actor] : actors_) {
+      if (actor.data.state() != rpc::DEAD && wanted(actor.data)) live.push_back(&actor.data);
+    }
+    std::sort(live.begin(), live.end(), [](const rpc::ActorTableData* a, const rpc::ActorTableData* b) {
+      return a->actor_id() < b->actor_id();
+    });
+    reply.set_total(static_cast<int64_t>(live.size()));
+    for (const rpc::ActorTableData* data : live) {
+      if (!room()) break;
+      *reply.add_actors() = Public(*data);
+    }
+  }
+  if (state == rpc::ACTOR_STATE_UNSPECIFIED || state == rpc::DEAD) {
+    reply.set_total(reply.total() + static_cast<int64_t>(dead_.size()));
+    for (auto it = dead_.rbegin(); it != dead_.rend() && room(); ++it) *reply.add_actors() = Public(actors_.at(*it).data);
+  }
+  return reply;
+}
+
+void ActorManager::ForgetOldDead() {
+  forget_posted_ = false;
+  while (dead_.size() > kMaxDeadActors) {
+    const ActorID oldest = dead_.front();
+    dead_.pop_front();
+    actors_.erase(oldest);
+    absl::Status deleted = table_.Delete(oldest.Binary());
+    if (!deleted.ok()) {
+      PHOTON_LOG(WARNING) << "forgetting dead actor " << oldest.ShortHex() << ": " << deleted;
+    }
+  }
 }
 
 std::vector<rpc::PubMessage> ActorManager::Snapshot() const {
@@ -419,6 +479,7 @@ void ActorManager::OnCreated(const ActorID& id, uint64_t generation, const rpc::
     return;
   }
   actor.data.set_state(rpc::ALIVE);
+  actor.data.set_start_time_ms(NowMs());
   PHOTON_LOG(INFO) << "actor " << id.ShortHex() << " is alive at " << worker_address
                    << (actor.data.num_restarts() > 0 ? absl::StrCat(" (restart ", actor.data.num_restarts(), ")") : "");
   Save(actor);
@@ -504,7 +565,15 @@ void ActorManager::End(Actor& actor, rpc::ActorDeathCause cause) {
   actor.generation++;
   actor.lease_id = 0;  // returned by whoever called this
   actor.kill_requested = false;
+  if (actor.data.state() != rpc::DEAD) {
+    dead_.push_back(*ActorID::FromBinary(actor.data.actor_id()));
+    if (dead_.size() > kMaxDeadActors && !forget_posted_) {
+      forget_posted_ = true;
+      loop_.Post("Actors.ForgetOldDead", [this] { ForgetOldDead(); });
+    }
+  }
   actor.data.set_state(rpc::DEAD);
+  actor.data.set_end_time_ms(NowMs());
   *actor.data.mutable_death_cause() = std::move(cause);
   if (!actor.data.name().empty()) {
     auto key = std::make_pair(actor.data.namespace_(), actor.data.name());

@@ -14,7 +14,10 @@
 //
 // Names are unique per namespace among actors not DEAD. A non-detached
 // actor dies when its owner's job finishes (OnJobFinished); a detached one
-// lives until killed.
+// lives until killed. DEAD actors stay listed (GetAll, Get: their death
+// cause) until kMaxDeadActors newer ones died; then the oldest is
+// forgotten, in memory and in the store, so a long-lived cluster that
+// churns through actors does not grow the GCS without bound.
 //
 // Every change is written through to the "actors" table of the store (an
 // ActorTableRow: the actor, its constructor call, the lease its worker
@@ -37,6 +40,7 @@
 //
 // Runs only on the GCS loop. With the in-memory store a GCS restart forgets
 // every actor (their workers live on, unreachable by name).
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,6 +87,10 @@ class ActorManager {
   absl::StatusOr<rpc::ActorTableData> Get(const ActorID& id) const;
   // NotFound when no actor that is not DEAD has that name.
   absl::StatusOr<rpc::ActorTableData> GetNamed(const std::string& name, const std::string& ns) const;
+  // The actors kept in `state` (ACTOR_STATE_UNSPECIFIED: any): those not
+  // DEAD first, by actor id, then the DEAD ones, the most recently dead
+  // first; at most `limit` of them (0: no limit). `total` counts every match.
+  rpc::GetAllActorInfoReply GetAll(rpc::ActorState state, int limit) const;
   // Ends the job's non-detached actors (their owner is gone).
   void OnJobFinished(const JobID& job);
   // Ends the non-detached actors `worker` owned: it exited (`how`).
@@ -116,6 +124,10 @@ class ActorManager {
 
   // The store table of ActorTableRows, by actor id.
   static constexpr char kTable[] = "actors";
+  // How many DEAD actors are kept: the most recently dead ones (by
+  // end_time_ms across a restart). Ray bounds its cache of destroyed
+  // actors the same way.
+  static constexpr size_t kMaxDeadActors = 1000;
 
  private:
   struct Actor {
@@ -159,6 +171,9 @@ class ActorManager {
   // Restarts the actor, or ends it with `cause` when no restart is left.
   void RestartOrEnd(Actor& actor, rpc::ActorDeathCause cause);
   void End(Actor& actor, rpc::ActorDeathCause cause);
+  // Forgets the oldest DEAD actors beyond kMaxDeadActors (and their rows).
+  // Not called from End: End runs inside loops over actors_.
+  void ForgetOldDead();
   // Kills the actor's worker (or, while no worker is leased for it, ends
   // the actor when `no_restart`); OnWorkerLost then restarts or ends it
   // with `cause`.
@@ -179,6 +194,8 @@ class ActorManager {
   StoredTable<rpc::ActorTableRow> table_;
   absl::flat_hash_map<ActorID, Actor> actors_;
   std::map<std::pair<std::string, std::string>, ActorID> named_;  // (namespace, name)
+  std::deque<ActorID> dead_;  // the DEAD actors kept, oldest death first
+  bool forget_posted_ = false;
   rpc::ClientCache<rpc::RayletClient> raylets_;
   BundleLocator locate_bundle_;
 };

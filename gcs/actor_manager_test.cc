@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/common/free_port.h"
+#include "core/common/status_macros.h"
 #include "gcs/gcs_for_test.h"
 #include "gcs/store/redis_server_for_test.h"
 #include "gcs/stored_table.h"
@@ -197,6 +198,72 @@ TEST_F(ActorManagerReloadTest, ARegistrationRedisDoesNotTakeIsRefused) {
       << s;
   // Nothing half-registered: the name stays free.
   EXPECT_FALSE(gcs->Run([&] { return gcs->actors().GetNamed("lost", "ns").ok(); }));
+}
+
+TEST_F(ActorManagerReloadTest, GetAllListsLiveActorsThenTheDeadNewestFirst) {
+  std::unique_ptr<GcsForTest> gcs = StartGcs();
+  const rpc::ActorTableData a = Actor("a");
+  const rpc::ActorTableData b = Actor("b");
+  const rpc::ActorTableData c = Actor("c");
+  ASSERT_TRUE(gcs->Run([&]() -> absl::Status {
+                   for (const rpc::ActorTableData& x : {a, b, c}) RETURN_IF_ERROR(gcs->actors().Register(x));
+                   RETURN_IF_ERROR(gcs->actors().Kill(*ActorID::FromBinary(b.actor_id()), true));
+                   return gcs->actors().Kill(*ActorID::FromBinary(c.actor_id()), true);
+                 }).ok());
+  const auto ids = [](const rpc::GetAllActorInfoReply& r) {
+    std::vector<std::string> out;
+    for (const rpc::ActorTableData& x : r.actors()) out.push_back(x.name());
+    return out;
+  };
+  rpc::GetAllActorInfoReply all = gcs->Run([&] { return gcs->actors().GetAll(rpc::ACTOR_STATE_UNSPECIFIED, 0); });
+  EXPECT_EQ(all.total(), 3);
+  EXPECT_EQ(ids(all), (std::vector<std::string>{"a", "c", "b"})) << "live first, then the latest death";
+  EXPECT_EQ(all.actors(0).state(), rpc::PENDING_CREATION);
+  EXPECT_EQ(all.actors(1).death_cause().kind(), rpc::ActorDeathCause::KILLED);
+  EXPECT_GT(all.actors(1).end_time_ms(), 0);
+  EXPECT_FALSE(all.actors(1).has_creation_spec()) << "the constructor call is the GCS's own";
+
+  rpc::GetAllActorInfoReply dead = gcs->Run([&] { return gcs->actors().GetAll(rpc::DEAD, 0); });
+  EXPECT_EQ(ids(dead), (std::vector<std::string>{"c", "b"}));
+  EXPECT_EQ(dead.total(), 2);
+  rpc::GetAllActorInfoReply pending = gcs->Run([&] { return gcs->actors().GetAll(rpc::PENDING_CREATION, 0); });
+  EXPECT_EQ(ids(pending), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(gcs->Run([&] { return gcs->actors().GetAll(rpc::ALIVE, 0).total(); }), 0);
+  rpc::GetAllActorInfoReply first_two = gcs->Run([&] { return gcs->actors().GetAll(rpc::ACTOR_STATE_UNSPECIFIED, 2); });
+  EXPECT_EQ(ids(first_two), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(first_two.total(), 3) << "total counts what the limit cut";
+}
+
+TEST_F(ActorManagerReloadTest, OnlyTheNewestDeadActorsAreKeptAlsoAcrossARestart) {
+  constexpr size_t kMax = ActorManager::kMaxDeadActors;
+  constexpr size_t kExtra = 5;
+  std::vector<rpc::ActorTableData> actors;
+  for (size_t i = 0; i < kMax + kExtra; i++) actors.push_back(Actor(""));
+  std::unique_ptr<GcsForTest> gcs = StartGcs();
+  ASSERT_TRUE(gcs->Run([&]() -> absl::Status {
+                   for (const rpc::ActorTableData& a : actors) {
+                     RETURN_IF_ERROR(gcs->actors().Register(a));
+                     RETURN_IF_ERROR(gcs->actors().Kill(*ActorID::FromBinary(a.actor_id()), true));
+                   }
+                   return absl::OkStatus();
+                 }).ok());
+  ASSERT_TRUE(gcs->WaitUntil([&] { return gcs->actors().GetAll(rpc::DEAD, 0).total() == static_cast<int64_t>(kMax); }));
+  const auto known = [&](GcsForTest& g, size_t i) {
+    return g.Run([&] { return g.actors().Get(*ActorID::FromBinary(actors[i].actor_id())).ok(); });
+  };
+  for (size_t i = 0; i < kExtra; i++) EXPECT_FALSE(known(*gcs, i)) << "the oldest deaths are forgotten";
+  EXPECT_TRUE(known(*gcs, kExtra));
+  EXPECT_EQ(gcs->Run([&] { return gcs->actors().GetAll(rpc::DEAD, 1).actors(0).actor_id(); }), actors.back().actor_id());
+  gcs.reset();
+
+  // Their rows went too: a restarted GCS loads only the kept ones.
+  gcs = StartGcs();
+  StoredTable<rpc::ActorTableRow> table(gcs->store(), ActorManager::kTable);
+  EXPECT_EQ(gcs->Run([&] { return table.LoadAll()->size(); }), kMax);
+  EXPECT_EQ(gcs->Run([&] { return gcs->actors().GetAll(rpc::ACTOR_STATE_UNSPECIFIED, 0).total(); }),
+            static_cast<int64_t>(kMax));
+  EXPECT_FALSE(known(*gcs, 0));
+  EXPECT_TRUE(known(*gcs, kMax + kExtra - 1));
 }
 
 }  // namespace

@@ -270,6 +270,16 @@ grpc::ServerUnaryReactor* ActorInfoService::ReportWorkerFailure(grpc::CallbackSe
                    });
 }
 
+grpc::ServerUnaryReactor* ActorInfoService::GetAllActorInfo(grpc::CallbackServerContext* ctx,
+                                                            const rpc::GetAllActorInfoRequest* req,
+                                                            rpc::GetAllActorInfoReply* reply) {
+  return ServeSync(server_, "ActorInfo.GetAll", ctx, req, reply,
+                   [this](const rpc::GetAllActorInfoRequest& r, rpc::GetAllActorInfoReply* out) {
+                     *out = actors_.GetAll(r.state(), r.limit());
+                     return absl::OkStatus();
+                   });
+}
+
 // ------------------------------------------------------- placement groups
 
 grpc::ServerUnaryReactor* PlacementGroupService::CreatePlacementGroup(grpc::CallbackServerContext* ctx,
@@ -312,6 +322,16 @@ grpc::ServerUnaryReactor* PlacementGroupService::GetPlacementGroup(grpc::Callbac
                      }
                      ASSIGN_OR_RETURN(PlacementGroupID id, PlacementGroupID::FromBinary(r.placement_group_id()));
                      ASSIGN_OR_RETURN(*out->mutable_group(), groups_.Get(id));
+                     return absl::OkStatus();
+                   });
+}
+
+grpc::ServerUnaryReactor* PlacementGroupService::GetAllPlacementGroup(grpc::CallbackServerContext* ctx,
+                                                                      const rpc::GetAllPlacementGroupRequest* req,
+                                                                      rpc::GetAllPlacementGroupReply* reply) {
+  return ServeSync(server_, "PlacementGroups.GetAll", ctx, req, reply,
+                   [this](const rpc::GetAllPlacementGroupRequest& r, rpc::GetAllPlacementGroupReply* out) {
+                     *out = groups_.GetAll(r.limit());
                      return absl::OkStatus();
                    });
 }

@@ -144,6 +144,8 @@ class ActorInfoService : public rpc::ActorInfoGcsService::CallbackService {
   grpc::ServerUnaryReactor* ReportWorkerFailure(grpc::CallbackServerContext* ctx,
                                                 const rpc::ReportWorkerFailureRequest* req,
                                                 rpc::ReportWorkerFailureReply* reply) override;
+  grpc::ServerUnaryReactor* GetAllActorInfo(grpc::CallbackServerContext* ctx, const rpc::GetAllActorInfoRequest* req,
+                                            rpc::GetAllActorInfoReply* reply) override;
 
  private:
   rpc::GrpcServer& server_;
@@ -166,6 +168,9 @@ class PlacementGroupService : public rpc::PlacementGroupInfoGcsService::Callback
   grpc::ServerUnaryReactor* WaitPlacementGroupReady(grpc::CallbackServerContext* ctx,
                                                     const rpc::WaitPlacementGroupReadyRequest* req,
                                                     rpc::WaitPlacementGroupReadyReply* reply) override;
+  grpc::ServerUnaryReactor* GetAllPlacementGroup(grpc::CallbackServerContext* ctx,
+                                                 const rpc::GetAllPlacementGroupRequest* req,
+                                                 rpc::GetAllPlacementGroupReply* reply) override;
 
  private:
   rpc::GrpcServer& server_;

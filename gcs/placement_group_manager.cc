@@ -1,5 +1,7 @@
 #include "gcs/placement_group_manager.h"
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <set>
 
@@ -24,6 +26,11 @@ scheduler::PlacementStrategy StrategyOf(rpc::PlacementStrategy s) {
   }
 }
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Hands a call's status (its reply is empty) to `done`.
 template <typename Reply>
 rpc::ReplyCallback<Reply> StatusOnly(std::function<void(const absl::Status&)> done) {
@@ -42,11 +49,13 @@ PlacementGroupManager::PlacementGroupManager(EventLoop& loop, std::string token,
       raylets_(loop, token_) {}
 
 constexpr char PlacementGroupManager::kTable[];
+constexpr size_t PlacementGroupManager::kMaxRemovedGroups;
 
 absl::Status PlacementGroupManager::Initialize() {
   absl::StatusOr<std::vector<std::pair<std::string, rpc::PlacementGroupTableData>>> rows = table_.LoadAll();
   if (!rows.ok()) return rows.status();
   std::vector<PlacementGroupID> to_place;
+  std::vector<std::pair<int64_t, PlacementGroupID>> removed;  // (remove_time_ms, id)
   size_t created = 0;
   for (auto& [key, data] : *rows) {
     absl::StatusOr<PlacementGroupID> id = PlacementGroupID::FromBinary(data.placement_group_id());
@@ -56,7 +65,10 @@ absl::Status PlacementGroupManager::Initialize() {
     }
     Group& group = groups_[*id];
     group.data = std::move(data);
-    if (group.data.state() == rpc::PG_REMOVED) continue;
+    if (group.data.state() == rpc::PG_REMOVED) {
+      removed.emplace_back(group.data.remove_time_ms(), *id);
+      continue;
+    }
     if (!group.data.name().empty()) named_[{group.data.namespace_(), group.data.name()}] = *id;
     bool lost = false;
     for (rpc::Bundle& b : *group.data.mutable_bundles()) {
@@ -74,6 +86,9 @@ absl::Status PlacementGroupManager::Initialize() {
     group.recovering = true;
     to_place.push_back(*id);
   }
+  std::sort(removed.begin(), removed.end());
+  for (const auto& [removed_ms, id] : removed) removed_.push_back(id);
+  ForgetOldRemoved();
   PHOTON_LOG(INFO) << "placement group table loaded: " << groups_.size() << " groups, " << created
                    << " placed, " << to_place.size() << " to place";
   loop_.Post("PlacementGroups.Recover", [this, to_place = std::move(to_place)] {
@@ -146,6 +161,8 @@ absl::Status PlacementGroupManager::Create(rpc::PlacementGroupTableData data) {
     b.clear_node_id();
   }
   data.set_state(rpc::PG_PENDING);
+  data.set_create_time_ms(NowMs());
+  data.clear_remove_time_ms();
   absl::Status stored = Store(data);
   if (!stored.ok()) {
     return absl::Status(stored.code(), absl::StrCat("create placement group ", id->Hex(), ": ", stored.message()));
@@ -161,6 +178,38 @@ absl::StatusOr<rpc::PlacementGroupTableData> PlacementGroupManager::Get(const Pl
   auto it = groups_.find(id);
   if (it == groups_.end()) return absl::NotFoundError("no placement group " + id.Hex());
   return it->second.data;
+}
+
+rpc::GetAllPlacementGroupReply PlacementGroupManager::GetAll(int limit) const {
+  rpc::GetAllPlacementGroupReply reply;
+  const auto room = [&reply, limit] { return limit <= 0 || reply.groups_size() < limit; };
+  std::vector<const rpc::PlacementGroupTableData*> kept;
+  for (const auto& [id, group] : groups_) {
+    if (group.data.state() != rpc::PG_REMOVED) kept.push_back(&group.data);
+  }
+  std::sort(kept.begin(), kept.end(), [](const rpc::PlacementGroupTableData* a, const rpc::PlacementGroupTableData* b) {
+    return a->placement_group_id() < b->placement_group_id();
+  });
+  for (auto it = removed_.rbegin(); it != removed_.rend(); ++it) kept.push_back(&groups_.at(*it).data);
+  reply.set_total(static_cast<int64_t>(kept.size()));
+  for (const rpc::PlacementGroupTableData* data : kept) {
+    if (!room()) break;
+    *reply.add_groups() = *data;
+  }
+  return reply;
+}
+
+void PlacementGroupManager::ForgetOldRemoved() {
+  forget_posted_ = false;
+  while (removed_.size() > kMaxRemovedGroups) {
+    const PlacementGroupID oldest = removed_.front();
+    removed_.pop_front();
+    groups_.erase(oldest);
+    absl::Status deleted = table_.Delete(oldest.Binary());
+    if (!deleted.ok()) {
+      PHOTON_LOG(WARNING) << "forgetting removed placement group " << oldest.ShortHex() << ": " << deleted;
+    }
+  }
 }
 
 absl::StatusOr<rpc::PlacementGroupTableData> PlacementGroupManager::GetNamed(const std::string& name,
@@ -409,11 +458,18 @@ absl::Status PlacementGroupManager::Remove(const PlacementGroupID& id) {
   if (group.data.state() == rpc::PG_REMOVED) return absl::OkStatus();
   rpc::PlacementGroupTableData removed = group.data;
   removed.set_state(rpc::PG_REMOVED);
+  removed.set_remove_time_ms(NowMs());
   absl::Status stored = Store(removed);
   if (!stored.ok()) {
     return absl::Status(stored.code(), absl::StrCat("remove placement group ", id.Hex(), ": ", stored.message()));
   }
   group.data.set_state(rpc::PG_REMOVED);
+  group.data.set_remove_time_ms(removed.remove_time_ms());
+  removed_.push_back(id);
+  if (removed_.size() > kMaxRemovedGroups && !forget_posted_) {
+    forget_posted_ = true;
+    loop_.Post("PlacementGroups.ForgetOldRemoved", [this] { ForgetOldRemoved(); });
+  }
   Notify(group, absl::FailedPreconditionError("placement group " + id.Hex() + " was removed"));
   if (on_removed_) on_removed_(id);
   std::map<NodeID, bool> nodes;

@@ -11,6 +11,8 @@
 // node joins. A node that dies takes its bundles with it: the group goes to
 // RESCHEDULING and only those bundles are placed again. Remove cancels the
 // bundles everywhere. A non-detached group goes when its job finishes.
+// Removed groups stay listed (GetAll, Get) until kMaxRemovedGroups newer
+// ones were removed; then the oldest is forgotten, here and in the store.
 //
 // Every change of state is written through to the "placement_groups" table
 // of the store, so a GCS restarted on Redis carries on (Initialize):
@@ -32,6 +34,7 @@
 // Runs only on the GCS loop. With the in-memory store a GCS restart forgets
 // every group (their bundles stay reserved on the raylets).
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -73,6 +76,10 @@ class PlacementGroupManager {
   absl::Status Remove(const PlacementGroupID& id);
   absl::StatusOr<rpc::PlacementGroupTableData> Get(const PlacementGroupID& id) const;
   absl::StatusOr<rpc::PlacementGroupTableData> GetNamed(const std::string& name, const std::string& ns) const;
+  // The groups kept: those not removed first, by group id, then the removed
+  // ones, the most recently removed first; at most `limit` (0: no limit).
+  // `total` counts them all.
+  rpc::GetAllPlacementGroupReply GetAll(int limit) const;
 
   // `done` runs (on the loop) once the group is placed: OK(true); after
   // `timeout` (negative: no limit): OK(false); when it is removed:
@@ -99,6 +106,9 @@ class PlacementGroupManager {
 
   // The store table of PlacementGroupTableData, by group id.
   static constexpr char kTable[] = "placement_groups";
+  // How many removed groups are kept: the most recently removed ones (by
+  // remove_time_ms across a restart).
+  static constexpr size_t kMaxRemovedGroups = 1000;
 
  private:
   struct Group {
@@ -132,6 +142,9 @@ class PlacementGroupManager {
   void Save(const Group& group);
   absl::Status Store(const rpc::PlacementGroupTableData& data);
   void Notify(Group& group, const absl::StatusOr<bool>& result);
+  // Forgets the oldest removed groups beyond kMaxRemovedGroups (and their
+  // rows). Posted from Remove, which callers may run inside loops over groups_.
+  void ForgetOldRemoved();
   std::string RayletAddress(const NodeID& node) const;
 
   EventLoop& loop_;
@@ -141,6 +154,8 @@ class PlacementGroupManager {
   StoredTable<rpc::PlacementGroupTableData> table_;
   absl::flat_hash_map<PlacementGroupID, Group> groups_;
   std::map<std::pair<std::string, std::string>, PlacementGroupID> named_;  // (namespace, name)
+  std::deque<PlacementGroupID> removed_;  // the removed groups kept, oldest removal first
+  bool forget_posted_ = false;
   rpc::ClientCache<rpc::RayletClient> raylets_;
   bool retry_scheduled_ = false;
   uint64_t next_waiter_ = 0;

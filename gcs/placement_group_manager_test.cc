@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/common/free_port.h"
+#include "core/common/status_macros.h"
 #include "gcs/gcs_for_test.h"
 #include "gcs/store/redis_server_for_test.h"
 #include "gcs/stored_table.h"
@@ -201,6 +202,62 @@ TEST_F(PlacementGroupReloadTest, BundleLookupsWaitForPlacementAndEndWithRemoval)
   EXPECT_NE(ended.status().message().find("was removed"), std::string::npos) << ended.status();
   EXPECT_EQ(gcs->Run([&] { return removed; }), std::vector<PlacementGroupID>{pending_id});
   EXPECT_EQ(gcs->Run([&] { return cancelled; }), std::vector<PlacementGroupID>{pending_id});  // (on no node)
+}
+
+TEST_F(PlacementGroupReloadTest, GetAllListsLiveGroupsThenTheRemovedNewestFirst) {
+  std::unique_ptr<GcsForTest> gcs = StartGcs();
+  const rpc::PlacementGroupTableData live = Group("live", "GPU", 1);
+  const rpc::PlacementGroupTableData first = Group("first", "GPU", 1);
+  const rpc::PlacementGroupTableData second = Group("second", "GPU", 2);
+  ASSERT_TRUE(gcs->Run([&]() -> absl::Status {
+                   for (const auto& g : {live, first, second}) RETURN_IF_ERROR(gcs->groups().Create(g));
+                   RETURN_IF_ERROR(gcs->groups().Remove(*PlacementGroupID::FromBinary(first.placement_group_id())));
+                   return gcs->groups().Remove(*PlacementGroupID::FromBinary(second.placement_group_id()));
+                 }).ok());
+  rpc::GetAllPlacementGroupReply all = gcs->Run([&] { return gcs->groups().GetAll(0); });
+  ASSERT_EQ(all.groups_size(), 3);
+  EXPECT_EQ(all.total(), 3);
+  EXPECT_EQ(all.groups(0).name(), "live");
+  EXPECT_EQ(all.groups(0).state(), rpc::PG_PENDING);
+  EXPECT_GT(all.groups(0).create_time_ms(), 0);
+  EXPECT_EQ(all.groups(0).remove_time_ms(), 0);
+  EXPECT_EQ(all.groups(1).name(), "second") << "the latest removal first";
+  EXPECT_EQ(all.groups(1).state(), rpc::PG_REMOVED);
+  EXPECT_EQ(all.groups(1).bundles_size(), 2);
+  EXPECT_GE(all.groups(1).remove_time_ms(), all.groups(1).create_time_ms());
+  EXPECT_EQ(all.groups(2).name(), "first");
+  rpc::GetAllPlacementGroupReply one = gcs->Run([&] { return gcs->groups().GetAll(1); });
+  EXPECT_EQ(one.groups_size(), 1);
+  EXPECT_EQ(one.total(), 3);
+}
+
+TEST_F(PlacementGroupReloadTest, OnlyTheNewestRemovedGroupsAreKeptAlsoAcrossARestart) {
+  constexpr size_t kMax = PlacementGroupManager::kMaxRemovedGroups;
+  constexpr size_t kExtra = 3;
+  std::vector<rpc::PlacementGroupTableData> groups;
+  for (size_t i = 0; i < kMax + kExtra; i++) groups.push_back(Group("", "GPU", 1));
+  std::unique_ptr<GcsForTest> gcs = StartGcs();
+  ASSERT_TRUE(gcs->Run([&]() -> absl::Status {
+                   for (const auto& g : groups) {
+                     RETURN_IF_ERROR(gcs->groups().Create(g));
+                     RETURN_IF_ERROR(gcs->groups().Remove(*PlacementGroupID::FromBinary(g.placement_group_id())));
+                   }
+                   return absl::OkStatus();
+                 }).ok());
+  ASSERT_TRUE(gcs->WaitUntil([&] { return gcs->groups().GetAll(0).total() == static_cast<int64_t>(kMax); }));
+  const auto known = [&](GcsForTest& g, size_t i) {
+    return g.Run([&] { return g.groups().Get(*PlacementGroupID::FromBinary(groups[i].placement_group_id())).ok(); });
+  };
+  for (size_t i = 0; i < kExtra; i++) EXPECT_FALSE(known(*gcs, i)) << "the oldest removals are forgotten";
+  EXPECT_TRUE(known(*gcs, kExtra));
+  gcs.reset();
+
+  gcs = StartGcs();
+  StoredTable<rpc::PlacementGroupTableData> table(gcs->store(), PlacementGroupManager::kTable);
+  EXPECT_EQ(gcs->Run([&] { return table.LoadAll()->size(); }), kMax);
+  EXPECT_EQ(gcs->Run([&] { return gcs->groups().GetAll(0).total(); }), static_cast<int64_t>(kMax));
+  EXPECT_FALSE(known(*gcs, 0));
+  EXPECT_TRUE(known(*gcs, kMax + kExtra - 1));
 }
 
 }  // namespace

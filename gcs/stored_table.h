@@ -7,6 +7,7 @@
 //
 //   StoredTable<rpc::PlacementGroupTableData> table(store, "placement_groups");
 //   RETURN_IF_ERROR(table.Put(id.Binary(), group));
+//   RETURN_IF_ERROR(table.Delete(id.Binary()));      // a row no longer kept
 //   ASSIGN_OR_RETURN(auto rows, table.LoadAll());    // at start
 //
 // Errors name the table and the key ("storing placement_groups row 3f2a...:
@@ -39,6 +40,14 @@ class StoredTable {
     if (put.ok()) return absl::OkStatus();
     return absl::Status(put.status().code(),
                         absl::StrCat("storing ", table_, " row ", Hex(key), ": ", put.status().message()));
+  }
+
+  // Removes the row of `key` (OK when there is none).
+  absl::Status Delete(const std::string& key) {
+    absl::StatusOr<int64_t> deleted = store_.Delete(table_, {key});
+    if (deleted.ok()) return absl::OkStatus();
+    return absl::Status(deleted.status().code(),
+                        absl::StrCat("deleting ", table_, " row ", Hex(key), ": ", deleted.status().message()));
   }
 
   // Every row that parses, in key order.

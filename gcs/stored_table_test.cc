@@ -30,6 +30,9 @@ TEST(StoredTableTest, RowsComeBackInKeyOrderAndABadRowIsSkipped) {
   EXPECT_EQ((*rows)[0].second.entrypoint(), "first, again");
   EXPECT_EQ((*rows)[1].second.entrypoint(), "second");
   EXPECT_TRUE(StoredTable<rpc::JobTableData>(store, "empty").LoadAll()->empty());
+  ASSERT_TRUE(table.Delete("a").ok());
+  ASSERT_TRUE(table.Delete("a").ok()) << "deleting a missing row is OK";
+  ASSERT_EQ(table.LoadAll()->size(), 1u);
 }
 
 TEST(StoredTableTest, ErrorsNameTheTableAndTheRow) {
@@ -42,6 +45,8 @@ TEST(StoredTableTest, ErrorsNameTheTableAndTheRow) {
   absl::Status put = table.Put("\x01\x02", Job("x"));
   EXPECT_EQ(put.code(), absl::StatusCode::kUnavailable) << put;
   EXPECT_NE(put.message().find("storing jobs row 0102: redis "), std::string::npos) << put;
+  absl::Status del = table.Delete("\x01\x02");
+  EXPECT_NE(del.message().find("deleting jobs row 0102: redis "), std::string::npos) << del;
   absl::Status load = table.LoadAll().status();
   EXPECT_NE(load.message().find("loading table jobs: redis "), std::string::npos) << load;
 }

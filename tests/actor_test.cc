@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -192,6 +193,18 @@ TEST_F(ActorTest, KillFailsPendingCallsWithActorDiedError) {
     }
   }
   EXPECT_THROW(photon::Get(counter.Task(&Counter::Add).Remote(1), kGetTimeoutMs), photon::ActorDiedError);
+  // The GCS still lists it: dead, with its cause and when it ended.
+  auto all = cluster_->client().GetAllActorInfo();
+  ASSERT_TRUE(all.ok()) << all.status();
+  auto listed = std::find_if(all->begin(), all->end(), [&](const photon::rpc::ActorTableData& a) {
+    return a.actor_id() == counter.ID().Binary();
+  });
+  ASSERT_NE(listed, all->end());
+  EXPECT_EQ(listed->state(), photon::rpc::DEAD);
+  EXPECT_EQ(listed->death_cause().kind(), photon::rpc::ActorDeathCause::KILLED);
+  EXPECT_NE(listed->class_name().find("Counter"), std::string::npos) << listed->class_name();
+  EXPECT_GT(listed->start_time_ms(), 0);
+  EXPECT_GE(listed->end_time_ms(), listed->start_time_ms());
 }
 
 TEST_F(ActorTest, HandlesPassedIntoTasksReachTheSameActor) {

@@ -6,6 +6,7 @@
 // them, and fails what waits to run in it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <set>
@@ -140,6 +141,17 @@ TEST_F(PlacementGroupTest, RemovingAGroupFreesItsResources) {
   EXPECT_EQ(WaitForAvailableCpus(node, 0), 0);
   photon::RemovePlacementGroup(group);
   EXPECT_EQ(WaitForAvailableCpus(node, 2), 2);
+  // The GCS still lists it, removed, with its bundles and times.
+  auto all = cluster_->client().GetAllPlacementGroups();
+  ASSERT_TRUE(all.ok()) << all.status();
+  auto listed = std::find_if(all->begin(), all->end(), [&](const photon::rpc::PlacementGroupTableData& g) {
+    return g.placement_group_id() == group.ID().Binary();
+  });
+  ASSERT_NE(listed, all->end());
+  EXPECT_EQ(listed->state(), photon::rpc::PG_REMOVED);
+  EXPECT_EQ(listed->bundles_size(), 1);
+  EXPECT_GT(listed->create_time_ms(), 0);
+  EXPECT_GE(listed->remove_time_ms(), listed->create_time_ms());
 }
 
 TEST_F(PlacementGroupTest, RemovingAGroupEndsItsTasksAndActorsAndFailsWhatWaits) {

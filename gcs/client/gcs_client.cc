@@ -231,6 +231,14 @@ absl::Status GcsClient::KillActor(const ActorID& actor, bool no_restart, bool in
   return Call("KillActor", [&](grpc::ClientContext* c) { return actors_->KillActor(c, req, &reply); });
 }
 
+absl::StatusOr<std::vector<rpc::ActorTableData>> GcsClient::GetAllActorInfo() {
+  rpc::GetAllActorInfoReply reply;
+  RETURN_IF_ERROR(Call("GetAllActorInfo", [&](grpc::ClientContext* c) {
+    return actors_->GetAllActorInfo(c, rpc::GetAllActorInfoRequest(), &reply);
+  }));
+  return std::vector<rpc::ActorTableData>(reply.actors().begin(), reply.actors().end());
+}
+
 absl::StatusOr<rpc::PlacementGroupState> GcsClient::CreatePlacementGroup(const rpc::PlacementGroupTableData& group) {
   rpc::CreatePlacementGroupRequest req;
   *req.mutable_group() = group;
@@ -260,6 +268,14 @@ absl::StatusOr<rpc::PlacementGroupTableData> GcsClient::GetPlacementGroup(const 
   RETURN_IF_ERROR(Call("GetPlacementGroup",
                        [&](grpc::ClientContext* c) { return placement_groups_->GetPlacementGroup(c, req, &reply); }));
   return reply.group();
+}
+
+absl::StatusOr<std::vector<rpc::PlacementGroupTableData>> GcsClient::GetAllPlacementGroups() {
+  rpc::GetAllPlacementGroupReply reply;
+  RETURN_IF_ERROR(Call("GetAllPlacementGroup", [&](grpc::ClientContext* c) {
+    return placement_groups_->GetAllPlacementGroup(c, rpc::GetAllPlacementGroupRequest(), &reply);
+  }));
+  return std::vector<rpc::PlacementGroupTableData>(reply.groups().begin(), reply.groups().end());
 }
 
 absl::StatusOr<bool> GcsClient::WaitPlacementGroupReady(const PlacementGroupID& id,

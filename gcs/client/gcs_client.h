@@ -67,6 +67,9 @@ class GcsClient {
   absl::StatusOr<rpc::ActorTableData> GetActorInfo(const ActorID& actor);
   absl::StatusOr<rpc::ActorTableData> GetNamedActor(const std::string& name, const std::string& ns);
   absl::Status KillActor(const ActorID& actor, bool no_restart, bool intentional_exit = false);
+  // Every actor the GCS keeps, dead ones included (the newest 1,000 of
+  // those): not DEAD first, then DEAD, the most recently dead first.
+  absl::StatusOr<std::vector<rpc::ActorTableData>> GetAllActorInfo();
 
   // PG_CREATED when the group was placed before the GCS answered, else PG_PENDING.
   absl::StatusOr<rpc::PlacementGroupState> CreatePlacementGroup(const rpc::PlacementGroupTableData& group);
@@ -75,6 +78,10 @@ class GcsClient {
   absl::StatusOr<rpc::PlacementGroupTableData> GetPlacementGroup(const PlacementGroupID& id,
                                                                   const std::string& name = "",
                                                                   const std::string& ns = "");
+
+  // Every group the GCS keeps, removed ones included (the newest 1,000 of
+  // those): not removed first, then removed, the most recently removed first.
+  absl::StatusOr<std::vector<rpc::PlacementGroupTableData>> GetAllPlacementGroups();
 
   // Waits at the GCS up to `timeout` for the group to be placed.
   absl::StatusOr<bool> WaitPlacementGroupReady(const PlacementGroupID& id, std::chrono::milliseconds timeout);
