@@ -9,7 +9,9 @@ DEB_PACKAGES := bazel-bootstrap bazel-rules-java g++ make pkg-config \
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libabsl-dev \
   libboost-all-dev libhiredis-dev redis-server pybind11-dev libmsgpack-cxx-dev \
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev python3-dev procps iproute2 \
-  python3-numpy python3-cloudpickle python3-pytest python3-distributed
+  python3-numpy python3-cloudpickle python3-pytest python3-distributed \
+  nlohmann-json3-dev libzip-dev liburiparser-dev python3-requests python3-aiohttp python3-yaml python3-prometheus-client \
+  chromium fonts-dejavu-core
 
 BAZEL := bazel
 BIN := build/bin

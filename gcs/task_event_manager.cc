@@ -65,9 +65,11 @@ void TaskEventManager::Apply(const TaskID& task, const rpc::TaskEvent& event) {
 rpc::GetTaskEventsReply TaskEventManager::Get(const JobID& job, int limit) const {
   rpc::GetTaskEventsReply reply;
   const int max = limit > 0 ? limit : 1000;
+  std::array<int64_t, rpc::TaskState_ARRAYSIZE> counts{};
   for (const Summary& summary : order_) {
-    if (reply.tasks_size() >= max) break;
     if (!job.IsNil() && summary.key.task.JobId() != job) continue;
+    counts[summary.state]++;
+    if (reply.tasks_size() >= max) continue;
     rpc::TaskSummary& out = *reply.add_tasks();
     out.set_task_id(summary.key.task.Binary());
     out.set_job_id(summary.key.task.JobId().Binary());
@@ -82,6 +84,7 @@ rpc::GetTaskEventsReply TaskEventManager::Get(const JobID& job, int limit) const
     out.set_error_message(summary.error_message);
   }
   reply.set_num_dropped(dropped_);
+  for (int64_t n : counts) reply.add_count_by_state(n);
   return reply;
 }
 

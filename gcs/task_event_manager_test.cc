@@ -72,7 +72,12 @@ TEST(TaskEventManagerTest, FiltersByJobNewestFirstAndStaysBounded) {
   EXPECT_EQ(all.tasks(0).task_id(), tasks[4].Binary());
   rpc::GetTaskEventsReply only1 = events.Get(job1, 0);
   ASSERT_EQ(only1.tasks_size(), 2);  // tasks 4 and 2; task 0 was dropped
-  EXPECT_EQ(events.Get(JobID::Nil(), 1).tasks_size(), 1);
+  rpc::GetTaskEventsReply one = events.Get(JobID::Nil(), 1);
+  EXPECT_EQ(one.tasks_size(), 1);
+  // The counts cover every kept attempt, whatever the limit.
+  ASSERT_EQ(one.count_by_state_size(), rpc::TaskState_ARRAYSIZE);
+  EXPECT_EQ(one.count_by_state(rpc::SUBMITTED), 3);
+  EXPECT_EQ(events.Get(job1, 1).count_by_state(rpc::SUBMITTED), 2);
 }
 
 TEST(TaskEventManagerTest, BadEventsAreNamedAndTheRestKept) {

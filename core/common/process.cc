@@ -128,6 +128,15 @@ void WriteAll(int fd, const char* text) {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   signal(SIGPIPE, SIG_DFL);
   signal(SIGXFSZ, SIG_DFL);
+  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) {
+    const char* why = strerrordesc_np(errno);
+    WriteAll(STDERR_FILENO, "photon: cannot enter the working directory ");
+    WriteAll(STDERR_FILENO, options.cwd.c_str());
+    WriteAll(STDERR_FILENO, ": ");
+    WriteAll(STDERR_FILENO, why != nullptr ? why : "unknown error");
+    WriteAll(STDERR_FILENO, "\n");
+    _exit(127);
+  }
   if (options.search_path) {
     execvpe(plan.argv[0], plan.argv.data(), plan.envp.data());
   } else {

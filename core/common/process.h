@@ -60,6 +60,10 @@ struct SpawnOptions {
   bool truncate_log = false;
   int output_fd = -1;
 
+  // The child's working directory (empty: the caller's). A directory that
+  // cannot be entered makes the child exit 127 with the reason in its output.
+  std::string cwd;
+
   enum class Group {
     kInherit,          // the caller's session and process group
     kNewProcessGroup,  // Ctrl-C at the caller's terminal does not reach it

@@ -76,6 +76,19 @@ TEST(SpawnTest, EnvironmentReachesTheChild) {
   EXPECT_EQ(RunToLog(options, "env-only.log"), "ONLY=this\n");
 }
 
+TEST(SpawnTest, CwdIsTheChildsWorkingDirectory) {
+  SpawnOptions options;
+  options.argv = {"/bin/pwd"};
+  options.cwd = "/usr/share";
+  EXPECT_EQ(RunToLog(options, "cwd.log"), "/usr/share\n");
+
+  options.cwd = "/no/such/dir";
+  ExitStatus exit;
+  EXPECT_EQ(RunToLog(options, "cwd-missing.log", &exit),
+            "photon: cannot enter the working directory /no/such/dir: No such file or directory\n");
+  EXPECT_EQ(exit.exit_code, 127);
+}
+
 TEST(SpawnTest, StdinIsDevNullAndParentDescriptorsAreClosed) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);  // not close-on-exec: only Spawn keeps it from the child
