@@ -480,6 +480,7 @@ void ActorManager::OnCreated(const ActorID& id, uint64_t generation, const rpc::
   }
   actor.data.set_state(rpc::ALIVE);
   actor.data.set_start_time_ms(NowMs());
+  actor.data.set_pid(reply.worker_pid());
   PHOTON_LOG(INFO) << "actor " << id.ShortHex() << " is alive at " << worker_address
                    << (actor.data.num_restarts() > 0 ? absl::StrCat(" (restart ", actor.data.num_restarts(), ")") : "");
   Save(actor);

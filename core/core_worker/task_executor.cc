@@ -43,12 +43,13 @@ rpc::TaskReply TaskExecutor::StartReply(const rpc::TaskSpec& spec) {
   rpc::TaskReply reply;
   reply.set_task_id(spec.task_id());
   reply.set_attempt(spec.attempt());
+  reply.set_worker_pid(getpid());
   SetVisibleGpus(spec);
   return reply;
 }
 
 void TaskExecutor::RecordRunning(const rpc::TaskSpec& spec) {
-  deps_.events.RecordAttempt(spec, rpc::RUNNING, deps_.self.node_id, deps_.self.worker_id);
+  deps_.events.RecordAttempt(spec, rpc::RUNNING, deps_.self.node_id, deps_.self.worker_id, spec.function_name());
 }
 
 void TaskExecutor::EndReply(const rpc::TaskSpec& spec, const std::vector<ObjectID>& nested,
@@ -211,6 +212,12 @@ void TaskExecutor::Finish(const rpc::TaskSpec& spec, absl::StatusOr<std::vector<
     }
     results = absl::InvalidArgumentError(
         absl::StrCat(spec.function_name(), " returned ", results->size(), " values but num_returns is ", expected));
+  }
+  if (spec.actor_creation()) {
+    // The GCS, not an owner's task manager, follows a constructor: its end is
+    // reported from here.
+    deps_.events.RecordAttempt(spec, results.ok() ? rpc::FINISHED : rpc::FAILED, deps_.self.node_id,
+                               deps_.self.worker_id, "", results.ok() ? "" : std::string(results.status().message()));
   }
   if (results.ok()) return AddReturns(spec, *std::move(results), reply);
   if (results.status().code() == absl::StatusCode::kCancelled) {
