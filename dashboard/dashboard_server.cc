@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/common/logging.h"
 #include "core/http/prometheus_text.h"
 #include "core/rpc/auth.h"
 #include "dashboard/cluster_metrics.h"
@@ -38,7 +39,14 @@ void Harden(Response& response) {
 
 Response DashboardServer::Handle(const Request& request) {
   Target target = ParseTarget(std::string(request.target()));
-  Response response = Route(request, target);
+  Response response;
+  try {
+    response = Route(request, target);
+  } catch (const std::exception& e) {
+    PHOTON_LOG(ERROR) << "dashboard: " << target.path << " failed: " << e.what();
+    response = ErrorResponse(request, absl::InternalError(absl::StrCat("internal error serving ", target.path, ": ",
+                                                                       e.what())));
+  }
   Harden(response);
   return response;
 }

@@ -65,6 +65,10 @@ std::string GroupStateName(rpc::PlacementGroupState state) {
   }
 }
 
+// "square#5f0a68...", "Counter#e1bb...@00000001" (a function's or class's
+// name with the key the function table knows it by) -> "square", "Counter".
+std::string DisplayName(const std::string& name) { return name.substr(0, name.find('#')); }
+
 int64_t StateTime(const rpc::TaskSummary& task, rpc::TaskState state) {
   auto it = task.state_times_ms().find(state);
   return it == task.state_times_ms().end() ? 0 : it->second;
@@ -74,7 +78,7 @@ Json TaskJson(const rpc::TaskSummary& t) {
   int64_t end = std::max(StateTime(t, rpc::FINISHED), StateTime(t, rpc::FAILED));
   return {{"task_id", Hex(t.task_id())},
           {"attempt_number", t.attempt()},
-          {"name", t.function_name()},
+          {"name", DisplayName(t.function_name())},
           {"state", TaskStateName(t.state())},
           {"job_id", Hex(t.job_id())},
           {"node_id", Hex(t.node_id())},
@@ -149,7 +153,7 @@ absl::StatusOr<Json> StateApi::Actors(const Target& target) {
     if (!state.empty() && ActorStateName(a.state()) != state) continue;
     std::string cause = a.state() == rpc::DEAD ? a.death_cause().message() : "";
     entries.push_back({{"actor_id", Hex(a.actor_id())},
-                       {"class_name", a.class_name()},
+                       {"class_name", DisplayName(a.class_name())},
                        {"state", ActorStateName(a.state())},
                        {"name", a.name()},
                        {"namespace", a.namespace_()},
@@ -183,7 +187,7 @@ absl::StatusOr<Json> StateApi::Tasks(const Target& target) {
   std::vector<Json> page;
   for (const rpc::TaskSummary& t : (*all)->tasks()) {
     if (!state.empty() && TaskStateName(t.state()) != state) continue;
-    if (!name.empty() && t.function_name() != name) continue;
+    if (!name.empty() && DisplayName(t.function_name()) != name) continue;
     if (total >= offset && total < offset + limit) page.push_back(TaskJson(t));
     total++;
   }
@@ -200,11 +204,12 @@ absl::StatusOr<Json> StateApi::TaskSummary() {
   for (const rpc::TaskSummary& t : (*all)->tasks()) {
     std::string state = TaskStateName(t.state());
     by_state[state] = by_state.value(state, 0) + 1;
-    Json& of_name = by_name[t.function_name()];
+    Json& of_name = by_name[DisplayName(t.function_name())];
+    if (!of_name.is_object()) of_name = Json::object();
     of_name[state] = of_name.value(state, 0) + 1;
     if (t.state() == rpc::FAILED && failures.size() < 20) {
       failures.push_back({{"task_id", Hex(t.task_id())},
-                          {"name", t.function_name()},
+                          {"name", DisplayName(t.function_name())},
                           {"error_message", t.error_message()},
                           {"end_time_ms", StateTime(t, rpc::FAILED)}});
     }

@@ -104,8 +104,9 @@ class JobSubmissionClient:
         return self._address
 
     def get_version(self) -> str:
-        """The Ray version the cluster's API matches ("ray_version")."""
-        return self._call("GET", "/api/version")["ray_version"]
+        """The job API's version ("4"), as Ray's get_version answers; the Ray
+        release whose API ours matches is /api/version's "ray_version"."""
+        return self._call("GET", "/api/version")["version"]
 
     # --- jobs
 
