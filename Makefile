@@ -59,14 +59,20 @@ test: deps build
 	if [ $$rc -ne 0 ]; then exit $$rc; fi; exit $$pyrc
 
 # Starts a local cluster (GCS on 6379, or 16379 when 6379 is taken, e.g. by
-# Redis), runs the Python and C++ quick-start jobs on it, prints its status
-# and stops it.
+# Redis; dashboard on 8265, or 18265), runs the Python and C++ quick-start jobs
+# on it, submits the Python one again as a job through the dashboard's HTTP
+# API (`photon job submit` follows its logs), prints the status and stops it.
 demo: deps build
 	@port=6379; if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
 	  port=16379; echo "Port 6379 is taken (Redis?); the demo uses $$port."; fi; \
-	$(BIN)/photon start --head --port=$$port \
+	dport=8265; if (exec 3<>/dev/tcp/127.0.0.1/8265) 2>/dev/null; then \
+	  dport=18265; echo "Port 8265 is taken; the demo's dashboard uses $$dport."; fi; \
+	$(BIN)/photon start --head --port=$$port --dashboard-port=$$dport \
 	  && PHOTON_ADDRESS=auto PHOTON_LOG_LEVEL=warning $(PYTHON) examples/quickstart.py \
 	  && PHOTON_ADDRESS=auto PHOTON_LOG_LEVEL=warning $(BIN)/quickstart \
+	  && $(BIN)/photon job submit --address http://127.0.0.1:$$dport --working-dir examples \
+	       -- $(PYTHON) quickstart.py \
+	  && $(BIN)/photon job list --address http://127.0.0.1:$$dport \
 	  && $(BIN)/photon status; rc=$$?; \
 	$(BIN)/photon stop; exit $$rc
 
