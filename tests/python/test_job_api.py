@@ -226,6 +226,23 @@ def test_unknown_package_in_working_dir_fails_or_is_refused(cluster):
 
 # --- endings
 
+def test_entrypoint_waits_for_its_resources(cluster, tmp_path):
+    go = tmp_path / "go"
+    holder = submit(cluster, py(wait_for_file(go)), entrypoint_num_cpus=2)  # the head's 2 CPUs
+    wait_status(cluster, holder, "RUNNING")
+    waiter = submit(cluster, "echo got-a-cpu", entrypoint_num_cpus=1)
+    assert job(cluster, waiter)["status"] == "PENDING"
+    never = submit(cluster, "echo never-runs", entrypoint_resources={"no-such-resource": 1})
+    go.touch()
+    wait_status(cluster, holder, "SUCCEEDED")
+    wait_status(cluster, waiter, "SUCCEEDED")
+    assert "got-a-cpu" in logs(cluster, waiter)
+    assert job(cluster, never)["status"] == "PENDING"
+    assert ok(call(cluster, "POST", f"/api/jobs/{never}/stop")) == {"stopped": True}
+    wait_status(cluster, never, "STOPPED")
+    assert "never-runs" not in logs(cluster, never)
+
+
 def test_failing_entrypoint_is_failed_with_its_exit_code(cluster):
     sid = submit(cluster, "echo about-to-fail; exit 3")
     j = wait_status(cluster, sid, "FAILED")
@@ -250,6 +267,7 @@ def test_stop_ends_the_entrypoint_and_its_children(cluster):
     wait_log(cluster, sid, "pids ")
     pids = [int(p) for p in logs(cluster, sid).split("pids ", 1)[1].split()[:2]]
     assert job(cluster, sid)["status"] == "RUNNING"
+    assert all(pid_alive(p) for p in pids), pids
     assert ok(call(cluster, "POST", f"/api/jobs/{sid}/stop")) == {"stopped": True}
     j = wait_status(cluster, sid, "STOPPED")
     assert j["end_time"] is not None
@@ -267,6 +285,7 @@ def test_stop_kills_an_entrypoint_that_ignores_sigterm(cluster):
     sid = submit(cluster, py(code))
     wait_log(cluster, sid, "stubborn ")
     pid = int(logs(cluster, sid).split("stubborn ", 1)[1].split()[0])
+    assert pid_alive(pid)
     assert ok(call(cluster, "POST", f"/api/jobs/{sid}/stop"))["stopped"] is True
     wait_status(cluster, sid, "STOPPED")
     wait_until(lambda: not pid_alive(pid), timeout=TIMEOUT, what=f"the SIGTERM-ignoring entrypoint {pid} to die")
@@ -405,6 +424,13 @@ def test_null_valued_keys_are_ignored(cluster):
     assert "nulls-ignored" in logs(cluster, sid)
 
 
+def test_conflicting_or_malformed_ids_are_400(cluster):
+    refused(call(cluster, "POST", "/api/jobs/", json={"entrypoint": "true", "submission_id": "a", "job_id": "b"}),
+            400)
+    refused(call(cluster, "POST", "/api/jobs/", json={"entrypoint": "true", "submission_id": "../escape"}), 400,
+            "../escape")
+
+
 def test_duplicate_submission_id_is_400_naming_it(cluster):
     submit(cluster, "true", submission_id="dup-id-1")
     refused(call(cluster, "POST", "/api/jobs/", json={"entrypoint": "true", "submission_id": "dup-id-1"}), 400,
@@ -507,6 +533,10 @@ def test_plain_driver_is_listed_as_driver(cluster, tmp_path):
         assert str(entry[0]["driver_info"]["pid"]) == pid
         assert entry[0]["driver_info"]["id"] == job_id
         assert job(cluster, job_id)["type"] == "DRIVER"
+        # Only submissions have logs here and can be stopped or deleted.
+        for method, path in (("GET", f"/api/jobs/{job_id}/logs"), ("POST", f"/api/jobs/{job_id}/stop"),
+                             ("DELETE", f"/api/jobs/{job_id}")):
+            refused(call(cluster, method, path), 400, job_id)
         go.touch()
         assert proc.wait(timeout=TIMEOUT) == 0
     finally:
@@ -645,6 +675,7 @@ def test_job_that_ends_while_the_dashboard_is_down(cluster, tmp_path):
     sid = submit(cluster, py(code))
     wait_log(cluster, sid, "pid ")
     pid = int(logs(cluster, sid).split("pid ", 1)[1].split()[0])
+    assert pid_alive(pid)
     cluster.kill_dashboard()
     try:
         go.touch()

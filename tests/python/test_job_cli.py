@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import requests
 
-from cluster import REPO, Cluster, wait_until
+from cluster import REPO, Cluster, binary, wait_until
 
 PY = "/usr/bin/python3"
 TIMEOUT = 60
@@ -86,6 +86,19 @@ def test_submit_follows_the_logs_and_succeeds(cluster):
     assert f"Job '{sid}' submitted successfully" in out
     assert out.index("submitted successfully") < out.index("cli-hello") < out.index(f"Job '{sid}' succeeded")
     assert api_job(cluster, sid)["entrypoint"] == shlex.join([PY, "-c", "print('cli-hello')"])
+
+
+def test_through_the_photon_binary(cluster):
+    """`photon job ...` execs this module: its output and exit status pass through."""
+    photon = binary("photon")
+    done = subprocess.run([photon, "job", "submit", "--address", cluster.dashboard_url, "--", "sh", "-c",
+                           "echo via-photon; exit 2"], env=cli_env(cluster), capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "via-photon" in done.stdout and "failed" in done.stdout
+    done = subprocess.run([photon, "job", "status", "--address", cluster.dashboard_url, submitted_id(done.stdout)],
+                          env=cli_env(cluster), capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0 and "FAILED" in done.stdout, done.stderr
 
 
 def test_submit_of_a_failing_command_exits_1(cluster):
