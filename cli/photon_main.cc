@@ -1,4 +1,4 @@
-// photon: the command line of a Photon cluster (start, stop, status, microbenchmark).
+// photon: the command line of a Photon cluster (start, stop, status, job, microbenchmark).
 
 #include <iostream>
 #include <string>
@@ -15,6 +15,7 @@ constexpr char kUsage[] =
     "  start    start a head node (--head) or join one (--address HOST:PORT)\n"
     "  stop     stop every Photon process of this machine's sessions\n"
     "  status   show the cluster's nodes and resources\n"
+    "  job      submit, follow, stop and list jobs through the dashboard (photon job --help)\n"
     "  microbenchmark   Ray's core microbenchmark through the Python API\n"
     "\n"
     "`photon <command> --help` lists a command's flags.\n";
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   if (command == "start") return photon::cli::RunStart(args);
   if (command == "stop") return photon::cli::RunStop(args);
   if (command == "status") return photon::cli::RunStatus(args);
+  if (command == "job") return photon::cli::RunPythonModule("photon._private.job_cli", args);
   if (command == "microbenchmark") return photon::cli::RunPythonModule("photon._private.microbenchmark", args);
   std::cerr << "photon: unknown command '" << command << "'\n\n" << kUsage;
   return 2;

@@ -50,6 +50,9 @@ void AddFlags(FlagSet& flags) {
   flags.AddInt("health-check-period-ms", 1000, "GCS health check period (head only)");
   flags.AddInt("health-check-timeout-ms", 1000, "GCS health check deadline (head only)");
   flags.AddInt("health-check-failure-threshold", 5, "failed checks that make a node DEAD (head only)");
+  flags.AddBool("include-dashboard", true, "start the dashboard (job API, web UI, metrics) on the head");
+  flags.AddString("dashboard-host", "127.0.0.1", "address the dashboard listens on (0.0.0.0: every interface)");
+  flags.AddInt("dashboard-port", 8265, "the dashboard's HTTP port (head only)");
   flags.AddBool("block", false, "stay in the foreground; Ctrl-C stops this node's processes");
 }
 
@@ -121,6 +124,33 @@ absl::StatusOr<rpc::GcsNodeInfo> WaitForNode(gcs::GcsClient& client, const NodeI
                                                   kStartTimeout.count(), " s: ", last.message()));
 }
 
+// Starts the dashboard and waits until it listens; returns its port.
+absl::StatusOr<int> StartDashboard(const FlagSet& flags, const Session& session, const std::string& gcs_address,
+                                   std::vector<Started>& started) {
+  int port = static_cast<int>(flags.GetInt("dashboard-port"));
+  if (port == 0) {
+    absl::StatusOr<int> free = PickFreePort();
+    if (!free.ok()) return free.status();
+    port = *free;
+  }
+  absl::StatusOr<Started> dashboard = StartDaemon(
+      session, "photon-dashboard", "dashboard",
+      {"--gcs-address=" + gcs_address, "--host=" + flags.GetString("dashboard-host"), absl::StrCat("--port=", port),
+       "--session-dir=" + session.dir()});
+  if (!dashboard.ok()) return dashboard.status();
+  started.push_back(*dashboard);
+  auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (!PortInUse(port)) {
+    if (absl::Status alive = CheckAlive(*dashboard); !alive.ok()) return alive;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("the dashboard did not listen on port ", port, " within ",
+                                                      kStartTimeout.count(), " s"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return port;
+}
+
 std::vector<std::string> RayletArgs(const FlagSet& flags, const Session& session, const std::string& gcs_address,
                                     const NodeID& node_id, bool head, int metrics_port) {
   std::vector<std::string> args = {
@@ -169,11 +199,9 @@ int Block(const std::vector<Started>& processes) {
       break;
     }
   }
-  std::vector<pid_t> pids;
-  for (auto it = processes.rbegin(); it != processes.rend(); ++it) pids.push_back(it->pid);
-  // Raylet first (it was started last), so it can unregister.
-  TerminateAll({pids.front()}, std::chrono::seconds(10));
-  TerminateAll(pids, std::chrono::seconds(10));
+  // Newest first, one at a time: the dashboard and the raylet go while the
+  // GCS is still there (the raylet unregisters).
+  for (auto it = processes.rbegin(); it != processes.rend(); ++it) TerminateAll({it->pid}, std::chrono::seconds(10));
   std::cout << "Stopped this node's Photon processes.\n";
   return code;
 }
@@ -196,6 +224,19 @@ int CheckPorts(const FlagSet& flags, bool head, int port) {
     std::cerr << "photon start: port " << port
               << " is already in use (another Photon head, or Redis?); choose another with --port\n";
     return 1;
+  }
+  if (head && flags.GetBool("include-dashboard")) {
+    int dp = static_cast<int>(flags.GetInt("dashboard-port"));
+    if (dp < 0 || dp > 65535) {
+      std::cerr << "photon start: --dashboard-port " << dp << " is not a TCP port\n";
+      return 2;
+    }
+    if (dp != 0 && PortInUse(dp)) {
+      std::cerr << "photon start: dashboard port " << dp
+                << " is already in use (another Photon or Ray dashboard?); choose another with --dashboard-port, "
+                   "or --include-dashboard=false\n";
+      return 1;
+    }
   }
   if (int rp = static_cast<int>(flags.GetInt("raylet-port")); rp != 0 && PortInUse(rp)) {
     std::cerr << "photon start: raylet port " << rp << " is already in use\n";
@@ -238,19 +279,25 @@ std::vector<std::string> GcsArgs(const FlagSet& flags, const Session& session, i
 }
 
 // The session's `ports` file, read by `photon status` and the tests.
-absl::Status WritePorts(const Session& session, const rpc::GcsNodeInfo& node, bool head, int port) {
+absl::Status WritePorts(const Session& session, const rpc::GcsNodeInfo& node, bool head, int port,
+                        int dashboard_port) {
   std::string ports = absl::StrCat("raylet=", node.raylet_port(), "\nobject_manager=", node.object_manager_port(),
                                    "\nmetrics=", node.metrics_export_port(), "\n");
   if (head) ports = absl::StrCat("gcs=", port, "\n", ports);
+  if (dashboard_port > 0) absl::StrAppend(&ports, "dashboard=", dashboard_port, "\n");
   return WriteFileAtomically(session.dir() + "/ports", ports, 0644);
 }
 
 void PrintStarted(const FlagSet& flags, const Session& session, const std::string& gcs_address,
-                  const rpc::GcsNodeInfo& node, bool head) {
+                  const rpc::GcsNodeInfo& node, bool head, const std::string& dashboard_url) {
   std::cout << "Photon " << (head ? "head node" : "node") << " started.\n"
             << "  GCS:      " << gcs_address << (head ? " (storage: " + flags.GetString("storage") + ")" : "")
             << "\n  Node:     " << NodeID::FromBinary(node.node_id()).value_or(NodeID::Nil()).Hex()
             << " (raylet port " << node.raylet_port() << ")\n  Session:  " << session.dir() << "\n";
+  if (!dashboard_url.empty()) {
+    std::cout << "  Dashboard: " << dashboard_url << " (jobs: `photon job submit -- python script.py`; the UI asks for "
+              << "the token in " << session.token_path() << ")\n";
+  }
   if (head) {
     std::cout << "To add a node, run on it:\n"
               << "  PHOTON_CLUSTER_TOKEN=<contents of " << session.token_path()
@@ -299,10 +346,18 @@ int RunStart(const std::vector<std::string>& args) {
   gcs::GcsClient client({gcs_address, *token, retry});
   absl::StatusOr<rpc::GcsNodeInfo> joined = WaitForNode(client, node_id, started);
   if (!joined.ok()) return Fail(std::string(joined.status().message()), started);
-  if (absl::Status wrote = WritePorts(*session, *joined, head, port); !wrote.ok()) {
+  std::string dashboard_url;
+  int dashboard_port = 0;
+  if (head && flags.GetBool("include-dashboard")) {
+    absl::StatusOr<int> port_used = StartDashboard(flags, *session, gcs_address, started);
+    if (!port_used.ok()) return Fail(std::string(port_used.status().message()), started);
+    dashboard_port = *port_used;
+    dashboard_url = absl::StrCat("http://", flags.GetString("dashboard-host"), ":", dashboard_port);
+  }
+  if (absl::Status wrote = WritePorts(*session, *joined, head, port, dashboard_port); !wrote.ok()) {
     return Fail(std::string(wrote.message()), started);
   }
-  PrintStarted(flags, *session, gcs_address, *joined, head);
+  PrintStarted(flags, *session, gcs_address, *joined, head, dashboard_url);
   if (flags.GetBool("block")) return Block(started);
   return 0;
 }

@@ -27,9 +27,10 @@ int RunStop(const std::vector<std::string>& args) {
   flags.AddInt("grace-period-s", 10, "seconds to wait after SIGTERM before SIGKILL");
   flags.AddBool("force", false, "SIGKILL at once");
   if (int exit_code = ParseCommandFlags(flags, args); exit_code >= 0) return exit_code;
-  // Raylets first, so they can unregister from a GCS that is still up.
-  std::vector<std::pair<Session, std::string>> raylets, others;
-  std::vector<pid_t> raylet_pids, other_pids;
+  // Job supervisors first (each stops its job and records it STOPPED), then
+  // raylets, so they can unregister from a GCS that is still up.
+  std::vector<std::pair<Session, std::string>> jobs, raylets, others;
+  std::vector<pid_t> job_pids, raylet_pids, other_pids;
   for (const Session& session : Session::All()) {
     for (const auto& [name, pid] : session.Pids()) {
       if (!ProcessAlive(pid) || !IsPhotonDaemon(pid)) {
@@ -37,17 +38,18 @@ int RunStop(const std::vector<std::string>& args) {
         continue;
       }
       bool is_raylet = name.rfind("raylet", 0) == 0;
-      (is_raylet ? raylets : others).emplace_back(session, name);
-      (is_raylet ? raylet_pids : other_pids).push_back(pid);
+      bool is_job = name.rfind("job-", 0) == 0;
+      (is_job ? jobs : is_raylet ? raylets : others).emplace_back(session, name);
+      (is_job ? job_pids : is_raylet ? raylet_pids : other_pids).push_back(pid);
     }
   }
   const auto grace = flags.GetBool("force") ? std::chrono::milliseconds(0)
                                             : std::chrono::milliseconds(flags.GetInt("grace-period-s") * 1000);
-  int killed = TerminateAll(raylet_pids, grace) + TerminateAll(other_pids, grace);
-  for (auto* group : {&raylets, &others}) {
+  int killed = TerminateAll(job_pids, grace) + TerminateAll(raylet_pids, grace) + TerminateAll(other_pids, grace);
+  for (auto* group : {&jobs, &raylets, &others}) {
     for (const auto& [session, name] : *group) session.RemovePid(name);
   }
-  size_t stopped = raylet_pids.size() + other_pids.size();
+  size_t stopped = job_pids.size() + raylet_pids.size() + other_pids.size();
   if (stopped == 0) {
     std::cout << "No Photon processes are running on this machine.\n";
   } else {

@@ -37,9 +37,10 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, StartJoinStatusStop) {
   std::string address = "127.0.0.1:" + std::to_string(port_);
   CommandResult head = Photon({"start", "--head", "--port=" + std::to_string(port_), "--num-cpus=2",
-                               "--object-store-memory=104857600"});
+                               "--object-store-memory=104857600", "--dashboard-port=0"});
   ASSERT_EQ(head.exit_code, 0) << head.output;
   EXPECT_NE(head.output.find("GCS:      " + address), std::string::npos) << head.output;
+  EXPECT_NE(head.output.find("Dashboard: http://127.0.0.1:"), std::string::npos) << head.output;
   for (int i = 0; i < 2; i++) {
     CommandResult join = Photon({"start", "--address=" + address, "--num-cpus=1",
                                  "--object-store-memory=104857600", R"(--resources={"special": 1})"});
@@ -66,14 +67,15 @@ TEST_F(CliTest, StartJoinStatusStop) {
   EXPECT_EQ(first_line, "gcs=" + std::to_string(port_));
 
   // A second head on the same port names the port.
-  CommandResult again = Photon({"start", "--head", "--port=" + std::to_string(port_)});
+  CommandResult again = Photon({"start", "--head", "--port=" + std::to_string(port_), "--dashboard-port=0"});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.output.find("port " + std::to_string(port_) + " is already in use"), std::string::npos)
       << again.output;
 
   CommandResult stop = Photon({"stop"});
   ASSERT_EQ(stop.exit_code, 0) << stop.output;
-  EXPECT_NE(stop.output.find("Stopped 4 Photon processes"), std::string::npos) << stop.output;
+  // GCS, dashboard and three raylets.
+  EXPECT_NE(stop.output.find("Stopped 5 Photon processes"), std::string::npos) << stop.output;
   CommandResult after = Photon({"status"});
   EXPECT_EQ(after.exit_code, 1);
   EXPECT_NE(after.output.find("did not answer"), std::string::npos) << after.output;
@@ -105,7 +107,7 @@ TEST_F(CliTest, JoiningWithoutATokenIsExplained) {
 
 TEST_F(CliTest, MalformedResourcesStopTheStartWithTheReason) {
   CommandResult head = Photon({"start", "--head", "--port=" + std::to_string(port_),
-                               "--resources={\"gpu_x\": -1}"});
+                               "--resources={\"gpu_x\": -1}", "--dashboard-port=0"});
   EXPECT_EQ(head.exit_code, 1);
   EXPECT_NE(head.output.find("resource 'gpu_x' must be >= 0"), std::string::npos) << head.output;
   // Nothing is left running.

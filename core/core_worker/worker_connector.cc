@@ -80,6 +80,15 @@ absl::StatusOr<WorkerIdentity> ConnectDriver(const CoreWorkerOptions& options, i
   job.set_driver_ip(options.node_ip);
   job.set_entrypoint(options.entrypoint);
   job.set_namespace_(options.namespace_name);
+  // A driver the dashboard started for a submitted job says which one, so
+  // the job API links the submission to this driver's job.
+  for (const char* variable : {"PHOTON_JOB_SUBMISSION_ID", "RAY_JOB_SUBMISSION_ID"}) {
+    const char* id = std::getenv(variable);
+    if (id != nullptr && *id != '\0') {
+      (*job.mutable_metadata())["job_submission_id"] = id;
+      break;
+    }
+  }
   ASSIGN_OR_RETURN(me.job, gcs.AddJob(job));
   return Finish(std::move(me));
 }

@@ -1,5 +1,7 @@
 #include "core/http/http_server.h"
 
+#include <array>
+#include <limits>
 #include <optional>
 
 #include <boost/asio/strand.hpp>
@@ -42,6 +44,9 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
  private:
   void ReadHeader() {
     parser_.emplace();
+    // Beast checks Content-Length against its default limit (1 MiB) while it
+    // parses the header; OnHeader applies ours instead, with a 413.
+    parser_->body_limit(std::numeric_limits<uint64_t>::max());  // (not boost::none: 1.74 compares len > none)
     stream_.expires_after(std::chrono::seconds(server_->options_.idle_timeout_s));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -98,6 +103,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     Response response = TextResponse(header_only, 413,
                                      absl::StrCat("request body too large: the limit here is ", limit, " bytes"));
     response.keep_alive(false);
+    refused_ = true;
     Write(std::move(response));
   }
 
@@ -108,7 +114,19 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
       bool again = !ec && self->response_->keep_alive();
       self->response_.reset();
       if (again) return self->ReadHeader();
+      if (!ec && self->refused_) return self->DrainThenClose();
       self->Close();
+    });
+  }
+
+  // After refusing a body still on its way: stop writing, and read (and drop)
+  // what the client still sends for a little while, so the close does not
+  // reset the connection before the client has read the refusal.
+  void DrainThenClose() {
+    Close();
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(boost::asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->DrainThenClose();
     });
   }
 
@@ -123,6 +141,8 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Response> response_;
+  bool refused_ = false;
+  std::array<char, 64 << 10> drain_;
 };
 
 HttpServer::HttpServer(asio::io_context& io, Options options, Handler handler)

@@ -86,6 +86,27 @@ TEST_F(HttpServerTest, RefusesTooLargeBodiesWith413) {
   EXPECT_EQ(RoundTrip(big, allowed).result_int(), 200);
 }
 
+TEST_F(HttpServerTest, TakesBodiesPastBeastsDefaultLimitAndRefusesOversizedOnesBeforeReadingThem) {
+  HttpServer::Options options;
+  options.body_limit = 4 << 20;
+  StartServer(options);
+  tcp::socket socket = Connect();
+  Request request(bhttp::verb::put, "/upload", 11);
+  request.body() = std::string(3 << 20, 'x');  // past Beast's own 1 MiB default
+  Response response = RoundTrip(socket, request);
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body().size(), std::string("/upload:").size() + (3 << 20));
+
+  // 64 MiB announced, a little sent: the refusal comes back without the rest.
+  tcp::socket big = Connect();
+  std::string head = "PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 67108864\r\n\r\n" + std::string(1000, 'x');
+  asio::write(big, asio::buffer(head));
+  beast::flat_buffer buffer;
+  Response refused;
+  bhttp::read(big, buffer, refused);
+  EXPECT_EQ(refused.result_int(), 413);
+}
+
 TEST_F(HttpServerTest, HandsWebSocketUpgradesToTheUpgradeHandler) {
   StartServer({});
   WebSocket ws(Connect());

@@ -17,6 +17,11 @@ With storage="redis://HOST:PORT" the GCS keeps its tables in Redis, and
 kill_gcs() / restart_gcs() take it down with SIGKILL and start it again on
 the same port (tests/python/redis_server.py starts a Redis).
 
+With dashboard=True a photon-dashboard serves the cluster on a free port
+(dashboard_url; its session folder is the head's, node-0), and
+kill_dashboard() / start_dashboard() take it down and bring it back on the
+same port. stop() also ends the job supervisors it started.
+
 Binaries come from PHOTON_BIN_DIR, else the repository's build/bin; the
 daemons are found, given ports and started through photon._core (the core's
 process plumbing, core/common/process.h), as photon.init's own are.
@@ -108,7 +113,8 @@ def wait_until(predicate, timeout=20, interval=0.05, what="condition"):
 
 class Cluster:
     def __init__(self, num_nodes=1, cpus_per_node=2, resources_per_node=None,
-                 object_store_bytes=256 << 20, report_period_ms=100, raylet_args=(), storage="memory"):
+                 object_store_bytes=256 << 20, report_period_ms=100, raylet_args=(), storage="memory",
+                 dashboard=False, dashboard_args=()):
         self.num_nodes = num_nodes
         self.cpus_per_node = cpus_per_node
         self.resources_per_node = resources_per_node or [{} for _ in range(num_nodes)]
@@ -116,6 +122,10 @@ class Cluster:
         self.report_period_ms = report_period_ms
         self.raylet_args = list(raylet_args)  # more flags for every raylet
         self.storage = storage  # the GCS's tables: "memory", or "redis://HOST:PORT" to survive restarts
+        self.dashboard = dashboard
+        self.dashboard_args = list(dashboard_args)  # more flags for photon-dashboard
+        self.dashboard_port = None
+        self._dashboard = None
         self.token = secrets.token_hex(32)
         self.dir = None
         self.gcs_address = None
@@ -133,6 +143,9 @@ class Cluster:
             self._start_gcs()
             for i in range(self.num_nodes):
                 self.add_node(self.cpus_per_node, self.resources_per_node[i], head=(i == 0))
+            if self.dashboard:
+                self.dashboard_port = _core.free_port()
+                self.start_dashboard()
         except BaseException:
             self.stop()
             raise
@@ -157,6 +170,52 @@ class Cluster:
             raise RuntimeError("restart_gcs: the GCS is still running; kill_gcs() first")
         self._start_gcs()
 
+    @property
+    def dashboard_url(self):
+        return f"http://127.0.0.1:{self.dashboard_port}"
+
+    @property
+    def head_session(self):
+        return os.path.join(self.dir, "node-0")
+
+    def start_dashboard(self):
+        """Starts photon-dashboard on dashboard_port (again, after
+        kill_dashboard) and waits until it answers."""
+        if self._dashboard is not None and self._dashboard.poll() is None:
+            raise RuntimeError("start_dashboard: the dashboard is still running; kill_dashboard() first")
+        args = [binary("photon-dashboard"), f"--gcs-address={self.gcs_address}", "--host=127.0.0.1",
+                f"--port={self.dashboard_port}", f"--session-dir={self.head_session}",
+                "--metrics-interval-ms=500"] + self.dashboard_args
+        self._dashboard = self._spawn(args, "dashboard")
+        wait_until(self._dashboard_answers, what=f"the dashboard on port {self.dashboard_port} "
+                                                 f"({self.log('dashboard')[-2000:]})")
+
+    def _dashboard_answers(self):
+        import urllib.request
+        if self._dashboard.poll() is not None:
+            raise RuntimeError(f"photon-dashboard exited with {self._dashboard.returncode}:\n{self.log('dashboard')}")
+        try:
+            with urllib.request.urlopen(f"{self.dashboard_url}/api/healthz", timeout=2) as reply:
+                return reply.status == 200
+        except OSError:
+            return False
+
+    def kill_dashboard(self, sig=signal.SIGKILL):
+        """Ends the dashboard (SIGKILL by default) and waits until it is gone;
+        the jobs it started run on."""
+        self._dashboard.send_signal(sig)
+        wait_until(lambda: self._dashboard.poll() is not None, what="the dashboard to exit")
+
+    def supervisor_pids(self):
+        """Pids of the job supervisors the head session records."""
+        pids = []
+        folder = os.path.join(self.head_session, "pids")
+        for name in os.listdir(folder) if os.path.isdir(folder) else []:
+            if name.startswith("job-"):
+                with contextlib.suppress(OSError, ValueError), open(os.path.join(folder, name)) as f:
+                    pids.append(int(f.read().strip()))
+        return [p for p in pids if pid_alive(p)]
+
     def add_node(self, cpus, resources=None, head=False):
         index = len(self._raylets)
         node_id = secrets.token_hex(28)
@@ -180,13 +239,18 @@ class Cluster:
         """Ends the raylets (each stops its workers), then the GCS; SIGKILLs
         whatever is still there after a few seconds, workers included."""
         workers = [c for p in self._raylets for c in _children(p.pid)]
+        if self._dashboard is not None and self._dashboard.poll() is None:
+            _core.terminate_all([self._dashboard.pid], grace=5)
+        supervisors = self.supervisor_pids() if self.dir else []
+        if supervisors:
+            _core.terminate_all(supervisors, grace=5)
         # (A child already reaped keeps no pid: it may be someone else's now.)
         procs = [p for p in self._raylets + [self._gcs] if p is not None and p.poll() is None]
         _core.terminate_all([p.pid for p in procs], grace=5)
         for pid in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        self._raylets, self._gcs = [], None
+        self._raylets, self._gcs, self._dashboard = [], None, None
         if self.dir and not os.environ.get("PHOTON_TEST_KEEP_LOGS"):
             shutil.rmtree(self.dir, ignore_errors=True)
 

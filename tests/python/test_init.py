@@ -109,7 +109,7 @@ def test_auto_without_a_cluster(fresh_driver, isolated_tmp):
 def test_auto_and_photon_address_join_the_latest_session(fresh_driver, isolated_tmp):
     cli = binary("photon")
     port = _core.free_port()
-    started = subprocess.run([cli, "start", "--head", f"--port={port}", "--num-cpus=1"],
+    started = subprocess.run([cli, "start", "--head", f"--port={port}", "--num-cpus=1", "--dashboard-port=0"],
                              env=driver_env(PHOTON_TMPDIR=isolated_tmp), capture_output=True, text=True)
     assert started.returncode == 0, started.stderr + started.stdout
     info = photon.init(address="auto")
