@@ -20,6 +20,15 @@ namespace cli {
 namespace {
 
 constexpr auto kStartTimeout = std::chrono::seconds(20);
+constexpr int kDefaultMetricsPort = 8080;  // Ray's
+
+// The raylet's metrics port: the flag's, except that the default 8080, when
+// taken (another node's raylet on this machine, say), becomes a free port.
+absl::StatusOr<int> MetricsExportPort(const FlagSet& flags) {
+  const int port = static_cast<int>(flags.GetInt("metrics-export-port"));
+  if (port != kDefaultMetricsPort || !PortInUse(port)) return port;
+  return PickFreePort();
+}
 
 void AddFlags(FlagSet& flags) {
   flags.AddBool("head", false, "start a head node: GCS and raylet");
@@ -35,6 +44,8 @@ void AddFlags(FlagSet& flags) {
   flags.AddString("object-spilling-directory", "", "where objects spill to disk (default: in the session directory)");
   flags.AddInt("object-manager-port", 0, "TCP port for object transfers between nodes (0: any free port)");
   flags.AddInt("max-workers", 0, "task worker processes at most, blocked ones included (0: 8 per CPU, at least 64)");
+  flags.AddInt("metrics-export-port", kDefaultMetricsPort,
+               "the raylet's Prometheus port, GET /metrics (8080, or a free one when 8080 is taken; 0: none)");
   flags.AddString("storage", "memory", "GCS storage (head only): memory, or redis://HOST:PORT");
   flags.AddInt("health-check-period-ms", 1000, "GCS health check period (head only)");
   flags.AddInt("health-check-timeout-ms", 1000, "GCS health check deadline (head only)");
@@ -140,8 +151,8 @@ absl::StatusOr<int> StartDashboard(const FlagSet& flags, const Session& session,
   return port;
 }
 
-std::vector<std::string> RayletArgs(const FlagSet& flags, const Session& session,
-                                    const std::string& gcs_address, const NodeID& node_id, bool head) {
+std::vector<std::string> RayletArgs(const FlagSet& flags, const Session& session, const std::string& gcs_address,
+                                    const NodeID& node_id, bool head, int metrics_port) {
   std::vector<std::string> args = {
       "--gcs-address=" + gcs_address,
       "--node-ip=" + flags.GetString("node-ip-address"),
@@ -156,6 +167,7 @@ std::vector<std::string> RayletArgs(const FlagSet& flags, const Session& session
       std::string("--head=") + (head ? "true" : "false"),
       absl::StrCat("--object-manager-port=", flags.GetInt("object-manager-port")),
       absl::StrCat("--max-workers=", flags.GetInt("max-workers")),
+      absl::StrCat("--metrics-export-port=", metrics_port),
   };
   if (!flags.GetString("object-spilling-directory").empty()) {
     args.push_back("--object-spilling-directory=" + flags.GetString("object-spilling-directory"));
@@ -230,6 +242,14 @@ int CheckPorts(const FlagSet& flags, bool head, int port) {
     std::cerr << "photon start: raylet port " << rp << " is already in use\n";
     return 1;
   }
+  if (int mp = static_cast<int>(flags.GetInt("metrics-export-port")); mp < 0 || mp > 65535) {
+    std::cerr << "photon start: --metrics-export-port " << mp << " is not a TCP port\n";
+    return 2;
+  } else if (mp != 0 && mp != kDefaultMetricsPort && PortInUse(mp)) {
+    std::cerr << "photon start: metrics port " << mp
+              << " is already in use; choose another with --metrics-export-port, or 0 for none\n";
+    return 1;
+  }
   return -1;
 }
 
@@ -261,8 +281,8 @@ std::vector<std::string> GcsArgs(const FlagSet& flags, const Session& session, i
 // The session's `ports` file, read by `photon status` and the tests.
 absl::Status WritePorts(const Session& session, const rpc::GcsNodeInfo& node, bool head, int port,
                         int dashboard_port) {
-  std::string ports =
-      absl::StrCat("raylet=", node.raylet_port(), "\nobject_manager=", node.object_manager_port(), "\n");
+  std::string ports = absl::StrCat("raylet=", node.raylet_port(), "\nobject_manager=", node.object_manager_port(),
+                                   "\nmetrics=", node.metrics_export_port(), "\n");
   if (head) ports = absl::StrCat("gcs=", port, "\n", ports);
   if (dashboard_port > 0) absl::StrAppend(&ports, "dashboard=", dashboard_port, "\n");
   return WriteFileAtomically(session.dir() + "/ports", ports, 0644);
@@ -313,8 +333,10 @@ int RunStart(const std::vector<std::string>& args) {
   }
   NodeID node_id = NodeID::FromRandom();
   std::string raylet_name = head ? "raylet" : "raylet-" + node_id.Hex().substr(0, 8);
-  absl::StatusOr<Started> raylet =
-      StartDaemon(*session, "photon-raylet", raylet_name, RayletArgs(flags, *session, gcs_address, node_id, head));
+  absl::StatusOr<int> metrics_port = MetricsExportPort(flags);
+  if (!metrics_port.ok()) return Fail(std::string(metrics_port.status().message()), started);
+  absl::StatusOr<Started> raylet = StartDaemon(*session, "photon-raylet", raylet_name,
+                                               RayletArgs(flags, *session, gcs_address, node_id, head, *metrics_port));
   if (!raylet.ok()) return Fail(std::string(raylet.status().message()), started);
   started.push_back(*raylet);
 

@@ -227,6 +227,7 @@ rpc::GcsNodeInfo Raylet::NodeInfo() const {
   info.set_is_head(options_.is_head);
   info.set_object_manager_port(transfers_->port());
   info.set_object_store_socket(options_.store_socket);
+  info.set_metrics_export_port(metrics_export_port());
   return info;
 }
 
@@ -260,9 +261,32 @@ void Raylet::SampleUsage() {
     PHOTON_LOG(WARNING) << "cannot sample the machine's CPU and memory: " << sampled.message();
   }
   usage_failing_ = !sampled.ok();
+  if (metrics_) metrics_->Publish(NodeStats());
+}
+
+absl::Status Raylet::StartMetrics() {
+  if (options_.metrics_export_port == 0) return absl::OkStatus();
+  MetricsServer::Options metrics;
+  metrics.port = options_.metrics_export_port;
+  metrics.token = options_.token;
+  metrics.labels.node_address = options_.node_ip;
+  metrics.labels.session_name = std::filesystem::path(options_.session_dir).filename().string();
+  metrics.labels.is_head = options_.is_head;
+  absl::StatusOr<std::unique_ptr<MetricsServer>> started = MetricsServer::Start(std::move(metrics));
+  if (!started.ok()) {
+    return absl::Status(started.status().code(),
+                        absl::StrCat("cannot export metrics on port ", options_.metrics_export_port,
+                                     " (--metrics-export-port): ", started.status().message(),
+                                     "; pass a free port, or --metrics-export-port=0 to export none"));
+  }
+  metrics_ = std::move(*started);
+  PHOTON_LOG(INFO) << "Prometheus metrics at http://" << options_.node_ip << ":" << metrics_->port() << "/metrics";
+  return absl::OkStatus();
 }
 
 absl::Status Raylet::Start() {
+  // First: a taken port fails the start before anything else is set up.
+  if (absl::Status metrics = StartMetrics(); !metrics.ok()) return metrics;
   object_store::StoreServer::Options store;
   store.socket_path = options_.store_socket;
   auto amounts = options_.resources.amounts();
@@ -505,6 +529,7 @@ void Raylet::Stop(std::chrono::milliseconds timeout) {
   } else {
     PHOTON_LOG(WARNING) << "could not unregister node " << options_.node_id.Hex() << ": " << s.message();
   }
+  if (metrics_) metrics_->Stop();
   if (scheduler_) scheduler_->Stop();
   if (server_) server_->Shutdown();
   if (transfers_) transfers_->Stop();

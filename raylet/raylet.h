@@ -6,7 +6,8 @@
 //   - serves RayletService (health, stats, worker leases, placement group
 //     bundles, object pulls and frees) on its loop;
 //   - samples the machine's CPU and memory every second (NodeUsageSampler)
-//     for its node stats;
+//     for its node stats, and hands them to its Prometheus endpoint
+//     (MetricsServer, on a thread of its own) when it has one;
 //   - registers its node with the GCS, retrying until the GCS answers;
 //   - reports its resources every `report_period`;
 //   - survives a GCS restart: while the GCS is unreachable it keeps running,
@@ -46,6 +47,7 @@
 #include "object_store/transfer_server.h"
 #include "proto/raylet.grpc.pb.h"
 #include "raylet/log_monitor.h"
+#include "raylet/metrics_server.h"
 #include "raylet/node_scheduler.h"
 #include "raylet/node_usage_sampler.h"
 
@@ -76,6 +78,9 @@ class Raylet {
     int object_manager_port = 0;
     // Task worker processes at most (NodeScheduler::Options::max_workers).
     int max_workers = 0;
+    // Port of GET /metrics (Prometheus text); 0: none. Start fails when it
+    // is taken.
+    int metrics_export_port = 0;
     // Called (on the loop) when the GCS refuses this node for good.
     std::function<void(const absl::Status&)> on_fatal;
   };
@@ -92,6 +97,7 @@ class Raylet {
   const NodeID& node_id() const { return options_.node_id; }
   int port() const { return server_ ? server_->port() : 0; }
   int object_manager_port() const { return transfers_ ? transfers_->port() : 0; }
+  int metrics_export_port() const { return metrics_ ? metrics_->port() : 0; }
 
  private:
   class Service;
@@ -111,7 +117,9 @@ class Raylet {
   // What GetNodeStats answers: resources, store, workers and drivers,
   // queued leases, the machine's usage.
   rpc::GetNodeStatsReply NodeStats() const;
+  // Samples the machine, then gives the metrics server fresh figures.
   void SampleUsage();
+  absl::Status StartMetrics();
   // Sends what workers printed since the last call (one request in flight).
   void ForwardWorkerLogs();
   void OnWorkerLogsSent(const absl::Status& status, int lines);
@@ -131,6 +139,7 @@ class Raylet {
   std::unique_ptr<Service> service_;
   std::unique_ptr<NodeScheduler> scheduler_;
   NodeUsageSampler usage_;
+  std::unique_ptr<MetricsServer> metrics_;
   // Loop state.
   bool registering_ = false;
   bool registered_ = false;

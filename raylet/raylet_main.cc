@@ -36,6 +36,8 @@ void AddFlags(FlagSet& flags) {
   flags.AddInt("object-manager-port", 0, "TCP port for object transfers (0: any free port)");
   flags.AddInt("max-workers", 0,
                "task worker processes at most, those blocked in get/wait included (0: 8 per CPU, at least 64)");
+  flags.AddInt("metrics-export-port", 8080,
+               "port of GET /metrics, the node's Prometheus metrics (0: none); the raylet fails when it is taken");
   flags.AddBool("help", false, "print this help");
 }
 
@@ -75,6 +77,11 @@ absl::StatusOr<raylet::Raylet::Options> OptionsFromFlags(const FlagSet& flags, c
   options.spill_dir = flags.GetString("object-spilling-directory");
   options.max_workers = static_cast<int>(flags.GetInt("max-workers"));
   if (options.max_workers < 0) return absl::InvalidArgumentError("--max-workers must be 0 (the default) or more");
+  const int64_t metrics_port = flags.GetInt("metrics-export-port");
+  if (metrics_port < 0 || metrics_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--metrics-export-port=", metrics_port, " is not a TCP port"));
+  }
+  options.metrics_export_port = static_cast<int>(metrics_port);
   return options;
 }
 

@@ -111,6 +111,9 @@ absl::Status Cluster::WaitForGcs(std::chrono::milliseconds timeout) {
 absl::StatusOr<NodeID> Cluster::AddNode(double cpus, const std::string& resources_json) {
   NodeID node = NodeID::FromRandom();
   int index = static_cast<int>(raylet_pids_.size());
+  // Each raylet's metrics on a port of its own (8080 would be taken by the second).
+  absl::StatusOr<int> metrics_port = PickFreePort();
+  if (!metrics_port.ok()) return metrics_port.status();
   const std::vector<std::string> argv = {
       PhotonBinary("raylet/photon-raylet"), "--gcs-address=" + gcs_address_,
       "--node-ip=127.0.0.1", "--node-id=" + node.Hex(), absl::StrCat("--num-cpus=", cpus),
@@ -119,7 +122,8 @@ absl::StatusOr<NodeID> Cluster::AddNode(double cpus, const std::string& resource
       absl::StrCat("--object-spilling-directory=", log_dir_, "/spill-", index),
       absl::StrCat("--object-store-socket=", socket_dir_, "/", node.ShortHex()),
       "--resources=" + resources_json,
-      absl::StrCat("--report-period-ms=", options_.report_period_ms)};
+      absl::StrCat("--report-period-ms=", options_.report_period_ms),
+      absl::StrCat("--metrics-export-port=", *metrics_port)};
   absl::StatusOr<int> pid = Spawn(argv, absl::StrCat("raylet-", index));
   if (!pid.ok()) return pid.status();
   raylet_pids_.push_back(*pid);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "core/rpc/auth.h"
 #include "core/rpc/addresses.h"
 #include "core/rpc/client_call.h"
@@ -325,6 +326,30 @@ TEST(ClusterTest, BadInputGetsAClearErrorAndTheGcsKeepsServing) {
   // Still serving, and the one node is untouched.
   ASSERT_TRUE(cluster->WaitForAliveNodes(1, seconds(5)).ok());
   EXPECT_TRUE(gcs.KvPut("ns", "k", "v", true).ok());
+}
+
+TEST(ClusterTest, EachRayletExportsMetricsOnItsOwnPortAndATakenPortIsAClearError) {
+  Cluster::Options options;
+  options.num_nodes = 2;
+  std::unique_ptr<Cluster> cluster = StartCluster(options);
+  ASSERT_NE(cluster, nullptr);
+  absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes = cluster->client().GetAllNodes();
+  ASSERT_TRUE(nodes.ok()) << nodes.status();
+  ASSERT_EQ(nodes->size(), 2u);
+  const int taken = (*nodes)[0].metrics_export_port();
+  EXPECT_GT(taken, 0);
+  EXPECT_GT((*nodes)[1].metrics_export_port(), 0);
+  EXPECT_NE((*nodes)[1].metrics_export_port(), taken);
+
+  CommandResult raylet = RunCommand({PhotonBinary("raylet/photon-raylet"), "--gcs-address=" + cluster->gcs_address(),
+                                     absl::StrCat("--metrics-export-port=", taken)},
+                                    {{"PHOTON_CLUSTER_TOKEN", cluster->token()}});
+  EXPECT_EQ(raylet.exit_code, 1);
+  EXPECT_NE(raylet.output.find(absl::StrCat("cannot export metrics on port ", taken, " (--metrics-export-port)")),
+            std::string::npos)
+      << raylet.output;
+  EXPECT_NE(raylet.output.find("--metrics-export-port=0 to export none"), std::string::npos) << raylet.output;
+  ASSERT_TRUE(cluster->WaitForAliveNodes(2, seconds(5)).ok()) << "the failed raylet never joined";
 }
 
 }  // namespace

@@ -76,6 +76,10 @@ absl::Status LocalCluster::StartDaemons(const Options& options, const std::strin
   if (!gcs.ok()) return gcs.status();
   std::vector<std::string> raylet = RayletArgs(options, gcs_address_, session_dir_);
   raylet.insert(raylet.begin(), raylet_binary);
+  // A port of its own, not 8080: local clusters of several drivers (tests
+  // running at once) must not race for one port.
+  ASSIGN_OR_RETURN(int metrics_port, PickFreePort());
+  raylet.push_back(absl::StrCat("--metrics-export-port=", metrics_port));
   absl::StatusOr<pid_t> raylet_pid = StartDaemon(std::move(raylet), "raylet.out");
   if (!raylet_pid.ok()) return raylet_pid.status();
   ASSIGN_OR_RETURN(Session session, Session::Open(session_dir_));

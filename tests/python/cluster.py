@@ -225,6 +225,7 @@ class Cluster:
                 f"--node-id={node_id}", f"--num-cpus={cpus}", "--num-gpus=0", "--memory=1073741824",
                 f"--object-store-memory={self.object_store_bytes}", f"--session-dir={session}",
                 f"--report-period-ms={self.report_period_ms}", f"--resources={json.dumps(resources or {})}"]
+        args.append(f"--metrics-export-port={_core.free_port()}")  # 8080 is for one raylet at most
         if head:
             args.append("--head")
         args += self.raylet_args

@@ -20,6 +20,7 @@ py::dict NodeDict(const rpc::GcsNodeInfo& n, const rpc::ResourceUsage* usage) {
   node["hostname"] = n.hostname();
   node["raylet_port"] = n.raylet_port();
   node["object_manager_port"] = n.object_manager_port();
+  node["metrics_export_port"] = n.metrics_export_port();
   node["object_store_socket"] = n.object_store_socket();
   node["session_dir"] = n.session_dir();
   node["is_head"] = n.is_head();

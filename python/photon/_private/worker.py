@@ -269,6 +269,7 @@ def nodes():
             "NodeManagerHostname": n["hostname"],
             "NodeManagerPort": n["raylet_port"],
             "ObjectManagerPort": n["object_manager_port"],
+            "MetricsExportPort": n["metrics_export_port"],
             "ObjectStoreSocketName": n["object_store_socket"],
             "Resources": resources,
             "IsHead": n["is_head"],
