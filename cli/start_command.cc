@@ -53,6 +53,9 @@ void AddFlags(FlagSet& flags) {
   flags.AddBool("include-dashboard", true, "start the dashboard (job API, web UI, metrics) on the head");
   flags.AddString("dashboard-host", "127.0.0.1", "address the dashboard listens on (0.0.0.0: every interface)");
   flags.AddInt("dashboard-port", 8265, "the dashboard's HTTP port (head only)");
+  flags.AddString("dashboard-allowed-hosts", "",
+                  "comma-separated host names a browser may use to change state on the dashboard (IP addresses "
+                  "and localhost always may)");
   flags.AddBool("block", false, "stay in the foreground; Ctrl-C stops this node's processes");
 }
 
@@ -136,7 +139,7 @@ absl::StatusOr<int> StartDashboard(const FlagSet& flags, const Session& session,
   absl::StatusOr<Started> dashboard = StartDaemon(
       session, "photon-dashboard", "dashboard",
       {"--gcs-address=" + gcs_address, "--host=" + flags.GetString("dashboard-host"), absl::StrCat("--port=", port),
-       "--session-dir=" + session.dir()});
+       "--session-dir=" + session.dir(), "--allowed-hosts=" + flags.GetString("dashboard-allowed-hosts")});
   if (!dashboard.ok()) return dashboard.status();
   started.push_back(*dashboard);
   auto deadline = std::chrono::steady_clock::now() + kStartTimeout;

@@ -8,15 +8,12 @@
 #include "core/rpc/client_call.h"
 #include "core/rpc/status_util.h"
 #include "dashboard/job_store.h"
+#include "core/common/wall_clock.h"
 
 namespace photon {
 namespace dashboard {
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 double Sum(const std::map<std::string, rpc::ResourceUsage>& usage, const std::string& name, bool available) {
   double total = 0;
@@ -84,7 +81,7 @@ absl::StatusOr<rpc::GetNodeStatsReply> ClusterView::NodeStats(const rpc::GcsNode
 
 absl::StatusOr<ClusterSnapshot> ClusterView::Collect() {
   ClusterSnapshot snap;
-  snap.time_ms = NowMs();
+  snap.time_ms = UnixMillis();
   absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes = gcs_.GetAllNodes();
   if (!nodes.ok()) return nodes.status();
   snap.nodes = *std::move(nodes);

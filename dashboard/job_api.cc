@@ -11,6 +11,7 @@
 #include "dashboard/job_details.h"
 #include "dashboard/job_runner.h"
 #include "dashboard/zip_package.h"
+#include "core/common/wall_clock.h"
 
 namespace photon {
 namespace dashboard {
@@ -22,10 +23,6 @@ namespace bhttp = boost::beast::http;
 // (entrypoint_memory and entrypoint_resources included).
 constexpr char kRayVersion[] = "2.9.3";
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "/api/jobs/a/b" -> {"a", "b"} after `prefix`.
 std::vector<std::string> Rest(const std::string& path, absl::string_view prefix) {
@@ -126,13 +123,13 @@ Response JobApi::Submit(const Request& request) {
                                         " was never uploaded: PUT it to /api/packages/gcs/", *name, " first")));
     }
   }
-  JobInfo job = JobInfo::Pending(*submit, NowMs());
+  JobInfo job = JobInfo::Pending(*submit, UnixMillis());
   if (absl::Status s = d_.jobs.Create(job); !s.ok()) return ErrorResponse(request, s);
   if (absl::Status s = d_.launcher.Launch(job); !s.ok()) {
     job.status = JobStatus::kFailed;
     job.message = absl::StrCat("Job supervisor could not start: ", s.message());
     job.error_type = "JOB_SUPERVISOR_ACTOR_START_FAILURE";
-    job.end_time_ms = NowMs();
+    job.end_time_ms = UnixMillis();
     d_.jobs.Put(job).IgnoreError();
     return ErrorResponse(request, absl::InternalError(job.message));
   }

@@ -13,15 +13,12 @@
 #include "core/common/logging.h"
 #include "core/common/process.h"
 #include "core/common/session.h"
+#include "core/common/wall_clock.h"
 
 namespace photon {
 namespace dashboard {
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A job whose supervisor never stored its pid is given this long to start.
 constexpr int64_t kSupervisorStartMs = 30000;
@@ -79,7 +76,7 @@ absl::StatusOr<bool> JobLauncher::Stop(const std::string& submission_id) {
   // No supervisor: nothing runs, so the stop is immediate.
   job->status = JobStatus::kStopped;
   job->message = "Job was intentionally stopped.";
-  job->end_time_ms = NowMs();
+  job->end_time_ms = UnixMillis();
   if (absl::Status s = jobs_.Put(*job); !s.ok()) return s;
   return true;
 }
@@ -92,7 +89,7 @@ absl::Status JobLauncher::FailOrphan(const std::string& submission_id, const std
   job->status = JobStatus::kFailed;
   job->message = why;
   job->error_type = "JOB_SUPERVISOR_ACTOR_DIED";
-  job->end_time_ms = NowMs();
+  job->end_time_ms = UnixMillis();
   if (job->entrypoint_pid > 0) kill(-job->entrypoint_pid, SIGKILL);
   return jobs_.Put(*job);
 }
@@ -115,7 +112,7 @@ void JobLauncher::Reconcile() {
   for (const JobInfo& job : *jobs) {
     if (IsTerminal(job.status) || SupervisorOf(job) > 0) continue;
     const std::string& id = job.request.submission_id;
-    if (job.supervisor_pid == 0 && started.count(id) == 0 && NowMs() - job.start_time_ms < kSupervisorStartMs) {
+    if (job.supervisor_pid == 0 && started.count(id) == 0 && UnixMillis() - job.start_time_ms < kSupervisorStartMs) {
       continue;  // its supervisor may be starting (another dashboard's, before a restart)
     }
     if (job.supervisor_pid == 0 && started.count(id) > 0) continue;

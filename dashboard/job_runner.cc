@@ -15,6 +15,7 @@
 #include "core/common/session.h"
 #include "dashboard/package_store.h"
 #include "dashboard/zip_package.h"
+#include "core/common/wall_clock.h"
 
 namespace photon {
 namespace dashboard {
@@ -22,9 +23,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // The last `max_chars` of the log, as Ray quotes it in a failed job's message.
 std::string LogTail(const std::string& path, size_t max_chars) {
@@ -122,7 +120,7 @@ absl::Status JobRunner::Finish(JobInfo& job, JobStatus status, std::string messa
   job.status = status;
   job.message = std::move(message);
   job.error_type = std::move(error_type);
-  job.end_time_ms = NowMs();
+  job.end_time_ms = UnixMillis();
   return store_.Put(job);
 }
 

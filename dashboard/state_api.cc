@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/common/wall_clock.h"
 
 namespace photon {
 namespace dashboard {
@@ -19,10 +20,6 @@ namespace {
 
 constexpr int64_t kMaxLimit = 10000;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Hex(const std::string& binary) { return absl::BytesToHexString(binary); }
 
@@ -168,11 +165,11 @@ absl::StatusOr<Json> StateApi::Actors(const Target& target) {
 
 absl::StatusOr<std::shared_ptr<const rpc::GetTaskEventsReply>> StateApi::AllTasks() {
   absl::MutexLock lock(&mu_);
-  if (tasks_ == nullptr || NowMs() - tasks_at_ms_ > 1000) {
+  if (tasks_ == nullptr || UnixMillis() - tasks_at_ms_ > 1000) {
     absl::StatusOr<rpc::GetTaskEventsReply> reply = gcs_.GetTaskEvents(JobID::Nil(), 1 << 30);
     if (!reply.ok()) return reply.status();
     tasks_ = std::make_shared<const rpc::GetTaskEventsReply>(*std::move(reply));
-    tasks_at_ms_ = NowMs();
+    tasks_at_ms_ = UnixMillis();
   }
   return tasks_;
 }

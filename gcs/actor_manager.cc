@@ -7,20 +7,12 @@
 #include "core/common/logging.h"
 #include "core/rpc/addresses.h"
 #include "core/rpc/task_stream.h"
+#include "core/common/wall_clock.h"
 
 namespace photon {
 namespace gcs {
 constexpr char ActorManager::kTable[];
 constexpr size_t ActorManager::kMaxDeadActors;
-
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 rpc::ActorDeathCause DeathCause(rpc::ActorDeathCause::Kind kind, std::string message) {
   rpc::ActorDeathCause cause;
@@ -479,7 +471,7 @@ void ActorManager::OnCreated(const ActorID& id, uint64_t generation, const rpc::
     return;
   }
   actor.data.set_state(rpc::ALIVE);
-  actor.data.set_start_time_ms(NowMs());
+  actor.data.set_start_time_ms(UnixMillis());
   actor.data.set_pid(reply.worker_pid());
   PHOTON_LOG(INFO) << "actor " << id.ShortHex() << " is alive at " << worker_address
                    << (actor.data.num_restarts() > 0 ? absl::StrCat(" (restart ", actor.data.num_restarts(), ")") : "");
@@ -574,7 +566,7 @@ void ActorManager::End(Actor& actor, rpc::ActorDeathCause cause) {
     }
   }
   actor.data.set_state(rpc::DEAD);
-  actor.data.set_end_time_ms(NowMs());
+  actor.data.set_end_time_ms(UnixMillis());
   *actor.data.mutable_death_cause() = std::move(cause);
   if (!actor.data.name().empty()) {
     auto key = std::make_pair(actor.data.namespace_(), actor.data.name());

@@ -10,6 +10,7 @@
 #include "core/rpc/addresses.h"
 #include "scheduler/bundle_placement.h"
 #include "scheduler/cluster_resource_view.h"
+#include "core/common/wall_clock.h"
 
 namespace photon {
 namespace gcs {
@@ -26,10 +27,6 @@ scheduler::PlacementStrategy StrategyOf(rpc::PlacementStrategy s) {
   }
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Hands a call's status (its reply is empty) to `done`.
 template <typename Reply>
@@ -161,7 +158,7 @@ absl::Status PlacementGroupManager::Create(rpc::PlacementGroupTableData data) {
     b.clear_node_id();
   }
   data.set_state(rpc::PG_PENDING);
-  data.set_create_time_ms(NowMs());
+  data.set_create_time_ms(UnixMillis());
   data.clear_remove_time_ms();
   absl::Status stored = Store(data);
   if (!stored.ok()) {
@@ -458,7 +455,7 @@ absl::Status PlacementGroupManager::Remove(const PlacementGroupID& id) {
   if (group.data.state() == rpc::PG_REMOVED) return absl::OkStatus();
   rpc::PlacementGroupTableData removed = group.data;
   removed.set_state(rpc::PG_REMOVED);
-  removed.set_remove_time_ms(NowMs());
+  removed.set_remove_time_ms(UnixMillis());
   absl::Status stored = Store(removed);
   if (!stored.ok()) {
     return absl::Status(stored.code(), absl::StrCat("remove placement group ", id.Hex(), ": ", stored.message()));
