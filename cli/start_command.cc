@@ -43,6 +43,8 @@ void AddFlags(FlagSet& flags) {
   flags.AddString("resources", "", "custom resources as JSON, e.g. '{\"special\": 2}'");
   flags.AddString("object-spilling-directory", "", "where objects spill to disk (default: in the session directory)");
   flags.AddInt("object-manager-port", 0, "TCP port for object transfers between nodes (0: any free port)");
+  flags.AddString("node-labels", "", "labels of this node as a JSON object of strings (the autoscaler sets "
+                                     "photon.io/node-type and photon.io/instance-id)");
   flags.AddInt("max-workers", 0, "task worker processes at most, blocked ones included (0: 8 per CPU, at least 64)");
   flags.AddInt("metrics-export-port", kDefaultMetricsPort,
                "the raylet's Prometheus port, GET /metrics (8080, or a free one when 8080 is taken; 0: none)");
@@ -175,6 +177,7 @@ std::vector<std::string> RayletArgs(const FlagSet& flags, const Session& session
   if (!flags.GetString("object-spilling-directory").empty()) {
     args.push_back("--object-spilling-directory=" + flags.GetString("object-spilling-directory"));
   }
+  if (!flags.GetString("node-labels").empty()) args.push_back("--node-labels=" + flags.GetString("node-labels"));
   return args;
 }
 

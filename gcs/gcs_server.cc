@@ -126,6 +126,9 @@ absl::Status GcsServer::Start() {
   server_->RegisterService(task_events_service_.get());
   server_->RegisterService(actor_service_.get());
   server_->RegisterService(placement_group_service_.get());
+  autoscaler_service_ =
+      std::make_unique<AutoscalerStateService>(*server_, *nodes_, *resources_, *placement_groups_, *kv_);
+  server_->RegisterService(autoscaler_service_.get());
   RETURN_IF_ERROR(server_->Start());
 
   loop_.RunEvery("HealthCheck.Tick", health_->tick_interval(), [this] { health_->Tick(); });

@@ -20,6 +20,7 @@
 #include "core/rpc/grpc_server.h"
 #include "gcs/actor_manager.h"
 #include "gcs/function_table.h"
+#include "gcs/autoscaler_state_service.h"
 #include "gcs/grpc_services.h"
 #include "gcs/health_checker.h"
 #include "gcs/job_manager.h"
@@ -83,6 +84,7 @@ class GcsServer {
   std::unique_ptr<TaskEventsService> task_events_service_;
   std::unique_ptr<ActorInfoService> actor_service_;
   std::unique_ptr<PlacementGroupService> placement_group_service_;
+  std::unique_ptr<AutoscalerStateService> autoscaler_service_;
 };
 
 }  // namespace gcs

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/common/logging.h"
 #include "core/rpc/addresses.h"
 
@@ -292,6 +293,20 @@ std::vector<rpc::ResourceDemand> NodeScheduler::Demand() const {
     out.push_back(std::move(d));
   }
   return out;
+}
+
+}  // namespace raylet
+}  // namespace photon
+
+namespace photon {
+namespace raylet {
+
+std::string NodeScheduler::BusyReason() const {
+  std::vector<std::string> parts;
+  if (leases_->num_leases() > 0) parts.push_back(absl::StrCat(leases_->num_leases(), " leases held"));
+  if (leases_->num_queued() > 0) parts.push_back(absl::StrCat(leases_->num_queued(), " lease requests queued"));
+  if (bundles_->num_bundles() > 0) parts.push_back(absl::StrCat(bundles_->num_bundles(), " placement-group bundles"));
+  return absl::StrJoin(parts, ", ");
 }
 
 }  // namespace raylet

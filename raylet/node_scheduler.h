@@ -100,6 +100,10 @@ class NodeScheduler {
   };
   QueuedLeases Queued() const;
 
+  // What keeps the node from being idle ("2 leases held, 1 bundle"), or ""
+  // when it holds no lease, no queued request and no bundle.
+  std::string BusyReason() const;
+
  private:
   void ApplySnapshot(const std::vector<rpc::PubMessage>& messages);
   void Apply(const rpc::PubMessage& message);

@@ -136,6 +136,15 @@ class Raylet::Service : public rpc::RayletService::CallbackService {
                           });
   }
 
+  grpc::ServerUnaryReactor* DrainNode(grpc::CallbackServerContext* ctx, const rpc::DrainNodeRequest* req,
+                                      rpc::DrainNodeReply* reply) override {
+    return rpc::ServeSync(server_, "Raylet.DrainNode", ctx, req, reply,
+                          [this](const rpc::DrainNodeRequest& r, rpc::DrainNodeReply* out) {
+                            *out = raylet_.Drain(r);
+                            return absl::OkStatus();
+                          });
+  }
+
   grpc::ServerUnaryReactor* PrepareBundles(grpc::CallbackServerContext* ctx, const rpc::PrepareBundlesRequest* req,
                                            rpc::PrepareBundlesReply* reply) override {
     return rpc::ServeSync(server_, "Raylet.PrepareBundles", ctx, req, reply,
@@ -228,6 +237,7 @@ rpc::GcsNodeInfo Raylet::NodeInfo() const {
   info.set_object_manager_port(transfers_->port());
   info.set_object_store_socket(options_.store_socket);
   info.set_metrics_export_port(metrics_export_port());
+  info.mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
   return info;
 }
 
@@ -448,7 +458,16 @@ void Raylet::Report() {
   rpc::ResourceUsage* usage = request.mutable_usage();
   usage->set_node_id(options_.node_id.Binary());
   *usage->mutable_total() = options_.resources;
+  TrackIdle();
   *usage->mutable_available() = scheduler_->Available();
+  if (draining_) {
+    // Nothing to offer: schedulers elsewhere send this node no new work.
+    for (auto& [name, amount] : *usage->mutable_available()->mutable_amounts()) amount = 0;
+  }
+  usage->set_draining(draining_);
+  usage->set_idle_ms(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                          idle_since_)
+                         .count());
   for (rpc::ResourceDemand& d : scheduler_->Demand()) *usage->add_demand() = std::move(d);
   *usage->mutable_object_store() = store_->Stats();
   usage->set_timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -457,6 +476,44 @@ void Raylet::Report() {
   gcs_.ReportResourceUsage(std::move(request), [this](absl::StatusOr<rpc::ReportResourceUsageReply> reply) {
     OnReported(reply.status());
   });
+}
+
+std::string Raylet::BusyReason() const {
+  std::string reason = scheduler_->BusyReason();
+  int64_t pinned = store_->Stats().pinned_bytes();
+  if (pinned > 0) absl::StrAppend(&reason, reason.empty() ? "" : ", ", pinned, " bytes of objects pinned");
+  return reason;
+}
+
+void Raylet::TrackIdle() {
+  if (BusyReason().empty()) return;
+  idle_since_ = std::chrono::steady_clock::now();
+  if (draining_) {
+    PHOTON_LOG(INFO) << "drain ended: work reached this node (" << BusyReason() << ")";
+    draining_ = false;
+  }
+}
+
+rpc::DrainNodeReply Raylet::Drain(const rpc::DrainNodeRequest& request) {
+  rpc::DrainNodeReply reply;
+  TrackIdle();
+  reply.set_idle_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - idle_since_).count());
+  if (!request.drain()) {
+    draining_ = false;
+    reply.set_accepted(true);
+    return reply;
+  }
+  std::string busy = BusyReason();
+  if (!busy.empty()) {
+    reply.set_reason(absl::StrCat("node is busy: ", busy));
+    return reply;
+  }
+  if (!draining_) PHOTON_LOG(INFO) << "draining: this node takes no new work";
+  draining_ = true;
+  reply.set_accepted(true);
+  Report();
+  return reply;
 }
 
 void Raylet::OnReported(const absl::Status& status) {

@@ -81,6 +81,8 @@ class Raylet {
     // Port of GET /metrics (Prometheus text); 0: none. Start fails when it
     // is taken.
     int metrics_export_port = 0;
+    // Labels the node registers with (GcsNodeInfo.labels).
+    std::map<std::string, std::string> labels;
     // Called (on the loop) when the GCS refuses this node for good.
     std::function<void(const absl::Status&)> on_fatal;
   };
@@ -108,6 +110,13 @@ class Raylet {
   void OnReported(const absl::Status& status);
   // Drivers on this node, by pid: their exit is reported to the GCS.
   absl::Status WatchDriver(const rpc::WatchDriverRequest& driver);
+  // DrainNode: accepted only while idle; then the node offers nothing until
+  // work reaches it anyway (which ends the drain) or it is stopped.
+  rpc::DrainNodeReply Drain(const rpc::DrainNodeRequest& request);
+  // Updates idle_since_ and ends a drain the node got work during.
+  void TrackIdle();
+  // What keeps the node from being idle, "" when nothing does.
+  std::string BusyReason() const;
   void CheckDrivers();
   // Sends a worker's death to the GCS; keeps it for ReportUnreported when
   // the GCS does not answer.
@@ -144,6 +153,9 @@ class Raylet {
   bool registering_ = false;
   bool registered_ = false;
   bool report_in_flight_ = false;
+  // Since when the node has been idle (reset whenever it holds something).
+  std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
+  bool draining_ = false;
   bool gcs_unreachable_ = false;
   bool stopping_ = false;
   bool logs_in_flight_ = false;

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "core/common/daemon.h"
 #include "core/common/event_loop.h"
@@ -38,6 +40,8 @@ void AddFlags(FlagSet& flags) {
                "task worker processes at most, those blocked in get/wait included (0: 8 per CPU, at least 64)");
   flags.AddInt("metrics-export-port", 8080,
                "port of GET /metrics, the node's Prometheus metrics (0: none); the raylet fails when it is taken");
+  flags.AddString("node-labels", "", "labels of this node as a JSON object of strings, e.g. "
+                                     "'{\"photon.io/node-type\": \"cpu2\"}'");
   flags.AddBool("help", false, "print this help");
 }
 
@@ -82,6 +86,19 @@ absl::StatusOr<raylet::Raylet::Options> OptionsFromFlags(const FlagSet& flags, c
     return absl::InvalidArgumentError(absl::StrCat("--metrics-export-port=", metrics_port, " is not a TCP port"));
   }
   options.metrics_export_port = static_cast<int>(metrics_port);
+  if (!flags.GetString("node-labels").empty()) {
+    nlohmann::json labels = nlohmann::json::parse(flags.GetString("node-labels"), nullptr, false);
+    if (!labels.is_object()) {
+      return absl::InvalidArgumentError(absl::StrCat("--node-labels must be a JSON object of strings, not '",
+                                                     flags.GetString("node-labels"), "'"));
+    }
+    for (auto& [key, value] : labels.items()) {
+      if (!value.is_string()) {
+        return absl::InvalidArgumentError(absl::StrCat("--node-labels: the value of '", key, "' must be a string"));
+      }
+      options.labels[key] = value.get<std::string>();
+    }
+  }
   return options;
 }
 

@@ -17,7 +17,8 @@ GcsClient::GcsClient(Options options)
       pubsub_(rpc::PubsubGcsService::NewStub(channel_)),
       task_events_(rpc::TaskEventsGcsService::NewStub(channel_)),
       actors_(rpc::ActorInfoGcsService::NewStub(channel_)),
-      placement_groups_(rpc::PlacementGroupInfoGcsService::NewStub(channel_)) {}
+      placement_groups_(rpc::PlacementGroupInfoGcsService::NewStub(channel_)),
+      autoscaler_state_(rpc::AutoscalerStateGcsService::NewStub(channel_)) {}
 
 absl::Status GcsClient::Call(const char* what,
                              const std::function<grpc::Status(grpc::ClientContext*)>& call,
@@ -276,6 +277,14 @@ absl::StatusOr<std::vector<rpc::PlacementGroupTableData>> GcsClient::GetAllPlace
     return placement_groups_->GetAllPlacementGroup(c, rpc::GetAllPlacementGroupRequest(), &reply);
   }));
   return std::vector<rpc::PlacementGroupTableData>(reply.groups().begin(), reply.groups().end());
+}
+
+absl::StatusOr<rpc::GetClusterStatusReply> GcsClient::GetClusterStatus() {
+  rpc::GetClusterStatusReply reply;
+  RETURN_IF_ERROR(Call("GetClusterStatus", [&](grpc::ClientContext* c) {
+    return autoscaler_state_->GetClusterStatus(c, rpc::GetClusterStatusRequest(), &reply);
+  }));
+  return reply;
 }
 
 absl::StatusOr<bool> GcsClient::WaitPlacementGroupReady(const PlacementGroupID& id,

@@ -86,6 +86,9 @@ class GcsClient {
   // Waits at the GCS up to `timeout` for the group to be placed.
   absl::StatusOr<bool> WaitPlacementGroupReady(const PlacementGroupID& id, std::chrono::milliseconds timeout);
 
+  // Everything the autoscaler decides on (AutoscalerStateGcsService).
+  absl::StatusOr<rpc::GetClusterStatusReply> GetClusterStatus();
+
   // One long poll (see PubsubGcsService.Poll). The deadline covers its timeout.
   absl::StatusOr<rpc::PollReply> Poll(const rpc::PollRequest& request);
 
@@ -107,6 +110,7 @@ class GcsClient {
   std::unique_ptr<rpc::TaskEventsGcsService::Stub> task_events_;
   std::unique_ptr<rpc::ActorInfoGcsService::Stub> actors_;
   std::unique_ptr<rpc::PlacementGroupInfoGcsService::Stub> placement_groups_;
+  std::unique_ptr<rpc::AutoscalerStateGcsService::Stub> autoscaler_state_;
 };
 
 }  // namespace gcs
