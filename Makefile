@@ -36,6 +36,7 @@ build:
 	@mkdir -p $(BIN)
 	@install -m 0755 bazel-bin/cli/photon bazel-bin/gcs/photon-gcs bazel-bin/raylet/photon-raylet \
 	  bazel-bin/dashboard/photon-dashboard bazel-bin/dashboard/photon-job-supervisor \
+	  bazel-bin/autoscaler/photon-autoscaler \
 	  bazel-bin/bench/gcs_bench bazel-bin/bench/object_store_bench bazel-bin/bench/spill_bench \
 	  bazel-bin/bench/scheduler_bench bazel-bin/bench/microbenchmark bazel-bin/examples/cpp/quickstart $(BIN)/
 	@echo "Binaries in $(BIN)/"

@@ -1,5 +1,6 @@
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -58,6 +59,8 @@ void AddFlags(FlagSet& flags) {
   flags.AddString("dashboard-allowed-hosts", "",
                   "comma-separated host names a browser may use to change state on the dashboard (IP addresses "
                   "and localhost always may)");
+  flags.AddString("autoscaling-config", "", "head only: run photon-autoscaler with this YAML config "
+                                            "(see deploy/autoscaler-local.yaml)");
   flags.AddBool("block", false, "stay in the foreground; Ctrl-C stops this node's processes");
 }
 
@@ -359,6 +362,18 @@ int RunStart(const std::vector<std::string>& args) {
     if (!port_used.ok()) return Fail(std::string(port_used.status().message()), started);
     dashboard_port = *port_used;
     dashboard_url = absl::StrCat("http://", flags.GetString("dashboard-host"), ":", dashboard_port);
+  }
+  if (head && !flags.GetString("autoscaling-config").empty()) {
+    std::error_code ec;
+    std::string config = std::filesystem::absolute(flags.GetString("autoscaling-config"), ec).string();
+    absl::StatusOr<Started> autoscaler =
+        StartDaemon(*session, "photon-autoscaler", "autoscaler",
+                    {"--gcs-address=" + gcs_address, "--config=" + config, "--session-dir=" + session->dir()});
+    if (!autoscaler.ok()) return Fail(std::string(autoscaler.status().message()), started);
+    started.push_back(*autoscaler);
+    // A config it cannot read ends it at once: say so now.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (absl::Status alive = CheckAlive(*autoscaler); !alive.ok()) return Fail(std::string(alive.message()), started);
   }
   if (absl::Status wrote = WritePorts(*session, *joined, head, port, dashboard_port); !wrote.ok()) {
     return Fail(std::string(wrote.message()), started);

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "absl/time/clock.h"
+#include "cli/autoscaler_format.h"
 #include "cli/command_flags.h"
 #include "cli/commands.h"
 #include "cli/status_format.h"
@@ -43,6 +44,8 @@ int RunStatus(const std::vector<std::string>& args) {
     return 1;
   }
   std::cout << FormatStatus(*nodes, *usages, absl::Now());
+  absl::StatusOr<rpc::GetClusterStatusReply> cluster = client.GetClusterStatus();
+  if (cluster.ok()) std::cout << FormatAutoscaler(cluster->autoscaler_report());
   return 0;
 }
 

@@ -17,7 +17,7 @@ namespace photon {
 namespace {
 
 // Bazel packages of the programs, for step 3.
-constexpr const char* kBazelPackages[] = {"gcs", "raylet", "cli", "dashboard"};
+constexpr const char* kBazelPackages[] = {"gcs", "raylet", "cli", "dashboard", "autoscaler"};
 
 bool IsExecutableFile(const std::string& path) {
   struct stat st;

@@ -8,7 +8,7 @@
 //   1. $PHOTON_BIN_DIR, when set.
 //   2. The directory of the running executable (`make build` puts all of
 //      them in build/bin; an installed `photon` has its daemons beside it).
-//   3. The Bazel layout beside it: ../gcs, ../raylet, ../cli, ../dashboard (a program run
+//   3. The Bazel layout beside it: ../gcs, ../raylet, ../cli, ../dashboard, ../autoscaler (a program run
 //      from bazel-bin finds the daemons Bazel built next to it).
 //   4. build/bin of BinarySearch::source_tree, when given (the Python
 //      binding passes the checkout its package sits in: for Python the

@@ -48,15 +48,16 @@ TEST_F(BinariesTest, CandidatesFollowTheDocumentedOrder) {
   const std::vector<std::string> c = BinaryCandidates(kName, search);
   const std::string self = fs::read_symlink("/proc/self/exe").parent_path().string();
   const std::string name = std::string("/") + kName;
-  ASSERT_GE(c.size(), 8u);
+  ASSERT_GE(c.size(), 9u);
   EXPECT_EQ(c[0], (root_ / "bin-dir").string() + name);
   EXPECT_EQ(c[1], self + name);
   EXPECT_EQ(c[2], (fs::path(self).parent_path() / "gcs").string() + name);
   EXPECT_EQ(c[3], (fs::path(self).parent_path() / "raylet").string() + name);
   EXPECT_EQ(c[4], (fs::path(self).parent_path() / "cli").string() + name);
   EXPECT_EQ(c[5], (fs::path(self).parent_path() / "dashboard").string() + name);
-  EXPECT_EQ(c[6], (root_ / "tree/build/bin").string() + name);
-  EXPECT_EQ(c[7], fs::current_path().string() + "/build/bin" + name);
+  EXPECT_EQ(c[6], (fs::path(self).parent_path() / "autoscaler").string() + name);
+  EXPECT_EQ(c[7], (root_ / "tree/build/bin").string() + name);
+  EXPECT_EQ(c[8], fs::current_path().string() + "/build/bin" + name);
   EXPECT_EQ(c.back(), std::string("/usr/local/bin") + name);
 }
 

@@ -1,4 +1,5 @@
 // Starting a local cluster for a driver, and finding a running one.
+#include <map>
 #include <memory>
 
 #include "core/cluster/local_cluster.h"
@@ -9,6 +10,17 @@
 
 namespace photon {
 namespace python {
+namespace {
+
+// A probe: one short attempt, so a test's polling loop never stalls.
+rpc::RetryPolicy OneAttempt() {
+  rpc::RetryPolicy once;
+  once.max_attempts = 1;
+  once.attempt_timeout = std::chrono::milliseconds(2000);
+  return once;
+}
+
+}  // namespace
 
 void BindCluster(py::module_& m) {
   py::class_<cluster::LocalCluster>(m, "LocalCluster")
@@ -75,6 +87,37 @@ void BindCluster(py::module_& m) {
       out.append(py::make_tuple(py::bytes(n.node_id()), n.state() == rpc::GcsNodeInfo::ALIVE));
     }
     return out;
+  });
+
+  // [(node id, alive, {label: value})]: what the autoscaler's tests watch.
+  m.def("gcs_node_labels", [](const std::string& address, const std::string& token) {
+    absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes;
+    {
+      py::gil_scoped_release release;
+      gcs::GcsClient client(gcs::GcsClient::Options{address, token, OneAttempt()});
+      nodes = client.GetAllNodes();
+    }
+    if (!nodes.ok()) RaiseStatus(nodes.status());
+    py::list out;
+    for (const rpc::GcsNodeInfo& n : *nodes) {
+      std::map<std::string, std::string> labels(n.labels().begin(), n.labels().end());
+      out.append(py::make_tuple(py::bytes(n.node_id()), n.state() == rpc::GcsNodeInfo::ALIVE, labels));
+    }
+    return out;
+  });
+
+  // One internal-KV value as text, None when absent, without a driver.
+  m.def("gcs_kv_get", [](const std::string& address, const std::string& token, const std::string& ns,
+                         const std::string& key) -> py::object {
+    absl::StatusOr<std::string> value;
+    {
+      py::gil_scoped_release release;
+      gcs::GcsClient client(gcs::GcsClient::Options{address, token, OneAttempt()});
+      value = client.KvGet(ns, key);
+    }
+    if (absl::IsNotFound(value.status())) return py::none();
+    if (!value.ok()) RaiseStatus(value.status());
+    return py::str(*value);
   });
   m.def("init_logging", [](const std::string& name, const std::string& dir) {
     if (LogFilePath().empty() && MakeDirectories(dir).ok()) InitLogging(name, dir);

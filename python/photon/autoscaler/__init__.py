@@ -1,0 +1,1 @@
+"""Photon's autoscaler, seen from a job: `photon.autoscaler.sdk`."""
