@@ -115,6 +115,8 @@ class Decider {
         existing_totals_(num_resources_) {}
 
   ScalingDecision Run() {
+    const std::vector<int64_t> floor = Floor();
+    for (CapacityPool* pool : {&running_, &launching_, &opened_, &existing_totals_}) pool->SetFloor(floor);
     ReadNodes();
     LaunchMinWorkers();
     PackTasks();
@@ -148,6 +150,9 @@ class Decider {
     return node.state == InstanceState::kRunning && IsWorker(node) && node.idle_s >= config_.idle_timeout_s;
   }
 
+  // Per resource, the least any demand shape asks when every shape asks
+  // for it (else 0): less free than that and a node can take nothing.
+  std::vector<int64_t> Floor() const;
   void ReadNodes();
   void LaunchMinWorkers();
   void PackTasks();
@@ -197,6 +202,23 @@ class Decider {
   std::vector<LaunchNote> notes_[kNumPurposes];  // [purpose][type]
   ScalingDecision decision_;
 };
+
+std::vector<int64_t> Decider::Floor() const {
+  std::vector<int64_t> floor(num_resources_, -1);  // -1: no shape seen yet
+  const auto see = [&](const ResourceRequest& shape) {
+    for (int r = 0; r < num_resources_; r++) {
+      const int64_t amount = shape.Get(r).units();
+      floor[r] = floor[r] < 0 ? amount : std::min(floor[r], amount);
+    }
+  };
+  for (const auto& [shape, count] : demand_.tasks) see(shape);
+  for (const auto& bundles : demand_.gangs) {
+    for (const ResourceRequest& bundle : bundles) see(bundle);
+  }
+  for (const auto& [shape, count] : demand_.constraints) see(shape);
+  for (int64_t& amount : floor) amount = std::max<int64_t>(amount, 0);
+  return floor;
+}
 
 void Decider::ReadNodes() {
   const int types = static_cast<int>(config_.node_types.size());

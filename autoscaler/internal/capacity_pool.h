@@ -20,6 +20,7 @@
 // Thread-compatible.
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "scheduler/resource_request.h"
@@ -58,6 +59,11 @@ class CapacityPool {
   // true does not promise a fit).
   bool MayFit(const ResourceRequest& shape) const;
 
+  // `floor[r]` > 0: every shape this pool will be asked to hold needs at
+  // least that much of resource r. A group with less of some r can never
+  // take anything; Place skips it from then on (it stays in the pool).
+  void SetFloor(const std::vector<int64_t>& floor);
+
   // Packs up to `count` shapes first fit, as many per node as fit; returns
   // how many were placed.
   int64_t Place(const ResourceRequest& shape, int64_t count);
@@ -82,14 +88,16 @@ class CapacityPool {
     ResourceRequest shape;  // kAllocate
   };
   int64_t* mutable_free(int i) { return &free_[static_cast<size_t>(i) * num_resources_]; }
-  // Lowers bound_ to the exact per-resource maximum (after a scan that
-  // could not place everything).
-  void TightenBound();
+  bool Dead(int i) const;
+  void RebuildLive();
 
   const int num_resources_;
   std::vector<Group> groups_;
   std::vector<int64_t> free_;   // [group * num_resources_ + resource], FixedPoint units
-  std::vector<int64_t> bound_;  // >= every group's free amount, per resource
+  std::vector<int64_t> bound_;  // >= every live group's free amount, per resource
+  std::vector<std::pair<int, int64_t>> floor_;  // (resource, least any shape asks)
+  std::vector<int> live_;       // groups Place scans, in first-fit order
+  std::vector<int64_t> scratch_;
   bool journaling_ = false;
   std::vector<Op> journal_;
   std::vector<int64_t> saved_bound_;
