@@ -149,8 +149,9 @@ void BM_Decide(benchmark::State& state) {
 BENCHMARK(BM_Decide)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 void PrintSummary() {
-  std::printf("\nautoscaler Decide() with %d pending demand entries, 20 placement groups, 100 request_resources bundles\n",
-              kDemandEntries);
+  std::printf(
+      "\nautoscaler Decide() with %d pending demand entries, 20 placement groups, 100 request_resources bundles\n",
+      kDemandEntries);
   std::printf("%8s  %10s  %10s  %s\n", "nodes", "wall ms", "cpu ms", "cpu vs the previous size");
   double previous = 0;
   for (const auto& [nodes, f] : Results()) {
@@ -163,7 +164,8 @@ void PrintSummary() {
   if (it != Results().end()) {
     const Figures& f = it->second;
     std::printf("target: < %.0f ms per loop at 10,000 nodes: %.2f ms cpu (%s), %.2f ms wall (%s)\n", kTargetMs,
-                f.cpu_ms, f.cpu_ms < kTargetMs ? "met" : "NOT met", f.wall_ms, f.wall_ms < kTargetMs ? "met" : "NOT met");
+                f.cpu_ms, f.cpu_ms < kTargetMs ? "met" : "NOT met", f.wall_ms,
+                f.wall_ms < kTargetMs ? "met" : "NOT met");
     if (f.wall_ms > 1.5 * f.cpu_ms) std::printf("(wall well above cpu: the machine is busy with other work)\n");
   }
   std::printf("reference: Ray's v2 autoscaler loop stalls at ~1,000 workers (ray#57624)\n");

@@ -37,10 +37,10 @@ int64_t FitCount(const int64_t* free, const ResourceRequest& shape, int64_t limi
 class CapacityPool {
  public:
   struct Group {
-    int type = -1;       // index into the config's node types; -1 unknown
-    int node = -1;       // index into ScalingInput::nodes; -1 for a new node
-    int64_t count = 0;   // identical nodes in this group
-    bool used = false;   // something was packed onto it (a node to keep)
+    int type = -1;      // index into the config's node types; -1 unknown
+    int node = -1;      // index into ScalingInput::nodes; -1 for a new node
+    int64_t count = 0;  // identical nodes in this group
+    bool used = false;  // something was packed onto it (a node to keep)
   };
 
   explicit CapacityPool(int num_resources) : num_resources_(num_resources), bound_(num_resources, 0) {}
@@ -93,10 +93,10 @@ class CapacityPool {
 
   const int num_resources_;
   std::vector<Group> groups_;
-  std::vector<int64_t> free_;   // [group * num_resources_ + resource], FixedPoint units
-  std::vector<int64_t> bound_;  // >= every live group's free amount, per resource
+  std::vector<int64_t> free_;                   // [group * num_resources_ + resource], FixedPoint units
+  std::vector<int64_t> bound_;                  // >= every live group's free amount, per resource
   std::vector<std::pair<int, int64_t>> floor_;  // (resource, least any shape asks)
-  std::vector<int> live_;       // groups Place scans, in first-fit order
+  std::vector<int> live_;                       // groups Place scans, in first-fit order
   std::vector<int64_t> scratch_;
   bool journaling_ = false;
   std::vector<Op> journal_;
