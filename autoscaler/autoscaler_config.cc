@@ -164,8 +164,9 @@ absl::StatusOr<NodeTypeConfig> ParseNodeType(const std::string& name, const YAML
 
 absl::StatusOr<AutoscalerConfig> Parse(const YAML::Node& root) {
   if (!root || root.IsNull()) return absl::InvalidArgumentError("autoscaler config: empty document");
-  RETURN_IF_ERROR(CheckMap(root, "", {"provider", "max_workers", "idle_timeout_s", "upscaling_speed",
-                                      "loop_period_s", "launch_timeout_s", "node_types"}));
+  RETURN_IF_ERROR(CheckMap(root, "",
+                           {"provider", "max_workers", "idle_timeout_s", "upscaling_speed", "loop_period_s",
+                            "launch_timeout_s", "node_types"}));
   AutoscalerConfig config;
   ASSIGN_OR_RETURN(config.provider, ParseProvider(root["provider"]));
   if (root["max_workers"]) {

@@ -133,8 +133,9 @@ TEST(AutoscalerConfigTest, ProviderErrors) {
               AllOf(HasSubstr("provider"), HasSubstr("expected a map")));
   EXPECT_THAT(Error(std::string(kMinimal) + "provider: {type: local, ports: [1, 2]}\n"),
               AllOf(HasSubstr("provider.ports"), HasSubstr("expected a string")));
-  EXPECT_THAT(Error(std::string(kMinimal) + "provider: {type: kubernetes, namespace: a, cluster_name: c}\n"),
-              AllOf(HasSubstr("provider.pod_template_configmap"), HasSubstr("required when provider.type is kubernetes")));
+  EXPECT_THAT(
+      Error(std::string(kMinimal) + "provider: {type: kubernetes, namespace: a, cluster_name: c}\n"),
+      AllOf(HasSubstr("provider.pod_template_configmap"), HasSubstr("required when provider.type is kubernetes")));
   EXPECT_THAT(Error("provider: {type: kubernetes, namespace: a, cluster_name: c, pod_template_configmap: t}\n"
                     "node_types:\n  CPU_2: {resources: {CPU: 2}}\n"),
               AllOf(HasSubstr("node_types.CPU_2"), HasSubstr("lowercase")));

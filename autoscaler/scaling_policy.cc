@@ -115,6 +115,8 @@ class Decider {
         existing_totals_(num_resources_) {}
 
   ScalingDecision Run() {
+    const std::vector<int64_t> floor = Floor();
+    for (CapacityPool* pool : {&running_, &launching_, &opened_, &existing_totals_}) pool->SetFloor(floor);
     ReadNodes();
     LaunchMinWorkers();
     PackTasks();
@@ -126,7 +128,7 @@ class Decider {
   }
 
  private:
-  enum Purpose { kTasks, kGangs, kConstraints, kNumPurposes };
+  enum Purpose { kTasks, kConstraints, kNumPurposes };  // gangs report their launches themselves
 
   int TypeIndex(const std::string& name) const {
     const NodeTypeConfig* type = config_.FindType(name);
@@ -148,6 +150,9 @@ class Decider {
     return node.state == InstanceState::kRunning && IsWorker(node) && node.idle_s >= config_.idle_timeout_s;
   }
 
+  // Per resource, the least any demand shape asks when every shape asks
+  // for it (else 0): less free than that and a node can take nothing.
+  std::vector<int64_t> Floor() const;
   void ReadNodes();
   void LaunchMinWorkers();
   void PackTasks();
@@ -189,14 +194,31 @@ class Decider {
   CapacityPool existing_totals_;  // totals of running and launching nodes
   std::unique_ptr<LaunchPlan> plan_;
 
-  std::vector<double> scale_;           // per resource: the largest amount a node has, for Size()
-  std::vector<int64_t> alive_by_type_;  // workers requested, allocated or running
-  int64_t non_workers_ = 0;             // running or launching nodes not launched by the autoscaler
-  std::vector<bool> needed_by_demand_;       // per input node
-  std::vector<bool> needed_by_constraints_;  // per input node
+  std::vector<double> scale_;                    // per resource: the largest amount a node has, for Size()
+  std::vector<int64_t> alive_by_type_;           // workers requested, allocated or running
+  int64_t non_workers_ = 0;                      // running or launching nodes not launched by the autoscaler
+  std::vector<bool> needed_by_demand_;           // per input node
+  std::vector<bool> needed_by_constraints_;      // per input node
   std::vector<LaunchNote> notes_[kNumPurposes];  // [purpose][type]
   ScalingDecision decision_;
 };
+
+std::vector<int64_t> Decider::Floor() const {
+  std::vector<int64_t> floor(num_resources_, -1);  // -1: no shape seen yet
+  const auto see = [&](const ResourceRequest& shape) {
+    for (int r = 0; r < num_resources_; r++) {
+      const int64_t amount = shape.Get(r).units();
+      floor[r] = floor[r] < 0 ? amount : std::min(floor[r], amount);
+    }
+  };
+  for (const auto& [shape, count] : demand_.tasks) see(shape);
+  for (const auto& bundles : demand_.gangs) {
+    for (const ResourceRequest& bundle : bundles) see(bundle);
+  }
+  for (const auto& [shape, count] : demand_.constraints) see(shape);
+  for (int64_t& amount : floor) amount = std::max<int64_t>(amount, 0);
+  return floor;
+}
 
 void Decider::ReadNodes() {
   const int types = static_cast<int>(config_.node_types.size());
@@ -263,8 +285,8 @@ void Decider::LaunchMinWorkers() {
                                                " (", alive_by_type_[t], " running or launching)"));
     }
     if (nodes < missing) {
-      decision_.reasons.push_back(absl::StrCat(type.name, " stays below min_workers ", type.min_workers, ": ",
-                                               plan_->WhyNoRoom({t})));
+      decision_.reasons.push_back(
+          absl::StrCat(type.name, " stays below min_workers ", type.min_workers, ": ", plan_->WhyNoRoom({t})));
     }
   }
 }
@@ -302,8 +324,8 @@ void Decider::AddLaunchReasons(Purpose purpose, const std::string& what) {
   for (int t = 0; t < plan_->num_types(); t++) {
     const LaunchNote& note = notes_[purpose][t];
     if (note.nodes == 0) continue;
-    std::string line = absl::StrCat("launch ", note.nodes, " x ", config_.node_types[t].name, " (least waste) for ",
-                                    what, ": ");
+    std::string line =
+        absl::StrCat("launch ", note.nodes, " x ", config_.node_types[t].name, " (least waste) for ", what, ": ");
     for (size_t i = 0; i < note.examples.size(); i++) absl::StrAppend(&line, i ? ", " : "", note.examples[i]);
     if (note.more > 0) absl::StrAppend(&line, " and ", note.more, " more shapes");
     decision_.reasons.push_back(std::move(line));
@@ -389,10 +411,10 @@ void Decider::PackGangs() {
     }
     const int64_t most_nodes = non_workers_ + config_.max_workers;
     if (gang.strategy == GangStrategy::kStrictSpread && static_cast<int64_t>(bundles.size()) > most_nodes) {
-      AddInfeasible(bundles[0], static_cast<int64_t>(bundles.size()), what,
-                    absl::StrCat("needs ", bundles.size(), " distinct nodes; the cluster may have at most ", most_nodes,
-                                 " (max_workers ", config_.max_workers, " + ", non_workers_,
-                                 " not launched by the autoscaler)"));
+      AddInfeasible(
+          bundles[0], static_cast<int64_t>(bundles.size()), what,
+          absl::StrCat("needs ", bundles.size(), " distinct nodes; the cluster may have at most ", most_nodes,
+                       " (max_workers ", config_.max_workers, " + ", non_workers_, " not launched by the autoscaler)"));
       continue;
     }
 
@@ -507,7 +529,8 @@ std::string Decider::InfeasibleReason(const ResourceRequest& shape) const {
       if (existing_totals_.Fits(g, shape)) return "";
     }
   }
-  if (!any_type) return absl::StrCat("no node holds ", Describe(shape), " and no node type may be launched (max_workers 0)");
+  if (!any_type)
+    return absl::StrCat("no node holds ", Describe(shape), " and no node type may be launched (max_workers 0)");
   for (const auto& [id, amount] : shape.items()) {
     int best = -1;
     for (int t = 0; t < plan_->num_types(); t++) {

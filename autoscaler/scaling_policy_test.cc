@@ -63,7 +63,8 @@ ScalingInput BusyHead() {
 }
 
 bool AnyReason(const ScalingDecision& d, const std::string& text) {
-  return std::any_of(d.reasons.begin(), d.reasons.end(), [&](const std::string& r) { return r.find(text) != std::string::npos; });
+  return std::any_of(d.reasons.begin(), d.reasons.end(),
+                     [&](const std::string& r) { return r.find(text) != std::string::npos; });
 }
 
 std::string AllReasons(const ScalingDecision& d) {
@@ -252,7 +253,8 @@ TEST(ScalingPolicyTest, StrictSpreadUsesDistinctNodesCountingFreeOnes) {
   ScalingDecision d = Decide(ThreeTypes(), input);
   // w1 has room for all three, but holds only one: two new nodes.
   EXPECT_EQ(d.launch, (Launches{{"cpu2", 2}})) << AllReasons(d);
-  EXPECT_TRUE(AnyReason(d, "placement group pg1 (STRICT_SPREAD, 3 bundles): 1 bundles on free capacity, launch 2 x cpu2"))
+  EXPECT_TRUE(
+      AnyReason(d, "placement group pg1 (STRICT_SPREAD, 3 bundles): 1 bundles on free capacity, launch 2 x cpu2"))
       << AllReasons(d);
 
   input.nodes.push_back(Worker("w2", "cpu2", InstanceState::kRunning, {{"CPU", 2}}, {{"CPU", 1}}));
@@ -325,7 +327,8 @@ TEST(ScalingPolicyTest, GangsAreAllOrNothing) {
   ScalingDecision d = Decide(config, input);
   // The task took w1 first; the group then needs three new nodes and waits.
   EXPECT_THAT(d.launch, IsEmpty()) << AllReasons(d);
-  EXPECT_TRUE(AnyReason(d, "pg1 (STRICT_SPREAD, 3 bundles): waits, no node for bundle {CPU: 2}: cluster at max_workers 2"))
+  EXPECT_TRUE(
+      AnyReason(d, "pg1 (STRICT_SPREAD, 3 bundles): waits, no node for bundle {CPU: 2}: cluster at max_workers 2"))
       << AllReasons(d);
 
   // Without the task, w1 + one new node are still one short: rolled back, w1 left free for
@@ -389,7 +392,8 @@ TEST(ScalingPolicyTest, InfeasibleDemandIsReportedAndNeverLaunchedFor) {
   EXPECT_EQ(d.infeasible[0].reason, "no node type has 100 CPU (largest: cpu2 with 2)");
   EXPECT_EQ(d.infeasible[1].shape, (Resources{{"TPU", 1}}));
   EXPECT_EQ(d.infeasible[1].reason, "no node type has 1 TPU (none offers TPU)");
-  EXPECT_TRUE(AnyReason(d, "infeasible, never launched for: 5 x {CPU: 100}: no node type has 100 CPU")) << AllReasons(d);
+  EXPECT_TRUE(AnyReason(d, "infeasible, never launched for: 5 x {CPU: 100}: no node type has 100 CPU"))
+      << AllReasons(d);
 }
 
 TEST(ScalingPolicyTest, DemandAnExistingNodeHoldsIsNotInfeasible) {
@@ -414,7 +418,8 @@ TEST(ScalingPolicyTest, DrainsIdleNodesAboveMinWorkersNeverTheHead) {
   input.nodes.push_back(Worker("", "cpu2", InstanceState::kRunning, {{"CPU", 2}}, {{"CPU", 2}}, 500));  // not ours
   input.nodes.push_back(Worker("c1", "cpu2", InstanceState::kRunning, {{"CPU", 2}}, {{"CPU", 2}}, 100));
   input.nodes.push_back(Worker("c2", "cpu2", InstanceState::kRunning, {{"CPU", 2}}, {{"CPU", 2}}, 200));
-  input.nodes.push_back(Worker("c3", "cpu2", InstanceState::kRunning, {{"CPU", 2}}, {{"CPU", 2}}, 30));  // not long enough
+  input.nodes.push_back(
+      Worker("c3", "cpu2", InstanceState::kRunning, {{"CPU", 2}}, {{"CPU", 2}}, 30));  // not long enough
   input.nodes.push_back(Worker("e1", "cpu8", InstanceState::kRunning, {{"CPU", 8}}, {{"CPU", 8}}, 60));
   input.nodes.push_back(Worker("d1", "cpu8", InstanceState::kDraining, {{"CPU", 8}}, {{"CPU", 8}}, 900));
   input.nodes.push_back(Worker("l1", "cpu8", InstanceState::kAllocated, {{"CPU", 8}}, {{"CPU", 8}}, 900));

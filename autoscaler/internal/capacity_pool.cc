@@ -20,6 +20,7 @@ int CapacityPool::Add(int type, int node, int64_t count, const int64_t* free) {
   free_.insert(free_.end(), free, free + num_resources_);
   for (int r = 0; r < num_resources_; r++) bound_[r] = std::max(bound_[r], free[r]);
   if (journaling_) journal_.push_back(Op{Op::kAdd, size() - 1, 0, false, {}});
+  if (!Dead(size() - 1)) live_.push_back(size() - 1);
   return size() - 1;
 }
 
@@ -35,27 +36,63 @@ bool CapacityPool::MayFit(const ResourceRequest& shape) const {
   return true;
 }
 
+void CapacityPool::SetFloor(const std::vector<int64_t>& floor) {
+  floor_.clear();
+  for (int r = 0; r < static_cast<int>(floor.size()) && r < num_resources_; r++) {
+    if (floor[r] > 0) floor_.emplace_back(r, floor[r]);
+  }
+  RebuildLive();
+}
+
+bool CapacityPool::Dead(int i) const {
+  const int64_t* amounts = free(i);
+  for (const auto& [id, least] : floor_) {
+    if (amounts[id] < least) return true;
+  }
+  return false;
+}
+
+void CapacityPool::RebuildLive() {
+  live_.clear();
+  for (int i = 0; i < size(); i++) {
+    if (!Dead(i)) live_.push_back(i);
+  }
+}
+
 int64_t CapacityPool::Place(const ResourceRequest& shape, int64_t count) {
   if (count <= 0 || !MayFit(shape)) return 0;
   int64_t left = count;
+  // The most of each asked-for resource a live group keeps, for the bound.
+  std::vector<int64_t>& most = scratch_;
+  most.assign(shape.items().size(), 0);
   // Groups that Split appends below hold what was just placed: not revisited.
-  const int groups = size();
-  for (int i = 0; i < groups && left > 0; i++) {
+  const size_t scanned = live_.size();
+  size_t k = 0, kept = 0;
+  for (; k < scanned && left > 0; k++) {
+    const int i = live_[k];
     const int64_t per_node = FitCount(i, shape, left);
-    if (per_node == 0) continue;
-    const int64_t nodes = groups_[i].count;
-    if (nodes <= left / per_node) {
-      Allocate(i, shape, per_node);
-      left -= per_node * nodes;
-      continue;
+    if (per_node > 0) {
+      const int64_t nodes = groups_[i].count;
+      if (nodes <= left / per_node) {
+        Allocate(i, shape, per_node);
+        left -= per_node * nodes;
+      } else {
+        const int64_t full = left / per_node;
+        const int64_t rest = left % per_node;
+        if (full > 0) Allocate(Split(i, full), shape, per_node);
+        if (rest > 0) Allocate(Split(i, 1), shape, rest);
+        left = 0;
+      }
     }
-    const int64_t full = left / per_node;
-    const int64_t rest = left % per_node;
-    if (full > 0) Allocate(Split(i, full), shape, per_node);
-    if (rest > 0) Allocate(Split(i, 1), shape, rest);
-    left = 0;
+    if (!journaling_ && Dead(i)) continue;  // can take nothing any more: leaves live_
+    live_[kept++] = i;
+    for (size_t r = 0; r < most.size(); r++) most[r] = std::max(most[r], free(i)[shape.items()[r].first]);
   }
-  if (left > 0) TightenBound();
+  live_.erase(live_.begin() + kept, live_.begin() + k);
+  // Every live group was seen and none holds another `shape`: tighten the bound.
+  if (left > 0) {
+    for (size_t r = 0; r < most.size(); r++) bound_[shape.items()[r].first] = most[r];
+  }
   return count - left;
 }
 
@@ -75,15 +112,8 @@ int CapacityPool::Split(int i, int64_t k) {
   const size_t from = static_cast<size_t>(i) * num_resources_;
   free_.insert(free_.end(), free_.begin() + from, free_.begin() + from + num_resources_);
   if (journaling_) journal_.push_back(Op{Op::kSplit, i, k, false, {}});
+  live_.push_back(size() - 1);
   return size() - 1;
-}
-
-void CapacityPool::TightenBound() {
-  std::fill(bound_.begin(), bound_.end(), 0);
-  for (size_t g = 0; g < groups_.size(); g++) {
-    const int64_t* amounts = free(static_cast<int>(g));
-    for (int r = 0; r < num_resources_; r++) bound_[r] = std::max(bound_[r], amounts[r]);
-  }
 }
 
 void CapacityPool::Begin() {
@@ -113,6 +143,7 @@ void CapacityPool::Rollback() {
     }
   }
   bound_ = saved_bound_;
+  RebuildLive();
   Commit();
 }
 

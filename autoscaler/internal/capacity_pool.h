@@ -20,6 +20,7 @@
 // Thread-compatible.
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "scheduler/resource_request.h"
@@ -36,10 +37,10 @@ int64_t FitCount(const int64_t* free, const ResourceRequest& shape, int64_t limi
 class CapacityPool {
  public:
   struct Group {
-    int type = -1;       // index into the config's node types; -1 unknown
-    int node = -1;       // index into ScalingInput::nodes; -1 for a new node
-    int64_t count = 0;   // identical nodes in this group
-    bool used = false;   // something was packed onto it (a node to keep)
+    int type = -1;      // index into the config's node types; -1 unknown
+    int node = -1;      // index into ScalingInput::nodes; -1 for a new node
+    int64_t count = 0;  // identical nodes in this group
+    bool used = false;  // something was packed onto it (a node to keep)
   };
 
   explicit CapacityPool(int num_resources) : num_resources_(num_resources), bound_(num_resources, 0) {}
@@ -57,6 +58,11 @@ class CapacityPool {
   // False when no node of the pool can hold `shape` (a cheap upper-bound test;
   // true does not promise a fit).
   bool MayFit(const ResourceRequest& shape) const;
+
+  // `floor[r]` > 0: every shape this pool will be asked to hold needs at
+  // least that much of resource r. A group with less of some r can never
+  // take anything; Place skips it from then on (it stays in the pool).
+  void SetFloor(const std::vector<int64_t>& floor);
 
   // Packs up to `count` shapes first fit, as many per node as fit; returns
   // how many were placed.
@@ -82,14 +88,16 @@ class CapacityPool {
     ResourceRequest shape;  // kAllocate
   };
   int64_t* mutable_free(int i) { return &free_[static_cast<size_t>(i) * num_resources_]; }
-  // Lowers bound_ to the exact per-resource maximum (after a scan that
-  // could not place everything).
-  void TightenBound();
+  bool Dead(int i) const;
+  void RebuildLive();
 
   const int num_resources_;
   std::vector<Group> groups_;
-  std::vector<int64_t> free_;   // [group * num_resources_ + resource], FixedPoint units
-  std::vector<int64_t> bound_;  // >= every group's free amount, per resource
+  std::vector<int64_t> free_;                   // [group * num_resources_ + resource], FixedPoint units
+  std::vector<int64_t> bound_;                  // >= every live group's free amount, per resource
+  std::vector<std::pair<int, int64_t>> floor_;  // (resource, least any shape asks)
+  std::vector<int> live_;                       // groups Place scans, in first-fit order
+  std::vector<int64_t> scratch_;
   bool journaling_ = false;
   std::vector<Op> journal_;
   std::vector<int64_t> saved_bound_;

@@ -44,11 +44,11 @@ struct Pools {
 
 struct GangOutcome {
   bool placed = false;
-  bool partial = false;               // not placed, but the nodes opened so far are kept
-  int64_t on_free = 0;                // bundles on nodes the group did not open
-  std::map<int, int64_t> new_nodes;   // type -> nodes opened for the group (kept when placed or partial)
-  int failed_bundle = -1;             // not placed: the bundle that found no node (-1: the sum)
-  std::string why;                    // not placed: what is missing
+  bool partial = false;              // not placed, but the nodes opened so far are kept
+  int64_t on_free = 0;               // bundles on nodes the group did not open
+  std::map<int, int64_t> new_nodes;  // type -> nodes opened for the group (kept when placed or partial)
+  int failed_bundle = -1;            // not placed: the bundle that found no node (-1: the sum)
+  std::string why;                   // not placed: what is missing
 };
 
 // REQUIRES: bundles non-empty; no bundle is infeasible (the caller checks).

@@ -62,8 +62,7 @@ LaunchPlan::Choice LaunchPlan::Choose(const std::vector<int>& eligible, const Re
       used += static_cast<double>(amount.units()) * static_cast<double>(k) / static_cast<double>(total(t)[id]);
     }
     const double waste = 1.0 - used / num_resources_[t];
-    const bool better = best.type < 0 || waste < best_waste - 1e-9 ||
-                        (waste <= best_waste + 1e-9 && k > best.per_node);
+    const bool better = best.type < 0 || waste < best_waste - 1e-9 || (waste <= best_waste + 1e-9 && k > best.per_node);
     if (better) {
       best = Choice{t, k};
       best_waste = waste;
