@@ -27,7 +27,8 @@ std::vector<rpc::ResourceSet> ParseConstraints(const std::string& text) {
 absl::Status AutoscalerStateService::Fill(rpc::GetClusterStatusReply* out) {
   for (rpc::GcsNodeInfo& node : nodes_.All()) *out->add_nodes() = std::move(node);
   for (rpc::ResourceUsage& usage : resources_.All()) *out->add_usages() = std::move(usage);
-  for (const rpc::PlacementGroupTableData& group : groups_.GetAll(0).groups()) {
+  const rpc::GetAllPlacementGroupReply groups = groups_.GetAll(0);  // (kept: the loop reads into it)
+  for (const rpc::PlacementGroupTableData& group : groups.groups()) {
     if (group.state() != rpc::PG_PENDING && group.state() != rpc::PG_RESCHEDULING) continue;
     rpc::PendingGang* gang = out->add_pending_groups();
     gang->set_placement_group_id(group.placement_group_id());

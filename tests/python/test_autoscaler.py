@@ -118,12 +118,13 @@ def test_tasks_start_nodes_that_drain_and_go_when_idle(head):
     """)
     distinct, done = map(int, out.split()[-2:])
     assert done == 6 and 1 <= distinct <= 3
-    launched = {i["id"] for i in head.instances()}
-    assert 1 <= len(launched) <= 3 and all(i.startswith("photon-cpu2-") for i in launched)
+    launched = {i["id"]: i["state"] for i in head.instances()}
+    assert launched and all(i.startswith("photon-cpu2-") for i in launched), launched
+    assert "FAILED" not in launched.values(), launched
     # Idle for idle_timeout_s: drained, then terminated; none of the special type ever started.
     wait_until(lambda: not head.worker_nodes(), timeout=TIMEOUT, what="the idle nodes to be gone")
-    states = {i["id"]: i["state"] for i in head.instances()}
-    assert set(states.values()) == {"terminated"}, states
+    wait_until(lambda: {i["state"] for i in head.instances()} == {"TERMINATED"}, timeout=TIMEOUT,
+               what=f"every instance TERMINATED ({head.instances()})")
     assert "drain" in " ".join(head.report()["recent_decisions"])
 
 
@@ -213,6 +214,6 @@ def test_min_workers_keeps_a_node():
                    what="the min_workers node")
         time.sleep(4)  # past the idle timeout
         assert set(h.worker_nodes().values()) == {"special"}
-        assert [i["state"] for i in h.instances()] == ["running"]
+        assert [i["state"] for i in h.instances()] == ["RUNNING"]
     finally:
         h.stop()
