@@ -36,9 +36,9 @@ build:
 	@mkdir -p $(BIN)
 	@install -m 0755 bazel-bin/cli/photon bazel-bin/gcs/photon-gcs bazel-bin/raylet/photon-raylet \
 	  bazel-bin/dashboard/photon-dashboard bazel-bin/dashboard/photon-job-supervisor \
-	  bazel-bin/autoscaler/photon-autoscaler \
+	  bazel-bin/autoscaler/photon-autoscaler bazel-bin/autoscaler/kubernetes_provider_tool \
 	  bazel-bin/bench/gcs_bench bazel-bin/bench/object_store_bench bazel-bin/bench/spill_bench \
-	  bazel-bin/bench/scheduler_bench bazel-bin/bench/microbenchmark bazel-bin/examples/cpp/quickstart $(BIN)/
+	  bazel-bin/bench/scheduler_bench bazel-bin/bench/autoscaler_bench bazel-bin/bench/microbenchmark bazel-bin/examples/cpp/quickstart $(BIN)/
 	@echo "Binaries in $(BIN)/"
 	@install -m 0755 bazel-bin/python/photon/_core/_core.so python/photon/_core$(PY_EXT)
 	@# The photon package for $(PYTHON) (a .pth naming python/), and `photon` on PATH.
@@ -83,6 +83,7 @@ bench: build
 	PHOTON_LOG_LEVEL=warning $(BIN)/object_store_bench
 	$(BIN)/spill_bench
 	$(BIN)/scheduler_bench
+	$(BIN)/autoscaler_bench
 	PHOTON_LOG_LEVEL=warning $(BIN)/microbenchmark
 
 clean:

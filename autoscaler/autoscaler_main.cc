@@ -12,6 +12,7 @@
 #include "core/common/session.h"
 #include "core/common/wall_clock.h"
 #include "autoscaler/autoscaler.h"
+#include "autoscaler/kubernetes_provider.h"
 #include "autoscaler/local_provider.h"
 
 int main(int argc, char** argv) {
@@ -49,8 +50,21 @@ int main(int argc, char** argv) {
   if (config->provider.type == "local") {
     provider = std::make_unique<LocalProvider>(LocalProvider::Options{
         .gcs_address = gcs_address, .token = *token, .dir = session_dir + "/autoscaler"});
+  } else if (config->provider.type == "kubernetes") {
+    // Inside the head pod: the service account's token and CA (kubernetes_provider.h).
+    ProviderConfig settings = config->provider;
+    const std::string cluster = settings.settings["cluster_name"];
+    settings.settings.erase("cluster_name");
+    absl::StatusOr<KubernetesProvider::Options> options = KubernetesProvider::OptionsFromConfig(settings, cluster);
+    absl::StatusOr<std::unique_ptr<KubernetesProvider>> kube =
+        options.ok() ? KubernetesProvider::Create(*options) : options.status();
+    if (!kube.ok()) {
+      std::cerr << "photon-autoscaler: kubernetes provider: " << kube.status().message() << "\n";
+      return 2;
+    }
+    provider = *std::move(kube);
   } else {
-    std::cerr << "photon-autoscaler: provider '" << config->provider.type << "' is not available in this build\n";
+    std::cerr << "photon-autoscaler: unknown provider '" << config->provider.type << "' (local or kubernetes)\n";
     return 2;
   }
   gcs::GcsClient gcs({.address = gcs_address, .token = *token, .retry = {}});
