@@ -72,6 +72,7 @@ Response DashboardServer::Route(const Request& request, const Target& target) {
   if (std::optional<Response> r = d_.jobs.Handle(request, target)) return *r;
   if (std::optional<Response> r = d_.state.Handle(request, target)) return *r;
   if (path == "/api/cluster_metrics") return JsonResponse(request, 200, d_.history.ToJson());
+  if (path == "/api/autoscaler") return Autoscaler(request);
   if (path == "/metrics") {
     absl::StatusOr<ClusterSnapshot> snapshot = d_.view.Collect();
     if (!snapshot.ok()) return ErrorResponse(request, snapshot.status());
@@ -79,6 +80,16 @@ Response DashboardServer::Route(const Request& request, const Target& target) {
   }
   if (request.method() == bhttp::verb::get && IsPublicPath(path)) return StaticFile(request, target);
   return ErrorResponse(request, absl::NotFoundError(absl::StrCat("no such path: ", path)));
+}
+
+Response DashboardServer::Autoscaler(const Request& request) {
+  absl::StatusOr<rpc::GetClusterStatusReply> status = d_.gcs.GetClusterStatus();
+  if (!status.ok()) return ErrorResponse(request, status.status());
+  Json report = Json::parse(status->autoscaler_report(), nullptr, /*allow_exceptions=*/false);
+  // No autoscaler runs (or it never reported): say so, with nothing else.
+  if (!report.is_object()) report = Json::object();
+  report["running"] = !status->autoscaler_report().empty();
+  return JsonResponse(request, 200, report);
 }
 
 Response DashboardServer::Authenticate(const Request& request) {

@@ -10,6 +10,7 @@
 //   /api/version, /api/jobs..., /api/packages...   JobApi (Ray's job REST API)
 //   /api/v0/..., /api/logs                  StateApi
 //   GET  /api/cluster_metrics               MetricsHistory (the UI's plots)
+//   GET  /api/autoscaler                    the autoscaler's report (GCS)
 //   GET  /metrics                           Prometheus text of the cluster
 //   GET  /, /index.html, /static/...        the web UI (ui_files.h)
 //
@@ -53,6 +54,8 @@ class DashboardServer {
   std::optional<Response> Refusal(const Request& request, const Target& target);
   Response Route(const Request& request, const Target& target);
   Response Authenticate(const Request& request);
+  // GET /api/autoscaler: the autoscaler's last report ({"running": false} without one).
+  Response Autoscaler(const Request& request);
   Response StaticFile(const Request& request, const Target& target);
 
   Deps d_;

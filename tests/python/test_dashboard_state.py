@@ -167,3 +167,7 @@ def test_metrics_parse_as_prometheus_text_and_match_photon_status(cluster):
     assert sample[("photon_resources_total", (("Name", "custom"),))] == usage["custom"][1] == 3
     store = sum(v for (name, _), v in sample.items() if name == "photon_object_store_capacity_bytes")
     assert store == 2 * cluster.object_store_bytes
+
+
+def test_autoscaler_panel_says_when_none_runs(cluster):
+    assert get(cluster, "/api/autoscaler").json() == {"running": False}

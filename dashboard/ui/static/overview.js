@@ -39,12 +39,14 @@
   }
 
   async function refresh(signal) {
-    const [nodeReply, metrics] = await Promise.all([
+    const [nodeReply, metrics, autoscaler] = await Promise.all([
       Dash.api.part("nodes", `api/v0/nodes?limit=${NODES_FETCHED}`, signal, {state: true}),
       Dash.api.part("cluster metrics", "api/cluster_metrics", signal),
+      Dash.api.part("autoscaler", "api/autoscaler", signal),
     ]);
     if (nodeReply) renderNodeCounts(nodeReply);
     if (metrics) renderMetrics(metrics);
+    if (autoscaler) renderAutoscaler(autoscaler);
   }
 
   function renderNodeCounts({total, rows}) {
@@ -103,6 +105,26 @@
     }
     usedOfTotal("summary-object-store", fmt.bytes(last.object_store_used_bytes), fmt.bytes(last.object_store_total_bytes));
     $("summary-demand").textContent = fmt.num(last.queued_demand);
+  }
+
+  // The autoscaler's last report: its nodes by state, launches in flight,
+  // infeasible demand and recent decisions (all text, never HTML).
+  function renderAutoscaler(r) {
+    const panel = $("autoscaler-panel");
+    if (!r.running) {
+      panel.replaceChildren(h("p", {class: "card-sub"}, "not running (photon start --head --autoscaling-config FILE)"));
+      return;
+    }
+    const byState = {};
+    for (const i of r.instances || []) (byState[i.state] = byState[i.state] || []).push(`${i.id} (${i.node_type})`);
+    const rows = Object.entries(byState).map(([state, ids]) => h("li", null, `${state}: ${ids.join(", ")}`));
+    const infeasible = (r.infeasible || []).map((f) => h("li", {class: "bad"}, `${f.count} x ${JSON.stringify(f.shape)}: ${f.reason}`));
+    const recent = (r.recent_decisions || []).slice(-8).map((d) => h("li", null, d));
+    panel.replaceChildren(
+      h("p", null, `Launches in flight: ${r.launches_in_flight || 0}; failed launches: ${r.failed_launches || 0}`),
+      h("ul", {id: "autoscaler-instances"}, ...rows),
+      h("h3", null, "Infeasible demand"), h("ul", {id: "autoscaler-infeasible"}, ...(infeasible.length ? infeasible : [h("li", null, "none")])),
+      h("h3", null, "Recent decisions"), h("ul", {id: "autoscaler-decisions"}, ...recent));
   }
 
   function usedOfTotal(id, used, total) {
