@@ -5,7 +5,13 @@
 #include "core/cluster/local_cluster.h"
 #include "core/common/logging.h"
 #include "core/common/session.h"
+#include "absl/strings/escaping.h"
+#include "core/rpc/addresses.h"
+#include "core/rpc/channel.h"
+#include "core/rpc/client_call.h"
+#include "core/rpc/status_util.h"
 #include "gcs/client/gcs_client.h"
+#include "proto/raylet.grpc.pb.h"
 #include "python/photon/_core/bind.h"
 
 namespace photon {
@@ -104,6 +110,37 @@ void BindCluster(py::module_& m) {
       out.append(py::make_tuple(py::bytes(n.node_id()), n.state() == rpc::GcsNodeInfo::ALIVE, labels));
     }
     return out;
+  });
+
+  // DrainNode on the raylet of node `node_id` (hex): (accepted, reason,
+  // idle_ms). What the autoscaler asks; the tests ask it directly.
+  m.def("raylet_drain", [](const std::string& address, const std::string& token, const std::string& node_id,
+                           bool drain) {
+    rpc::DrainNodeReply reply;
+    absl::Status status;
+    {
+      py::gil_scoped_release release;
+      gcs::GcsClient client(gcs::GcsClient::Options{address, token, OneAttempt()});
+      absl::StatusOr<std::vector<rpc::GcsNodeInfo>> nodes = client.GetAllNodes();
+      status = nodes.status();
+      const rpc::GcsNodeInfo* node = nullptr;
+      if (nodes.ok()) {
+        for (const rpc::GcsNodeInfo& n : *nodes) {
+          if (absl::BytesToHexString(n.node_id()) == node_id) node = &n;
+        }
+      }
+      if (status.ok() && node == nullptr) status = absl::NotFoundError("no node " + node_id);
+      if (status.ok()) {
+        auto stub = rpc::RayletService::NewStub(rpc::MakeChannel(rpc::RayletAddress(*node)));
+        rpc::DrainNodeRequest request;
+        request.set_drain(drain);
+        status = rpc::FromGrpcStatus(rpc::CallWithRetry(token, OneAttempt(), [&](grpc::ClientContext* c) {
+          return stub->DrainNode(c, request, &reply);
+        }));
+      }
+    }
+    if (!status.ok()) RaiseStatus(status);
+    return py::make_tuple(reply.accepted(), reply.reason(), reply.idle_ms());
   });
 
   // One internal-KV value as text, None when absent, without a driver.
