@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
@@ -67,9 +69,10 @@ absl::Status LocalProvider::Launch(const std::string& instance_id, const NodeTyp
 
 absl::Status LocalProvider::Terminate(const std::string& instance_id) {
   int pid = PidOf(instance_id);
-  // `photon start --block` stops its raylet on SIGTERM.
-  if (pid > 0 && ProcessAlive(pid)) TerminateAll({pid}, std::chrono::seconds(10));
   unlink(PidPath(instance_id).c_str());
+  // `photon start --block` stops its raylet on SIGTERM (SIGKILL after 10 s);
+  // waited for off the loop, which meanwhile serves new demand.
+  if (pid > 0 && ProcessAlive(pid)) std::thread([pid] { TerminateAll({pid}, std::chrono::seconds(10)); }).detach();
   return absl::OkStatus();
 }
 
