@@ -20,7 +20,7 @@ BIN := build/bin
 PYTHON := /usr/bin/python3
 PY_EXT := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench clean image
 
 # Idempotent: apt-get only runs when something is missing.
 deps:
@@ -85,6 +85,25 @@ bench: build
 	$(BIN)/scheduler_bench
 	$(BIN)/autoscaler_bench
 	PHOTON_LOG_LEVEL=warning $(BIN)/microbenchmark
+
+# The head/worker image (deploy/docker/Dockerfile) from this checkout's build,
+# with docker where there is one, else Debian's buildah (base image made by
+# debootstrap when docker.io/library/debian:bookworm-slim is not there yet).
+IMAGE ?= localhost/photon:latest
+image: build
+	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then docker build -f deploy/docker/Dockerfile -t $(IMAGE) .; \
+	else \
+	  if [ ! -f /etc/containers/containers.conf ]; then mkdir -p /etc/containers; \
+	    printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\ncgroup_manager = "cgroupfs"\n' \
+	      > /etc/containers/containers.conf; fi; \
+	  if ! podman image exists docker.io/library/debian:bookworm-slim; then \
+	    mirror=$$(awk '/^URIs:/{print $$2; exit}' /etc/apt/sources.list.d/debian.sources); \
+	    rm -rf build/rootfs && debootstrap --variant=minbase bookworm build/rootfs $$mirror \
+	    && tar -C build/rootfs -c . | podman import - docker.io/library/debian:bookworm-slim && rm -rf build/rootfs; \
+	  fi; \
+	  buildah bud --isolation chroot -f deploy/docker/Dockerfile -t $(IMAGE) .; \
+	fi
+	@echo "Image $(IMAGE):"; (podman images $(IMAGE) 2>/dev/null || docker images $(IMAGE)) | tail -n +1
 
 clean:
 	rm -rf build
