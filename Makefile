@@ -12,7 +12,7 @@ DEB_PACKAGES := bazel-bootstrap bazel-rules-java g++ make pkg-config \
   python3-numpy python3-cloudpickle python3-pytest python3-distributed \
   nlohmann-json3-dev libzip-dev liburiparser-dev python3-requests python3-aiohttp python3-yaml python3-prometheus-client \
   chromium fonts-dejavu-core python3-xgboost python3-torch python3-pandas python3-kubernetes \
-  libyaml-cpp-dev libcurl4-openssl-dev openssl
+  libyaml-cpp-dev libcurl4-openssl-dev openssl podman buildah debootstrap runc
 
 BAZEL := bazel
 BIN := build/bin
