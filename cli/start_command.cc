@@ -4,6 +4,8 @@
 #include <iostream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -14,6 +16,8 @@
 #include "core/common/free_port.h"
 #include "core/common/process.h"
 #include "core/common/session.h"
+#include "core/common/wall_clock.h"
+#include "gcs/autoscaler_state_service.h"
 #include "gcs/client/gcs_client.h"
 
 namespace photon {
@@ -130,6 +134,25 @@ absl::StatusOr<rpc::GcsNodeInfo> WaitForNode(gcs::GcsClient& client, const NodeI
   }
   return absl::DeadlineExceededError(absl::StrCat("node ", node_id.Hex(), " did not join within ",
                                                   kStartTimeout.count(), " s: ", last.message()));
+}
+
+// Waits until the autoscaler has reported its first loop to the GCS (a report
+// stamped after now), or fails with its output when it exits (a config it
+// cannot read ends it at once).
+absl::Status WaitForAutoscaler(gcs::GcsClient& client, const Started& autoscaler) {
+  const int64_t since_ms = UnixMillis();
+  auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (absl::Status alive = CheckAlive(autoscaler); !alive.ok()) return alive;
+    absl::StatusOr<std::string> report = client.KvGet(gcs::kAutoscalerNamespace, gcs::kReportKey);
+    if (report.ok()) {
+      nlohmann::json json = nlohmann::json::parse(*report, nullptr, /*allow_exceptions=*/false);
+      if (json.is_object() && json.value("time_ms", int64_t{0}) >= since_ms) return absl::OkStatus();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("the autoscaler reported no decision within ", kStartTimeout.count(), " s; see ", autoscaler.output));
 }
 
 // Starts the dashboard and waits until it listens; returns its port.
@@ -371,9 +394,7 @@ int RunStart(const std::vector<std::string>& args) {
                     {"--gcs-address=" + gcs_address, "--config=" + config, "--session-dir=" + session->dir()});
     if (!autoscaler.ok()) return Fail(std::string(autoscaler.status().message()), started);
     started.push_back(*autoscaler);
-    // A config it cannot read ends it at once: say so now.
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    if (absl::Status alive = CheckAlive(*autoscaler); !alive.ok()) return Fail(std::string(alive.message()), started);
+    if (absl::Status up = WaitForAutoscaler(client, *autoscaler); !up.ok()) return Fail(std::string(up.message()), started);
   }
   if (absl::Status wrote = WritePorts(*session, *joined, head, port, dashboard_port); !wrote.ok()) {
     return Fail(std::string(wrote.message()), started);

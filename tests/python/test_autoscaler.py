@@ -79,6 +79,13 @@ class Head:
         text = _core.gcs_kv_get(self.address, self.token, "autoscaler", "report")
         return json.loads(text) if text else None
 
+    def wait_for_decisions_after(self, seconds):
+        """Returns once the autoscaler has reported a loop run `seconds` from
+        now or later: what it decided then is in the report and the table."""
+        after_ms = (time.time() + seconds) * 1000
+        wait_until(lambda: (r := self.report()) and r["time_ms"] >= after_ms, timeout=TIMEOUT + seconds,
+                   what=f"an autoscaler loop {seconds} s from now")
+
     def autoscaler_pid(self):
         with open(os.path.join(self.session, "pids", "autoscaler")) as f:
             return int(f.read())
@@ -142,7 +149,7 @@ def test_infeasible_demand_launches_nothing_and_is_reported(head):
         wait_until(lambda: "Infeasible demand:\n 1 x" in head.status(), timeout=TIMEOUT,
                    what="the infeasible demand in photon status")
         assert "100" in head.status().split("Infeasible demand:")[1]
-        time.sleep(2)  # a few more loops
+        head.wait_for_decisions_after(2)  # a few more loops decided on it
         assert head.instances() == [] and head.worker_nodes() == {}
     finally:
         proc.kill()
@@ -212,7 +219,7 @@ def test_min_workers_keeps_a_node():
     try:
         wait_until(lambda: set(h.worker_nodes().values()) == {"special"}, timeout=TIMEOUT,
                    what="the min_workers node")
-        time.sleep(4)  # past the idle timeout
+        h.wait_for_decisions_after(4)  # loops past the idle timeout
         assert set(h.worker_nodes().values()) == {"special"}
         assert [i["state"] for i in h.instances()] == ["RUNNING"]
     finally:
