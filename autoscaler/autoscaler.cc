@@ -6,10 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/common/logging.h"
 #include "core/rpc/addresses.h"
-#include "core/rpc/channel.h"
-#include "core/rpc/client_call.h"
 #include "gcs/autoscaler_state_service.h"
-#include "proto/raylet.grpc.pb.h"
 
 namespace photon {
 namespace autoscaler {
@@ -169,22 +166,15 @@ void Autoscaler::Launch(const ScalingDecision& decision) {
 }
 
 bool Autoscaler::AskToDrain(const std::string& address, std::string* why) {
-  auto stub = rpc::RayletService::NewStub(rpc::MakeChannel(address));
-  rpc::RetryPolicy once;
-  once.max_attempts = 1;
-  once.attempt_timeout = std::chrono::milliseconds(3000);
   rpc::DrainNodeRequest request;
   request.set_drain(true);
-  rpc::DrainNodeReply reply;
-  grpc::Status s = rpc::CallWithRetry(d_.token, once, [&](grpc::ClientContext* c) {
-    return stub->DrainNode(c, request, &reply);
-  });
-  if (!s.ok()) {
-    *why = s.error_message();
+  absl::StatusOr<rpc::DrainNodeReply> reply = raylets_.For(address).DrainNodeAndWait(std::move(request));
+  if (!reply.ok()) {
+    *why = std::string(reply.status().message());
     return false;
   }
-  *why = reply.reason();
-  return reply.accepted();
+  *why = reply->reason();
+  return reply->accepted();
 }
 
 void Autoscaler::DrainOrTerminate(const rpc::GetClusterStatusReply& status, const ScalingDecision& decision) {

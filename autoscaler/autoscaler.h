@@ -31,6 +31,9 @@
 #include "autoscaler/instance_store.h"
 #include "autoscaler/node_provider.h"
 #include "autoscaler/scaling_policy.h"
+#include "core/common/event_loop.h"
+#include "core/rpc/client_cache.h"
+#include "core/rpc/raylet_client.h"
 #include "gcs/client/gcs_client.h"
 
 namespace photon {
@@ -45,7 +48,7 @@ class Autoscaler {
     std::string token;  // for DrainNode on raylets
     std::function<int64_t()> now_ms;
   };
-  explicit Autoscaler(Deps deps) : d_(std::move(deps)), store_(d_.gcs) {}
+  explicit Autoscaler(Deps deps) : d_(std::move(deps)), store_(d_.gcs), raylets_(loop_, d_.token) {}
 
   absl::Status Start() { return store_.Load(); }
   absl::Status RunOnce();
@@ -61,6 +64,9 @@ class Autoscaler {
 
   Deps d_;
   InstanceStore store_;
+  // Only the blocking ...AndWait calls are made: the loop never runs.
+  EventLoop loop_;
+  rpc::ClientCache<rpc::RayletClient> raylets_;
   std::deque<std::string> recent_;  // the last decisions, newest last
 };
 

@@ -34,6 +34,7 @@ constexpr Rpc kFreeObjects{"Raylet.FreeObjects", {seconds(2), 2}};
 // Sequence-numbered, so a retry that overtakes a later one does no harm.
 constexpr Rpc kNotifyWorkerBlocked{"Raylet.NotifyWorkerBlocked", {seconds(5), 3}};
 constexpr Rpc kWatchDriver{"Raylet.WatchDriver", {seconds(5), 3}};
+constexpr Rpc kDrainNode{"Raylet.DrainNode", {seconds(3), 1}};
 constexpr Rpc kPrepareBundles{"Raylet.PrepareBundles", {seconds(5), 2}};
 constexpr Rpc kCommitBundles{"Raylet.CommitBundles", {seconds(5), 2}};
 constexpr Rpc kCancelBundles{"Raylet.CancelBundles", {seconds(5), 2}};
@@ -129,6 +130,10 @@ void RayletClient::CancelBundles(CancelBundlesRequest request, ReplyCallback<Can
 absl::StatusOr<GetNodeStatsReply> RayletClient::GetNodeStatsAndWait() {
   return CallAndWait(Spec(kGetNodeStats.name, kGetNodeStats.policy),
                      BindAttempt(stub_, &Async::GetNodeStats, GetNodeStatsRequest()));
+}
+
+absl::StatusOr<DrainNodeReply> RayletClient::DrainNodeAndWait(DrainNodeRequest request) {
+  return CallAndWait(Spec(kDrainNode.name, kDrainNode.policy), BindAttempt(stub_, &Async::DrainNode, std::move(request)));
 }
 
 absl::StatusOr<RegisterWorkerReply> RayletClient::RegisterWorkerAndWait(RegisterWorkerRequest request) {

@@ -74,6 +74,8 @@ class RayletClient {
   absl::StatusOr<ReturnWorkerReply> ReturnWorkerAndWait(ReturnWorkerRequest request);
   absl::StatusOr<PullObjectReply> PullObjectAndWait(PullObjectRequest request);
   absl::StatusOr<FreeObjectsReply> FreeObjectsAndWait(FreeObjectsRequest request);
+  // The autoscaler's drain of an idle node (one attempt: it asks again next loop).
+  absl::StatusOr<DrainNodeReply> DrainNodeAndWait(DrainNodeRequest request);
 
  private:
   CallSpec Spec(const char* name, const RetryPolicy& policy) const;

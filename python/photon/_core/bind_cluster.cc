@@ -7,11 +7,9 @@
 #include "core/common/session.h"
 #include "absl/strings/escaping.h"
 #include "core/rpc/addresses.h"
-#include "core/rpc/channel.h"
-#include "core/rpc/client_call.h"
-#include "core/rpc/status_util.h"
+#include "core/common/event_loop.h"
+#include "core/rpc/raylet_client.h"
 #include "gcs/client/gcs_client.h"
-#include "proto/raylet.grpc.pb.h"
 #include "python/photon/_core/bind.h"
 
 namespace photon {
@@ -131,12 +129,13 @@ void BindCluster(py::module_& m) {
       }
       if (status.ok() && node == nullptr) status = absl::NotFoundError("no node " + node_id);
       if (status.ok()) {
-        auto stub = rpc::RayletService::NewStub(rpc::MakeChannel(rpc::RayletAddress(*node)));
+        EventLoop loop;  // (only the blocking call below: it never runs)
+        rpc::RayletClient raylet(loop, rpc::RayletAddress(*node), token);
         rpc::DrainNodeRequest request;
         request.set_drain(drain);
-        status = rpc::FromGrpcStatus(rpc::CallWithRetry(token, OneAttempt(), [&](grpc::ClientContext* c) {
-          return stub->DrainNode(c, request, &reply);
-        }));
+        absl::StatusOr<rpc::DrainNodeReply> drained = raylet.DrainNodeAndWait(std::move(request));
+        status = drained.status();
+        if (drained.ok()) reply = *std::move(drained);
       }
     }
     if (!status.ok()) RaiseStatus(status);
